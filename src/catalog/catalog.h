@@ -1,0 +1,116 @@
+// Catalog: the control plane's records per workspace — resources (connections, data models,
+// field transformations, pipelines) with audit fields, each pipeline's lifecycle state and
+// incremental mark, runs with their counters, and row errors. Bodies are validated by
+// definitions.h before they are stored. Implementations: SQLite (sqlite_catalog.h).
+// One instance per thread (each owns a database connection).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/definitions.h"
+#include "core/run_counters.h"
+#include "core/status.h"
+#include "mapping/record.h"
+
+namespace wsync::catalog {
+
+struct Audit {
+  int64_t created_on = 0;
+  std::string created_by;
+  int64_t last_modified_on = 0;
+  std::string last_modified_by;
+};
+
+struct Resource {
+  int64_t workspace_id = 0;
+  Kind kind = Kind::kConnection;
+  std::string id;
+  nlohmann::json body;  // canonical body, secrets as stored
+  int64_t version = 1;
+  Audit audit;
+};
+
+struct Page {
+  int64_t page = 1;
+  int64_t page_size = 50;
+};
+
+struct ResourcePage {
+  std::vector<Resource> items;
+  int64_t total = 0;
+};
+
+struct PipelineState {
+  std::string state = "draft";     // draft | active | paused
+  std::string status = "healthy";  // healthy | faulted
+  nlohmann::json errors = nlohmann::json::array();
+  std::optional<std::string> high_water_mark;  // JSON value text
+  std::optional<int64_t> activated_at;
+  std::optional<int64_t> last_slot;  // the latest schedule slot already run
+};
+
+struct Run {
+  int64_t run_id = 0;
+  int64_t workspace_id = 0;
+  std::string pipeline_id;
+  std::string run_type = "manual";  // scheduled | manual | once | historical
+  std::string state = "queued";     // queued | running | succeeded | failed | cancelled
+  std::optional<int64_t> logical_date;
+  std::optional<std::string> range_start;
+  std::optional<std::string> range_end;
+  int64_t created_at = 0;
+  std::optional<int64_t> started_at;
+  std::optional<int64_t> ended_at;
+  core::RunCounters counters;
+  std::optional<std::string> error;
+  nlohmann::json spec = nlohmann::json::object();  // the versions the run started with
+};
+
+struct RunFilter {
+  std::optional<int64_t> from;  // created_at >= from
+  std::optional<int64_t> to;    // created_at < to
+};
+
+class Catalog {
+ public:
+  virtual ~Catalog() = default;
+
+  // Create fails with AlreadyExists when the id is taken; Replace with NotFound when absent.
+  virtual core::StatusOr<Resource> Create(int64_t workspace_id, Kind kind, nlohmann::json body,
+                                          const std::string& actor) = 0;
+  virtual core::StatusOr<Resource> Replace(int64_t workspace_id, Kind kind, const std::string& id,
+                                           nlohmann::json body, const std::string& actor) = 0;
+  virtual core::StatusOr<Resource> Get(int64_t workspace_id, Kind kind, const std::string& id) = 0;
+  virtual core::StatusOr<ResourcePage> List(int64_t workspace_id, Kind kind, Page page) = 0;
+  // FailedPrecondition ("in use") when a pipeline still refers to it.
+  virtual core::Status Delete(int64_t workspace_id, Kind kind, const std::string& id) = 0;
+
+  virtual core::StatusOr<PipelineState> GetState(int64_t workspace_id,
+                                                 const std::string& pipeline_id) = 0;
+  virtual core::Status PutState(int64_t workspace_id, const std::string& pipeline_id,
+                                const PipelineState& state) = 0;
+
+  virtual core::StatusOr<Run> CreateRun(const Run& run) = 0;
+  virtual core::StatusOr<Run> GetRun(int64_t workspace_id, int64_t run_id) = 0;
+  virtual core::StatusOr<std::vector<Run>> ListRuns(int64_t workspace_id,
+                                                    const std::string& pipeline_id,
+                                                    const RunFilter& filter, Page page,
+                                                    int64_t* total) = 0;
+  // Queued or running runs; historical ones included only when asked.
+  virtual core::StatusOr<std::vector<Run>> ActiveRuns(int64_t workspace_id,
+                                                      const std::string& pipeline_id,
+                                                      bool include_historical) = 0;
+  // Every queued or running run of every workspace (start-up recovery, the worker queue).
+  virtual core::StatusOr<std::vector<Run>> UnfinishedRuns() = 0;
+  // Moves a run to `state`, stamping started_at / ended_at; counters are the store's job.
+  virtual core::Status SetRunState(int64_t run_id, const std::string& state,
+                                   std::optional<std::string> error, int64_t now) = 0;
+  virtual core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t run_id, Page page,
+                                                                   int64_t* total) = 0;
+};
+
+}  // namespace wsync::catalog

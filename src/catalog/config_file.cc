@@ -1,0 +1,112 @@
+#include "catalog/config_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace wsync::catalog {
+
+namespace {
+
+using nlohmann::json;
+
+// YAML scalars arrive untyped: keep quoted ones strings, read the rest as JSON would.
+json ToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return nullptr;
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : node) out.push_back(ToJson(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = ToJson(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() == "!") return text;  // quoted
+      if (text == "true" || text == "True") return true;
+      if (text == "false" || text == "False") return false;
+      if (text == "null" || text == "~") return nullptr;
+      json number = json::parse(text, nullptr, false);
+      if (number.is_number()) return number;
+      return text;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+constexpr std::pair<const char*, Kind> kLists[] = {
+    {"connections", Kind::kConnection},
+    {"data_models", Kind::kDataModel},
+    {"field_transformations", Kind::kFieldTransformation},
+    {"pipelines", Kind::kPipeline},
+};
+
+}  // namespace
+
+core::StatusOr<json> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return core::InvalidArgument("cannot read config file '" + path + "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  json config;
+  try {
+    config = ToJson(YAML::Load(buffer.str()));
+  } catch (const YAML::Exception& e) {
+    return core::InvalidArgument("config file '" + path + "' line " +
+                                 std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  if (!config.is_object()) {
+    return core::InvalidArgument("config file '" + path +
+                                 "' must be a mapping with connections, data_models, "
+                                 "field_transformations and pipelines");
+  }
+  for (auto it = config.begin(); it != config.end(); ++it) {
+    bool known = false;
+    for (const auto& [name, kind] : kLists) known |= it.key() == name;
+    if (!known) {
+      return core::InvalidArgument("config file '" + path + "': unknown key '" + it.key() +
+                                   "' (expected connections, data_models, "
+                                   "field_transformations, pipelines)");
+    }
+    if (!it->is_array()) {
+      return core::InvalidArgument("config file '" + path + "': '" + it.key() + "' must be a list");
+    }
+  }
+  return config;
+}
+
+core::StatusOr<std::vector<AppliedChange>> ApplyConfig(Catalog* catalog, int64_t workspace_id,
+                                                       const json& config,
+                                                       const std::string& actor) {
+  std::vector<AppliedChange> changes;
+  for (const auto& [name, kind] : kLists) {
+    if (!config.contains(name)) continue;
+    int index = 0;
+    for (const json& body : config[name]) {
+      std::string where = std::string(name) + "[" + std::to_string(index++) + "]";
+      if (!body.is_object() || !body.contains("id") || !body["id"].is_string()) {
+        return core::Status::InvalidField(where + ".id", "is required in a config file");
+      }
+      std::string id = body["id"].get<std::string>();
+      core::StatusOr<Resource> existing = catalog->Get(workspace_id, kind, id);
+      core::StatusOr<Resource> written = existing.ok()
+                                             ? catalog->Replace(workspace_id, kind, id, body, actor)
+                                             : catalog->Create(workspace_id, kind, body, actor);
+      if (!written.ok()) return written.status().Annotate(where + " ('" + id + "')");
+      std::string action = "created";
+      if (existing.ok()) action = existing->body == written->body ? "unchanged" : "updated";
+      changes.push_back({kind, id, action});
+    }
+  }
+  return changes;
+}
+
+}  // namespace wsync::catalog

@@ -1,0 +1,80 @@
+// The catalog's resources as typed values (SPEC §3–5), parsed and validated from their API
+// bodies. Parsing is strict: unknown fields and wrong JSON types are InvalidArgument with a
+// detail naming the field; read-only fields (state, status, audit, ...) are accepted and
+// ignored. Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "mapping/mapper.h"
+#include "profiles/resolver.h"
+#include "warehouse/connector.h"
+
+namespace wsync::catalog {
+
+enum class Kind { kConnection, kDataModel, kFieldTransformation, kPipeline };
+std::string_view KindName(Kind kind);        // "connection", ...
+std::string_view KindCollection(Kind kind);  // "connections", "data-models", ...
+
+// Letters, digits, '_' and '-', 1–64 characters.
+bool IsSlug(std::string_view id);
+
+struct Connection {
+  std::string id;
+  std::string name;
+  std::string service_provider;
+  nlohmann::json config = nlohmann::json::object();
+};
+
+struct DataModel {
+  std::string id;
+  std::string name;
+  std::string sql_query;  // as checked by CheckReadOnlySql
+  std::optional<std::string> timestamp_field;
+  std::vector<std::string> primary_key;
+};
+
+struct SyncMode {
+  bool incremental = false;
+  std::string iterator;
+  std::string iterator_data_type;  // as given ("timestamp_ltz" stays)
+  warehouse::IteratorType iterator_type = warehouse::IteratorType::kTimestamp;
+  int64_t lookback = 0;
+};
+
+struct Pipeline {
+  std::string id;
+  std::string name;
+  mapping::PipelineType pipeline_type = mapping::PipelineType::kUserAttributes;
+  std::string connection_id;
+  std::string data_model_id;
+  std::optional<std::string> field_transformation_id;
+  std::string environment;
+  profiles::InputProtection input_protection = profiles::InputProtection::kCreateAndUpdate;
+  SyncMode sync_mode;
+  nlohmann::json schedule = nlohmann::json{{"type", "on_demand"}};
+  std::optional<int64_t> sync_start_date;
+  bool skip_nulls = false;
+  nlohmann::json outputs = nlohmann::json::array();
+};
+
+// Secret config keys of a provider (SPEC §2), e.g. {"password"} for postgres.
+const std::vector<std::string>& SecretKeys(std::string_view provider);
+
+core::StatusOr<Connection> ParseConnection(const nlohmann::json& body);
+core::StatusOr<DataModel> ParseDataModel(const nlohmann::json& body);
+core::StatusOr<Pipeline> ParsePipeline(const nlohmann::json& body);
+
+nlohmann::json ToJson(const Connection& c);
+nlohmann::json ToJson(const DataModel& m);
+nlohmann::json ToJson(const Pipeline& p);
+
+// Parses any kind and returns its canonical JSON body (defaults filled in), id included.
+core::StatusOr<nlohmann::json> Canonicalize(Kind kind, const nlohmann::json& body);
+
+}  // namespace wsync::catalog

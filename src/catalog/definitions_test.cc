@@ -1,0 +1,78 @@
+#include "catalog/definitions.h"
+
+#include <gtest/gtest.h>
+
+namespace wsync::catalog {
+namespace {
+
+using nlohmann::json;
+
+json GoodPipeline() {
+  return {{"id", "p1"},
+          {"pipeline_type", "user_attributes"},
+          {"connection_id", "c1"},
+          {"data_model_id", "m1"},
+          {"environment", "production"}};
+}
+
+TEST(DefinitionsTest, PipelineDefaults) {
+  auto p = ParsePipeline(GoodPipeline());
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->input_protection, profiles::InputProtection::kCreateAndUpdate);
+  EXPECT_FALSE(p->sync_mode.incremental);
+  EXPECT_FALSE(p->skip_nulls);
+  EXPECT_EQ(ToJson(*p)["null_values"], "remove");
+}
+
+TEST(DefinitionsTest, PipelineErrorsNameTheirFields) {
+  json body = GoodPipeline();
+  body.erase("environment");
+  body["colour"] = "red";
+  body["sync_mode"] = {
+      {"type", "incremental"}, {"iterator", "updated_at"}, {"iterator_data_type", "minutes"}};
+  auto p = ParsePipeline(body);
+  ASSERT_FALSE(p.ok());
+  std::vector<std::string> fields;
+  for (const auto& e : p.status().details()) fields.push_back(e.field);
+  EXPECT_EQ(fields,
+            (std::vector<std::string>{"environment", "sync_mode.iterator_data_type", "colour"}));
+  EXPECT_NE(p.status().message().find("colour: unknown field"), std::string::npos);
+}
+
+TEST(DefinitionsTest, ReadOnlyFieldsAreIgnored) {
+  json body = GoodPipeline();
+  body["state"] = "active";
+  body["created_on"] = "2024-01-01T00:00:00Z";
+  EXPECT_TRUE(ParsePipeline(body).ok());
+}
+
+TEST(DefinitionsTest, EventsPipelineNeedsAMapping) {
+  json body = GoodPipeline();
+  body["pipeline_type"] = "events";
+  auto p = ParsePipeline(body);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.status().details().at(0).field, "field_transformation_id");
+}
+
+TEST(DefinitionsTest, DataModelRefusesWrites) {
+  auto m = ParseDataModel({{"id", "m"}, {"sql_query", "DELETE FROM users"}});
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().details().at(0).field, "sql_query");
+  auto ok = ParseDataModel({{"id", "m"}, {"sql_query", "SELECT 'DELETE' AS op;"}});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->sql_query, "SELECT 'DELETE' AS op");
+}
+
+TEST(DefinitionsTest, ConnectionChecksProviderAndPath) {
+  auto c = ParseConnection({{"service_provider", "oracle"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().details().at(0).field, "service_provider");
+  auto s = ParseConnection({{"service_provider", "sqlite"}, {"config", json::object()}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().details().at(0).field, "config.path");
+  EXPECT_FALSE(IsSlug("has space"));
+  EXPECT_TRUE(IsSlug("ok_id-1"));
+}
+
+}  // namespace
+}  // namespace wsync::catalog

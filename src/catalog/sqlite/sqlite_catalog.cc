@@ -1,0 +1,355 @@
+#include "catalog/sqlite/sqlite_catalog.h"
+
+#include <random>
+
+namespace wsync::catalog {
+
+namespace {
+
+using nlohmann::json;
+
+std::string KindKey(Kind kind) { return std::string(KindCollection(kind)); }
+
+std::string NewId(Kind kind) {
+  static const char* kPrefix[] = {"conn", "model", "ft", "pipeline"};
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s-%08llx", kPrefix[static_cast<int>(kind)],
+                static_cast<unsigned long long>(rng() & 0xffffffffULL));
+  return buf;
+}
+
+constexpr std::string_view kRunColumns =
+    "run_id, workspace_id, pipeline_id, run_type, state, logical_date, range_start, range_end, "
+    "created_at, started_at, ended_at, records_extracted, records_mapped, records_unchanged, "
+    "records_skipped, records_failed, profiles_created, profiles_updated, identity_conflicts, "
+    "events_created, batches_forwarded, row_errors_total, error, spec";
+
+Run ReadRun(db::Stmt& s) {
+  Run r;
+  r.run_id = s.Int(0);
+  r.workspace_id = s.Int(1);
+  r.pipeline_id = s.Text(2);
+  r.run_type = s.Text(3);
+  r.state = s.Text(4);
+  r.logical_date = s.OptInt(5);
+  r.range_start = s.OptText(6);
+  r.range_end = s.OptText(7);
+  r.created_at = s.Int(8);
+  r.started_at = s.OptInt(9);
+  r.ended_at = s.OptInt(10);
+  core::RunCounters& c = r.counters;
+  int64_t* fields[] = {&c.records_extracted, &c.records_mapped,     &c.records_unchanged,
+                       &c.records_skipped,   &c.records_failed,     &c.profiles_created,
+                       &c.profiles_updated,  &c.identity_conflicts, &c.events_created,
+                       &c.batches_forwarded, &c.row_errors_total};
+  for (int i = 0; i < 11; ++i) *fields[i] = s.Int(11 + i);
+  r.error = s.OptText(22);
+  r.spec = json::parse(s.Text(23), nullptr, false);
+  return r;
+}
+
+}  // namespace
+
+core::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::string& path,
+                                                                   const core::Clock* clock) {
+  ASSIGN_OR_RETURN(auto db, db::Db::Open(path));
+  return std::unique_ptr<SqliteCatalog>(new SqliteCatalog(std::move(db), clock));
+}
+
+core::StatusOr<Resource> SqliteCatalog::Write(int64_t workspace_id, Kind kind, json body,
+                                              const std::string& actor,
+                                              const std::string* replace_id) {
+  if (replace_id) {
+    if (body.is_object() && body.contains("id") && body["id"] != *replace_id) {
+      return core::Status::InvalidField(
+          "id", "does not match the id in the path ('" + *replace_id + "')");
+    }
+    if (body.is_object()) body["id"] = *replace_id;
+  }
+  ASSIGN_OR_RETURN(json canonical, Canonicalize(kind, body));
+  std::string id = canonical.value("id", "");
+  if (id.empty()) id = NewId(kind);
+  canonical["id"] = id;
+  if (kind == Kind::kConnection && replace_id) {
+    // "********" sent back keeps the stored secret.
+    ASSIGN_OR_RETURN(Resource old, Get(workspace_id, kind, id));
+    for (const std::string& key : SecretKeys(canonical["service_provider"].get<std::string>())) {
+      if (canonical["config"].value(key, json()) == "********" &&
+          old.body["config"].contains(key)) {
+        canonical["config"][key] = old.body["config"][key];
+      }
+    }
+  }
+  int64_t now = clock_->NowMicros();
+  core::Status s = db::InTransaction(db_.get(), [&]() -> core::Status {
+    if (replace_id) {
+      ASSIGN_OR_RETURN(db::Stmt up,
+                       db_->Prepare("UPDATE resources SET body = ?4, version = version + 1, "
+                                    "last_modified_on = ?5, last_modified_by = ?6 WHERE "
+                                    "workspace_id = ?1 AND kind = ?2 AND id = ?3"));
+      up.Bind(1, workspace_id).Bind(2, KindKey(kind)).Bind(3, id).Bind(4, canonical.dump());
+      up.Bind(5, now).Bind(6, actor);
+      RETURN_IF_ERROR(up.Run());
+      if (db_->Changes() == 0) {
+        return core::NotFound(std::string(KindName(kind)) + " '" + id + "' not found");
+      }
+      return core::Status::Ok();
+    }
+    ASSIGN_OR_RETURN(db::Stmt ins,
+                     db_->Prepare("INSERT INTO resources (workspace_id, kind, id, body, "
+                                  "created_on, created_by, last_modified_on, last_modified_by) "
+                                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5, ?6)"));
+    ins.Bind(1, workspace_id).Bind(2, KindKey(kind)).Bind(3, id).Bind(4, canonical.dump());
+    ins.Bind(5, now).Bind(6, actor);
+    core::Status st = ins.Run();
+    if (st.code() == core::StatusCode::kAlreadyExists) {
+      return core::AlreadyExists(std::string(KindName(kind)) + " '" + id + "' already exists");
+    }
+    RETURN_IF_ERROR(st);
+    if (kind == Kind::kPipeline) {
+      ASSIGN_OR_RETURN(db::Stmt state,
+                       db_->Prepare("INSERT OR IGNORE INTO pipeline_state (workspace_id, "
+                                    "pipeline_id) VALUES (?1, ?2)"));
+      state.Bind(1, workspace_id).Bind(2, id);
+      RETURN_IF_ERROR(state.Run());
+    }
+    return core::Status::Ok();
+  });
+  RETURN_IF_ERROR(s);
+  return Get(workspace_id, kind, id);
+}
+
+core::StatusOr<Resource> SqliteCatalog::Create(int64_t workspace_id, Kind kind, json body,
+                                               const std::string& actor) {
+  return Write(workspace_id, kind, std::move(body), actor, nullptr);
+}
+
+core::StatusOr<Resource> SqliteCatalog::Replace(int64_t workspace_id, Kind kind,
+                                                const std::string& id, json body,
+                                                const std::string& actor) {
+  RETURN_IF_ERROR(Get(workspace_id, kind, id).status());
+  return Write(workspace_id, kind, std::move(body), actor, &id);
+}
+
+core::StatusOr<Resource> SqliteCatalog::Get(int64_t workspace_id, Kind kind,
+                                            const std::string& id) {
+  ASSIGN_OR_RETURN(db::Stmt s,
+                   db_->Prepare("SELECT body, version, created_on, created_by, last_modified_on, "
+                                "last_modified_by FROM resources WHERE workspace_id = ?1 AND "
+                                "kind = ?2 AND id = ?3"));
+  s.Bind(1, workspace_id).Bind(2, KindKey(kind)).Bind(3, id);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return core::NotFound(std::string(KindName(kind)) + " '" + id + "' not found");
+  Resource r;
+  r.workspace_id = workspace_id;
+  r.kind = kind;
+  r.id = id;
+  r.body = json::parse(s.Text(0), nullptr, false);
+  r.version = s.Int(1);
+  r.audit = Audit{s.Int(2), s.Text(3), s.Int(4), s.Text(5)};
+  return r;
+}
+
+core::StatusOr<ResourcePage> SqliteCatalog::List(int64_t workspace_id, Kind kind, Page page) {
+  ResourcePage out;
+  ASSIGN_OR_RETURN(db::Stmt count, db_->Prepare("SELECT count(*) FROM resources WHERE "
+                                                "workspace_id = ?1 AND kind = ?2"));
+  count.Bind(1, workspace_id).Bind(2, KindKey(kind));
+  ASSIGN_OR_RETURN(bool has, count.Step());
+  out.total = has ? count.Int(0) : 0;
+  ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("SELECT id FROM resources WHERE workspace_id = ?1 "
+                                            "AND kind = ?2 ORDER BY id LIMIT ?3 OFFSET ?4"));
+  s.Bind(1, workspace_id).Bind(2, KindKey(kind)).Bind(3, page.page_size);
+  s.Bind(4, (page.page - 1) * page.page_size);
+  std::vector<std::string> ids;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    ids.push_back(s.Text(0));
+  }
+  for (const std::string& id : ids) {
+    ASSIGN_OR_RETURN(Resource r, Get(workspace_id, kind, id));
+    out.items.push_back(std::move(r));
+  }
+  return out;
+}
+
+core::Status SqliteCatalog::Delete(int64_t workspace_id, Kind kind, const std::string& id) {
+  RETURN_IF_ERROR(Get(workspace_id, kind, id).status());
+  static const char* kRefField[] = {"connection_id", "data_model_id", "field_transformation_id"};
+  return db::InTransaction(db_.get(), [&]() -> core::Status {
+    if (kind != Kind::kPipeline) {
+      ASSIGN_OR_RETURN(db::Stmt refs,
+                       db_->Prepare("SELECT id FROM resources WHERE workspace_id = ?1 AND kind = "
+                                    "'pipelines' AND json_extract(body, ?2) = ?3 ORDER BY id"));
+      refs.Bind(1, workspace_id)
+          .Bind(2, std::string("$.") + kRefField[static_cast<int>(kind)])
+          .Bind(3, id);
+      ASSIGN_OR_RETURN(bool row, refs.Step());
+      if (row) {
+        return core::FailedPrecondition(std::string(KindName(kind)) + " '" + id +
+                                        "' is in use by pipeline '" + refs.Text(0) +
+                                        "'; delete or change that pipeline first");
+      }
+    } else {
+      ASSIGN_OR_RETURN(auto active, ActiveRuns(workspace_id, id, true));
+      if (!active.empty()) {
+        return core::FailedPrecondition("pipeline '" + id + "' has run " +
+                                        std::to_string(active.front().run_id) +
+                                        " in progress; cancel it first");
+      }
+      for (const char* sql : {"DELETE FROM pipeline_state WHERE workspace_id = ?1 AND "
+                              "pipeline_id = ?2",
+                              "DELETE FROM fingerprints WHERE workspace_id = ?1 AND "
+                              "pipeline_id = ?2"}) {
+        ASSIGN_OR_RETURN(db::Stmt d, db_->Prepare(sql));
+        d.Bind(1, workspace_id).Bind(2, id);
+        RETURN_IF_ERROR(d.Run());
+      }
+    }
+    ASSIGN_OR_RETURN(db::Stmt del, db_->Prepare("DELETE FROM resources WHERE workspace_id = ?1 "
+                                                "AND kind = ?2 AND id = ?3"));
+    del.Bind(1, workspace_id).Bind(2, KindKey(kind)).Bind(3, id);
+    return del.Run();
+  });
+}
+
+core::StatusOr<PipelineState> SqliteCatalog::GetState(int64_t workspace_id,
+                                                      const std::string& pipeline_id) {
+  ASSIGN_OR_RETURN(db::Stmt s,
+                   db_->Prepare("SELECT state, status, errors, high_water_mark, activated_at, "
+                                "last_slot FROM pipeline_state WHERE workspace_id = ?1 AND "
+                                "pipeline_id = ?2"));
+  s.Bind(1, workspace_id).Bind(2, pipeline_id);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return core::NotFound("pipeline '" + pipeline_id + "' not found");
+  PipelineState st;
+  st.state = s.Text(0);
+  st.status = s.Text(1);
+  st.errors = json::parse(s.Text(2), nullptr, false);
+  st.high_water_mark = s.OptText(3);
+  st.activated_at = s.OptInt(4);
+  st.last_slot = s.OptInt(5);
+  return st;
+}
+
+core::Status SqliteCatalog::PutState(int64_t workspace_id, const std::string& pipeline_id,
+                                     const PipelineState& st) {
+  ASSIGN_OR_RETURN(db::Stmt s,
+                   db_->Prepare("UPDATE pipeline_state SET state = ?3, status = ?4, errors = ?5, "
+                                "high_water_mark = ?6, activated_at = ?7, last_slot = ?8 WHERE "
+                                "workspace_id = ?1 AND pipeline_id = ?2"));
+  s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, st.state).Bind(4, st.status);
+  s.Bind(5, st.errors.dump()).Bind(6, st.high_water_mark).Bind(7, st.activated_at);
+  s.Bind(8, st.last_slot);
+  RETURN_IF_ERROR(s.Run());
+  if (db_->Changes() == 0) return core::NotFound("pipeline '" + pipeline_id + "' not found");
+  return core::Status::Ok();
+}
+
+core::StatusOr<Run> SqliteCatalog::CreateRun(const Run& run) {
+  ASSIGN_OR_RETURN(db::Stmt s,
+                   db_->Prepare("INSERT INTO runs (workspace_id, pipeline_id, run_type, state, "
+                                "logical_date, range_start, range_end, created_at, spec) VALUES "
+                                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+  s.Bind(1, run.workspace_id).Bind(2, run.pipeline_id).Bind(3, run.run_type).Bind(4, run.state);
+  s.Bind(5, run.logical_date).Bind(6, run.range_start).Bind(7, run.range_end);
+  s.Bind(8, run.created_at).Bind(9, run.spec.dump());
+  RETURN_IF_ERROR(s.Run());
+  return GetRun(run.workspace_id, db_->LastInsertId());
+}
+
+core::StatusOr<std::vector<Run>> SqliteCatalog::QueryRuns(
+    const std::string& where, const std::function<void(db::Stmt&)>& bind) {
+  ASSIGN_OR_RETURN(db::Stmt s,
+                   db_->Prepare("SELECT " + std::string(kRunColumns) + " FROM runs " + where));
+  bind(s);
+  std::vector<Run> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(ReadRun(s));
+  }
+  return out;
+}
+
+core::StatusOr<Run> SqliteCatalog::GetRun(int64_t workspace_id, int64_t run_id) {
+  ASSIGN_OR_RETURN(auto runs,
+                   QueryRuns("WHERE workspace_id = ?1 AND run_id = ?2",
+                             [&](db::Stmt& s) { s.Bind(1, workspace_id).Bind(2, run_id); }));
+  if (runs.empty()) return core::NotFound("run " + std::to_string(run_id) + " not found");
+  return std::move(runs.front());
+}
+
+core::StatusOr<std::vector<Run>> SqliteCatalog::ListRuns(int64_t workspace_id,
+                                                         const std::string& pipeline_id,
+                                                         const RunFilter& filter, Page page,
+                                                         int64_t* total) {
+  std::string where = "WHERE workspace_id = ?1 AND pipeline_id = ?2";
+  if (filter.from) where += " AND created_at >= ?3";
+  if (filter.to) where += " AND created_at < ?4";
+  auto bind = [&](db::Stmt& s) {
+    s.Bind(1, workspace_id).Bind(2, pipeline_id);
+    if (filter.from) s.Bind(3, *filter.from);
+    if (filter.to) s.Bind(4, *filter.to);
+  };
+  ASSIGN_OR_RETURN(db::Stmt count, db_->Prepare("SELECT count(*) FROM runs " + where));
+  bind(count);
+  ASSIGN_OR_RETURN(bool has, count.Step());
+  *total = has ? count.Int(0) : 0;
+  return QueryRuns(where + " ORDER BY run_id DESC LIMIT ?5 OFFSET ?6", [&](db::Stmt& s) {
+    bind(s);
+    s.Bind(5, page.page_size).Bind(6, (page.page - 1) * page.page_size);
+  });
+}
+
+core::StatusOr<std::vector<Run>> SqliteCatalog::ActiveRuns(int64_t workspace_id,
+                                                           const std::string& pipeline_id,
+                                                           bool include_historical) {
+  std::string where =
+      "WHERE workspace_id = ?1 AND pipeline_id = ?2 AND state IN ('queued', 'running')";
+  if (!include_historical) where += " AND run_type <> 'historical'";
+  return QueryRuns(where + " ORDER BY run_id",
+                   [&](db::Stmt& s) { s.Bind(1, workspace_id).Bind(2, pipeline_id); });
+}
+
+core::StatusOr<std::vector<Run>> SqliteCatalog::UnfinishedRuns() {
+  return QueryRuns("WHERE state IN ('queued', 'running') ORDER BY run_id", [](db::Stmt&) {});
+}
+
+core::Status SqliteCatalog::SetRunState(int64_t run_id, const std::string& state,
+                                        std::optional<std::string> error, int64_t now) {
+  ASSIGN_OR_RETURN(
+      db::Stmt s,
+      db_->Prepare("UPDATE runs SET state = ?2, error = ?3, "
+                   "started_at = CASE WHEN ?2 = 'running' THEN ?4 ELSE started_at END, "
+                   "ended_at = CASE WHEN ?2 IN ('succeeded', 'failed', 'cancelled') THEN ?4 "
+                   "ELSE ended_at END WHERE run_id = ?1"));
+  s.Bind(1, run_id).Bind(2, state).Bind(3, error).Bind(4, now);
+  RETURN_IF_ERROR(s.Run());
+  if (db_->Changes() == 0) return core::NotFound("run " + std::to_string(run_id) + " not found");
+  return core::Status::Ok();
+}
+
+core::StatusOr<std::vector<mapping::RowError>> SqliteCatalog::RowErrors(int64_t run_id, Page page,
+                                                                        int64_t* total) {
+  ASSIGN_OR_RETURN(db::Stmt count,
+                   db_->Prepare("SELECT count(*) FROM row_errors WHERE run_id = ?1"));
+  count.Bind(1, run_id);
+  ASSIGN_OR_RETURN(bool has, count.Step());
+  *total = has ? count.Int(0) : 0;
+  ASSIGN_OR_RETURN(db::Stmt s,
+                   db_->Prepare("SELECT row, key, column_name, code, message FROM row_errors "
+                                "WHERE run_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3"));
+  s.Bind(1, run_id).Bind(2, page.page_size).Bind(3, (page.page - 1) * page.page_size);
+  std::vector<mapping::RowError> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
+  }
+  return out;
+}
+
+}  // namespace wsync::catalog

@@ -1,0 +1,56 @@
+// Catalog on the one SQLite database. Owns its own connection: one instance per thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "catalog/catalog.h"
+#include "core/time.h"
+#include "db/sqlite_db.h"
+
+namespace wsync::catalog {
+
+class SqliteCatalog : public Catalog {
+ public:
+  // Opens `path` (already migrated, see db::Migrate). `clock` must outlive the catalog.
+  static core::StatusOr<std::unique_ptr<SqliteCatalog>> Open(const std::string& path,
+                                                             const core::Clock* clock);
+
+  core::StatusOr<Resource> Create(int64_t workspace_id, Kind kind, nlohmann::json body,
+                                  const std::string& actor) override;
+  core::StatusOr<Resource> Replace(int64_t workspace_id, Kind kind, const std::string& id,
+                                   nlohmann::json body, const std::string& actor) override;
+  core::StatusOr<Resource> Get(int64_t workspace_id, Kind kind, const std::string& id) override;
+  core::StatusOr<ResourcePage> List(int64_t workspace_id, Kind kind, Page page) override;
+  core::Status Delete(int64_t workspace_id, Kind kind, const std::string& id) override;
+  core::StatusOr<PipelineState> GetState(int64_t workspace_id,
+                                         const std::string& pipeline_id) override;
+  core::Status PutState(int64_t workspace_id, const std::string& pipeline_id,
+                        const PipelineState& state) override;
+  core::StatusOr<Run> CreateRun(const Run& run) override;
+  core::StatusOr<Run> GetRun(int64_t workspace_id, int64_t run_id) override;
+  core::StatusOr<std::vector<Run>> ListRuns(int64_t workspace_id, const std::string& pipeline_id,
+                                            const RunFilter& filter, Page page,
+                                            int64_t* total) override;
+  core::StatusOr<std::vector<Run>> ActiveRuns(int64_t workspace_id, const std::string& pipeline_id,
+                                              bool include_historical) override;
+  core::StatusOr<std::vector<Run>> UnfinishedRuns() override;
+  core::Status SetRunState(int64_t run_id, const std::string& state,
+                           std::optional<std::string> error, int64_t now) override;
+  core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t run_id, Page page,
+                                                           int64_t* total) override;
+
+  db::Db* db() { return db_.get(); }
+
+ private:
+  SqliteCatalog(std::unique_ptr<db::Db> db, const core::Clock* clock)
+      : db_(std::move(db)), clock_(clock) {}
+  core::StatusOr<Resource> Write(int64_t workspace_id, Kind kind, nlohmann::json body,
+                                 const std::string& actor, const std::string* replace_id);
+  core::StatusOr<std::vector<Run>> QueryRuns(const std::string& where,
+                                             const std::function<void(db::Stmt&)>& bind);
+  std::unique_ptr<db::Db> db_;
+  const core::Clock* clock_;
+};
+
+}  // namespace wsync::catalog

@@ -1,0 +1,232 @@
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "catalog/config_file.h"
+#include "cli/sample_data.h"
+#include "core/time.h"
+#include "profiles/profile_store.h"
+#include "sync/engine.h"
+#include "sync/run_executor.h"
+#include "sync/run_spec.h"
+
+namespace wsync::cli {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kExitOk = 0;
+constexpr int kExitRunFailed = 1;
+constexpr int kExitBadInput = 2;
+
+void PrintRunSummary(const catalog::Run& run, catalog::Catalog* catalog) {
+  const core::RunCounters& c = run.counters;
+  double seconds = 0;
+  if (run.started_at && run.ended_at) seconds = (*run.ended_at - *run.started_at) / 1e6;
+  std::printf("run %lld of pipeline '%s': %s in %.2f s\n", static_cast<long long>(run.run_id),
+              run.pipeline_id.c_str(), run.state.c_str(), seconds);
+  if (run.error) std::printf("  error: %s\n", run.error->c_str());
+  std::printf("  records: %lld extracted, %lld mapped, %lld unchanged, %lld skipped, %lld failed\n",
+              static_cast<long long>(c.records_extracted), static_cast<long long>(c.records_mapped),
+              static_cast<long long>(c.records_unchanged),
+              static_cast<long long>(c.records_skipped), static_cast<long long>(c.records_failed));
+  std::printf(
+      "  profiles: %lld created, %lld updated; identity conflicts: %lld; events: %lld\n",
+      static_cast<long long>(c.profiles_created), static_cast<long long>(c.profiles_updated),
+      static_cast<long long>(c.identity_conflicts), static_cast<long long>(c.events_created));
+  if (seconds > 0) {
+    std::printf("  throughput: %.0f rows/s\n", c.records_extracted / seconds);
+  }
+  if (c.row_errors_total > 0) {
+    int64_t total = 0;
+    auto errors = catalog->RowErrors(run.run_id, {1, 5}, &total);
+    std::printf("  row errors: %lld (first %zu shown)\n",
+                static_cast<long long>(c.row_errors_total), errors.ok() ? errors->size() : 0);
+    if (errors.ok()) {
+      for (const auto& e : *errors) {
+        std::printf("    row %lld [%s] %s: %s\n", static_cast<long long>(e.row), e.code.c_str(),
+                    e.key.c_str(), e.message.substr(0, 160).c_str());
+      }
+    }
+  }
+}
+
+json ProfileJson(const profiles::Profile& p) {
+  json attrs = json::object();
+  for (const auto& [name, a] : p.attributes) {
+    if (!a.removed) attrs[name] = json::parse(a.value.ToJson());
+  }
+  return {{"mpid", std::to_string(p.mpid)},
+          {"environment", p.environment},
+          {"identities", p.identities},
+          {"user_attributes", attrs}};
+}
+
+// Runs one pipeline now and prints its summary; returns the exit code.
+int RunPipeline(sync::Engine* engine, catalog::Catalog* catalog, int64_t workspace_id,
+                const std::string& pipeline_id) {
+  core::StatusOr<catalog::Run> run =
+      sync::CreateRun(catalog, workspace_id, pipeline_id, "manual", engine->clock()->NowMicros());
+  if (!run.ok()) {
+    std::cerr << "wsync: " << run.status().message() << "\n";
+    return run.status().code() == core::StatusCode::kInvalidArgument ? kExitBadInput
+                                                                     : kExitRunFailed;
+  }
+  auto store = engine->NewStore();
+  if (!store.ok()) {
+    std::cerr << "wsync: " << store.status().message() << "\n";
+    return kExitRunFailed;
+  }
+  sync::RunExecutor executor(engine->executor_deps(), catalog, store->get());
+  if (isatty(STDERR_FILENO)) std::cerr << "running pipeline '" << pipeline_id << "'...\n";
+  core::Status s = executor.Execute(workspace_id, run->run_id);
+  core::StatusOr<catalog::Run> done = catalog->GetRun(workspace_id, run->run_id);
+  if (!done.ok()) {
+    std::cerr << "wsync: " << done.status().message() << "\n";
+    return kExitRunFailed;
+  }
+  PrintRunSummary(*done, catalog);
+  return done->state == "succeeded" ? kExitOk : kExitRunFailed;
+}
+
+}  // namespace
+
+int Demo(const std::string& data_dir) {
+  std::string dir = std::filesystem::absolute(data_dir).lexically_normal().string();
+  auto engine = sync::Engine::Open(dir, core::SystemClock::Default());
+  if (!engine.ok()) {
+    std::cerr << "wsync: " << engine.status().message() << "\n";
+    return kExitBadInput;
+  }
+  std::string warehouse = dir + "/warehouse.db";
+  std::printf("creating a sample warehouse with 10,000 customers (and 3 bad rows): %s\n",
+              warehouse.c_str());
+  if (core::Status s = WriteSampleWarehouse(warehouse, {}); !s.ok()) {
+    std::cerr << "wsync: " << s.message() << "\n";
+    return kExitRunFailed;
+  }
+  json config = {{"connections",
+                  {{{"id", "demo-warehouse"},
+                    {"name", "Demo warehouse"},
+                    {"service_provider", "sqlite"},
+                    {"config", {{"path", warehouse}}}}}},
+                 {"data_models",
+                  {{{"id", "customers"},
+                    {"name", "Customers"},
+                    {"sql_query",
+                     "SELECT customer_id, email, first_name, plan, lifetime_value, orders, is_vip, "
+                     "signup_date, last_seen, score FROM customers"}}}},
+                 {"pipelines",
+                  {{{"id", "demo-customers"},
+                    {"name", "Customers to profiles"},
+                    {"pipeline_type", "user_attributes"},
+                    {"connection_id", "demo-warehouse"},
+                    {"data_model_id", "customers"},
+                    {"environment", "development"},
+                    {"sync_mode", {{"type", "full"}}},
+                    {"schedule", {{"type", "on_demand"}}}}}}};
+  auto catalog = (*engine)->NewCatalog();
+  if (!catalog.ok()) {
+    std::cerr << "wsync: " << catalog.status().message() << "\n";
+    return kExitRunFailed;
+  }
+  auto applied = catalog::ApplyConfig(catalog->get(), 1, config, "demo");
+  if (!applied.ok()) {
+    std::cerr << "wsync: " << applied.status().message() << "\n";
+    return kExitRunFailed;
+  }
+  std::printf("pipeline 'demo-customers': sqlite warehouse -> development profiles (full sync)\n");
+  int code = RunPipeline(engine->get(), catalog->get(), 1, "demo-customers");
+  auto store = (*engine)->NewStore();
+  if (store.ok()) {
+    for (const char* email : {"customer1@example.com", "customer2@example.com"}) {
+      auto page = (*store)->List(1, "development", profiles::IdentityRef{"email", email}, 1, 1);
+      if (page.ok() && !page->items.empty()) {
+        std::printf("sample profile:\n%s\n", ProfileJson(page->items.front()).dump(2).c_str());
+      }
+    }
+  }
+  std::printf("\nwhere to look:\n");
+  std::printf(
+      "  profile store and catalog: %s/wsync.db (SQLite; tables profiles, identities, "
+      "runs, row_errors)\n",
+      dir.c_str());
+  std::printf("  sample warehouse:          %s\n", warehouse.c_str());
+  std::printf("  try: sqlite3 %s/wsync.db \"SELECT * FROM runs\"\n", dir.c_str());
+  return code;
+}
+
+int RunConfig(const RunArgs& args) {
+  auto config = catalog::LoadConfigFile(args.config_file);
+  if (!config.ok()) {
+    std::cerr << "wsync: " << config.status().message() << "\n";
+    return kExitBadInput;
+  }
+  auto engine = sync::Engine::Open(args.data_dir, core::SystemClock::Default());
+  if (!engine.ok()) {
+    std::cerr << "wsync: " << engine.status().message() << "\n";
+    return kExitBadInput;
+  }
+  auto catalog = (*engine)->NewCatalog();
+  if (!catalog.ok()) {
+    std::cerr << "wsync: " << catalog.status().message() << "\n";
+    return kExitRunFailed;
+  }
+  auto applied = catalog::ApplyConfig(catalog->get(), args.workspace_id, *config, "cli");
+  if (!applied.ok()) {
+    std::cerr << "wsync: " << applied.status().message() << "\n";
+    return kExitBadInput;
+  }
+  std::vector<std::string> pipelines;
+  if (args.pipeline_id) {
+    pipelines.push_back(*args.pipeline_id);
+  } else if (config->contains("pipelines")) {
+    for (const json& p : (*config)["pipelines"]) pipelines.push_back(p["id"].get<std::string>());
+  }
+  if (pipelines.empty()) {
+    std::cerr << "wsync: the config file defines no pipeline to run\n";
+    return kExitBadInput;
+  }
+  int code = kExitOk;
+  for (const std::string& id : pipelines) {
+    int c = RunPipeline(engine->get(), catalog->get(), args.workspace_id, id);
+    code = std::max(code, c);
+  }
+  return code;
+}
+
+int ApplyConfigFile(const RunArgs& args) {
+  auto config = catalog::LoadConfigFile(args.config_file);
+  if (!config.ok()) {
+    std::cerr << "wsync: " << config.status().message() << "\n";
+    return kExitBadInput;
+  }
+  auto engine = sync::Engine::Open(args.data_dir, core::SystemClock::Default());
+  if (!engine.ok()) {
+    std::cerr << "wsync: " << engine.status().message() << "\n";
+    return kExitBadInput;
+  }
+  auto catalog = (*engine)->NewCatalog();
+  if (!catalog.ok()) {
+    std::cerr << "wsync: " << catalog.status().message() << "\n";
+    return kExitRunFailed;
+  }
+  auto applied = catalog::ApplyConfig(catalog->get(), args.workspace_id, *config, "cli");
+  if (!applied.ok()) {
+    std::cerr << "wsync: " << applied.status().message() << "\n";
+    return kExitBadInput;
+  }
+  for (const auto& change : *applied) {
+    std::printf("%s %s '%s'\n", change.action.c_str(),
+                std::string(catalog::KindName(change.kind)).c_str(), change.id.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace wsync::cli

@@ -1,0 +1,44 @@
+// wsync: the command line (SPEC §10). Thin: parses flags and calls the libraries.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"wsync: warehouse sync (reverse ETL) into a durable profile store"};
+  app.require_subcommand(1);
+
+  std::string demo_dir = "./demo-data";
+  auto* demo = app.add_subcommand("demo", "create a sample warehouse, define a pipeline, sync it");
+  demo->add_option("--data-dir", demo_dir, "where the database and sample warehouse go");
+
+  wsync::cli::RunArgs run_args;
+  run_args.data_dir = "./wsync-data";
+  auto* run = app.add_subcommand("run", "create or update the resources in FILE and run them once");
+  run->add_option("--config,-f", run_args.config_file, "YAML or JSON file")->required();
+  run->add_option("--data-dir", run_args.data_dir, "data directory (holds wsync.db)");
+  run->add_option("--pipeline", run_args.pipeline_id, "run only this pipeline");
+  run->add_option("--workspace", run_args.workspace_id, "workspace id (default 1)");
+
+  wsync::cli::RunArgs apply_args;
+  apply_args.data_dir = "./wsync-data";
+  auto* apply = app.add_subcommand("apply", "create or update the resources in FILE");
+  apply->add_option("-f,--config", apply_args.config_file, "YAML or JSON file")->required();
+  apply->add_option("--data-dir", apply_args.data_dir, "data directory (holds wsync.db)");
+  apply->add_option("--workspace", apply_args.workspace_id, "workspace id (default 1)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    if (*demo) return wsync::cli::Demo(demo_dir);
+    if (*run) return wsync::cli::RunConfig(run_args);
+    if (*apply) return wsync::cli::ApplyConfigFile(apply_args);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "wsync: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 2;
+}

@@ -1,0 +1,164 @@
+#include "core/time.h"
+
+#include <chrono>
+#include <cstdio>
+
+namespace wsync::core {
+
+// Howard Hinnant's days_from_civil / civil_from_days.
+int32_t DaysFromCivil(CivilDate d) {
+  int y = d.year - (d.month <= 2);
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned mp = static_cast<unsigned>(d.month + (d.month > 2 ? -3 : 9));
+  const unsigned doy = (153 * mp + 2) / 5 + static_cast<unsigned>(d.day) - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int32_t>(doe) - 719468;
+}
+
+CivilDate CivilFromDays(int32_t z) {
+  z += 719468;
+  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int y = static_cast<int>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return CivilDate{y + (m <= 2), static_cast<int>(m), static_cast<int>(d)};
+}
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+namespace {
+
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+std::optional<int32_t> ParseDate(std::string_view text) {
+  text = Trim(text);
+  int y, m, d;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-' || !Digits(text, 0, 4, &y) ||
+      !Digits(text, 5, 2, &m) || !Digits(text, 8, 2, &d)) {
+    return std::nullopt;
+  }
+  if (m < 1 || m > 12 || d < 1 || d > DaysInMonth(y, m)) return std::nullopt;
+  return DaysFromCivil({y, m, d});
+}
+
+std::optional<int64_t> ParseTimestamp(std::string_view text) {
+  text = Trim(text);
+  if (text.size() < 10) return std::nullopt;
+  std::optional<int32_t> days = ParseDate(text.substr(0, 10));
+  if (!days) return std::nullopt;
+  int64_t micros = *days * kMicrosPerDay;
+  size_t pos = 10;
+  if (pos == text.size()) return micros;
+  if (text[pos] != 'T' && text[pos] != 't' && text[pos] != ' ') return std::nullopt;
+  ++pos;
+  int hh, mm, ss = 0;
+  if (!Digits(text, pos, 2, &hh) || pos + 2 >= text.size() || text[pos + 2] != ':' ||
+      !Digits(text, pos + 3, 2, &mm)) {
+    return std::nullopt;
+  }
+  pos += 5;
+  if (pos < text.size() && text[pos] == ':') {
+    if (!Digits(text, pos + 1, 2, &ss)) return std::nullopt;
+    pos += 3;
+  }
+  if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  int64_t fraction = 0;
+  if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+    ++pos;
+    int64_t scale = 100000;
+    size_t start = pos;
+    while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
+      if (scale > 0) fraction += (text[pos] - '0') * scale;
+      scale /= 10;
+      ++pos;
+    }
+    if (pos == start) return std::nullopt;
+  }
+  micros += ((hh * 60 + mm) * 60 + ss) * kMicrosPerSecond + fraction;
+  if (pos == text.size()) return micros;
+  if (text[pos] == 'Z' || text[pos] == 'z')
+    return pos + 1 == text.size() ? std::optional(micros) : std::nullopt;
+  if (text[pos] == ' ') ++pos;  // "2024-01-01 10:00:00 +02:00"
+  if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return std::nullopt;
+  int sign = text[pos] == '+' ? 1 : -1;
+  ++pos;
+  int oh, om = 0;
+  if (!Digits(text, pos, 2, &oh)) return std::nullopt;
+  pos += 2;
+  // A colon promises minutes: "+02:" is a truncated offset, not "+02".
+  bool colon = pos < text.size() && text[pos] == ':';
+  if (colon) ++pos;
+  if (colon || pos < text.size()) {
+    if (!Digits(text, pos, 2, &om)) return std::nullopt;
+    pos += 2;
+  }
+  if (pos != text.size() || oh > 23 || om > 59) return std::nullopt;
+  return micros - sign * (oh * 3600 + om * 60) * kMicrosPerSecond;
+}
+
+std::string FormatDate(int32_t days) {
+  CivilDate c = CivilFromDays(days);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", c.year, c.month, c.day);
+  return buf;
+}
+
+std::string FormatTimestamp(int64_t micros) {
+  int64_t days = FloorDiv(micros, kMicrosPerDay);
+  int64_t rest = micros - days * kMicrosPerDay;
+  CivilDate c = CivilFromDays(static_cast<int32_t>(days));
+  int64_t secs = rest / kMicrosPerSecond;
+  int64_t frac = rest % kMicrosPerSecond;
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", c.year, c.month, c.day,
+                        static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
+                        static_cast<int>(secs % 60));
+  std::string out(buf, n);
+  if (frac != 0) {
+    std::snprintf(buf, sizeof buf, ".%06d", static_cast<int>(frac));
+    std::string f(buf);
+    while (f.back() == '0') f.pop_back();
+    out += f;
+  }
+  out += 'Z';
+  return out;
+}
+
+int64_t SystemClock::NowMicros() const {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+SystemClock* SystemClock::Default() {
+  static SystemClock clock;
+  return &clock;
+}
+
+}  // namespace wsync::core

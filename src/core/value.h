@@ -1,0 +1,96 @@
+// Value: one typed cell from a warehouse or a profile (SPEC §2), and the row batches that carry
+// them. A Value is a small variant; a RowBatch is row-major because every later stage (mapping,
+// resolution) works a row at a time. Plain values: no shared state, safe to move between threads.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace wsync::core {
+
+enum class Type { kNull, kBool, kInt64, kDouble, kDecimal, kString, kDate, kTimestamp, kArray };
+
+std::string_view TypeName(Type type);
+// Parses a name written by TypeName ("int64", "timestamp", ...); false when unknown.
+bool ParseTypeName(std::string_view name, Type* type);
+
+struct Decimal {
+  std::string digits;  // canonical text such as "-12.50"
+  bool operator==(const Decimal&) const = default;
+};
+struct Date {
+  int32_t days = 0;  // since 1970-01-01
+  bool operator==(const Date&) const = default;
+};
+struct Timestamp {
+  int64_t micros = 0;  // since the Unix epoch, UTC
+  bool operator==(const Timestamp&) const = default;
+};
+
+class Value {
+ public:
+  Value() = default;
+  static Value Null() { return Value(); }
+  static Value Bool(bool v) { return Value(Rep(v)); }
+  static Value Int64(int64_t v) { return Value(Rep(v)); }
+  static Value Double(double v) { return Value(Rep(v)); }
+  static Value Dec(std::string digits) { return Value(Rep(Decimal{std::move(digits)})); }
+  static Value String(std::string v) { return Value(Rep(std::move(v))); }
+  static Value DateValue(int32_t days) { return Value(Rep(Date{days})); }
+  static Value TimestampValue(int64_t micros) { return Value(Rep(Timestamp{micros})); }
+  static Value Array(std::vector<Value> items) {
+    return Value(Rep(std::make_shared<const std::vector<Value>>(std::move(items))));
+  }
+
+  Type type() const { return static_cast<Type>(rep_.index()); }
+  bool is_null() const { return type() == Type::kNull; }
+  bool bool_value() const { return std::get<bool>(rep_); }
+  int64_t int64_value() const { return std::get<int64_t>(rep_); }
+  double double_value() const { return std::get<double>(rep_); }
+  const std::string& decimal_value() const { return std::get<Decimal>(rep_).digits; }
+  const std::string& string_value() const { return std::get<std::string>(rep_); }
+  int32_t date_value() const { return std::get<Date>(rep_).days; }
+  int64_t timestamp_value() const { return std::get<Timestamp>(rep_).micros; }
+  const std::vector<Value>& array_value() const {
+    return *std::get<std::shared_ptr<const std::vector<Value>>>(rep_);
+  }
+
+  // Text form used for identities, limits and messages: integers in decimal, dates
+  // YYYY-MM-DD, timestamps RFC 3339 with Z, arrays as JSON text; null is "".
+  std::string ToText() const;
+  // Its JSON form (SPEC §2): decimals as numbers when a double holds them exactly.
+  std::string ToJson() const;
+  void AppendJson(std::string* out) const;
+
+  bool operator==(const Value& other) const;
+
+ private:
+  using Rep = std::variant<std::monostate, bool, int64_t, double, Decimal, std::string, Date,
+                           Timestamp, std::shared_ptr<const std::vector<Value>>>;
+  explicit Value(Rep rep) : rep_(std::move(rep)) {}
+  Rep rep_;
+};
+
+// Appends `s` as a quoted JSON string.
+void AppendJsonString(std::string_view s, std::string* out);
+
+struct Column {
+  std::string name;
+  Type type = Type::kNull;
+  bool inferred = false;  // the warehouse reported no type; guessed from sample rows
+};
+
+using Row = std::vector<Value>;
+
+// A batch of rows that share one column list.
+struct RowBatch {
+  std::shared_ptr<const std::vector<Column>> columns;
+  std::vector<Row> rows;
+  size_t bytes = 0;  // approximate payload size, for byte-bounded batching
+};
+
+}  // namespace wsync::core

@@ -1,0 +1,155 @@
+#include "db/schema.h"
+
+#include <string>
+#include <vector>
+
+namespace wsync::db {
+
+namespace {
+
+// Each entry moves the schema one version forward. Never edit a shipped entry; append one.
+const std::vector<const char*>& Migrations() {
+  static const std::vector<const char*> kMigrations = {
+      R"sql(
+CREATE TABLE resources (
+  workspace_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  version INTEGER NOT NULL DEFAULT 1,
+  created_on INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  last_modified_on INTEGER NOT NULL,
+  last_modified_by TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, kind, id)
+) WITHOUT ROWID;
+
+CREATE TABLE pipeline_state (
+  workspace_id INTEGER NOT NULL,
+  pipeline_id TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'draft',
+  status TEXT NOT NULL DEFAULT 'healthy',
+  errors TEXT NOT NULL DEFAULT '[]',
+  high_water_mark TEXT,
+  activated_at INTEGER,
+  last_slot INTEGER,
+  PRIMARY KEY (workspace_id, pipeline_id)
+) WITHOUT ROWID;
+
+CREATE TABLE runs (
+  run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  workspace_id INTEGER NOT NULL,
+  pipeline_id TEXT NOT NULL,
+  run_type TEXT NOT NULL,
+  state TEXT NOT NULL,
+  logical_date INTEGER,
+  range_start TEXT,
+  range_end TEXT,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER,
+  records_extracted INTEGER NOT NULL DEFAULT 0,
+  records_mapped INTEGER NOT NULL DEFAULT 0,
+  records_unchanged INTEGER NOT NULL DEFAULT 0,
+  records_skipped INTEGER NOT NULL DEFAULT 0,
+  records_failed INTEGER NOT NULL DEFAULT 0,
+  profiles_created INTEGER NOT NULL DEFAULT 0,
+  profiles_updated INTEGER NOT NULL DEFAULT 0,
+  identity_conflicts INTEGER NOT NULL DEFAULT 0,
+  events_created INTEGER NOT NULL DEFAULT 0,
+  batches_forwarded INTEGER NOT NULL DEFAULT 0,
+  row_errors_total INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  spec TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX runs_by_pipeline ON runs (workspace_id, pipeline_id, run_id);
+
+CREATE TABLE row_errors (
+  run_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  row INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  code TEXT NOT NULL,
+  message TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE profiles (
+  workspace_id INTEGER NOT NULL,
+  mpid INTEGER NOT NULL,
+  environment TEXT NOT NULL,
+  identities TEXT NOT NULL,
+  attributes TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, mpid)
+) WITHOUT ROWID;
+
+CREATE TABLE identities (
+  workspace_id INTEGER NOT NULL,
+  environment TEXT NOT NULL,
+  type TEXT NOT NULL,
+  value TEXT NOT NULL,
+  mpid INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, environment, type, value)
+) WITHOUT ROWID;
+
+CREATE TABLE events (
+  workspace_id INTEGER NOT NULL,
+  environment TEXT NOT NULL,
+  dedup_key TEXT NOT NULL,
+  mpid INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  timestamp_ms INTEGER,
+  pipeline_id TEXT NOT NULL,
+  run_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, environment, dedup_key)
+) WITHOUT ROWID;
+CREATE INDEX events_by_profile ON events (workspace_id, mpid, created_at);
+
+CREATE TABLE fingerprints (
+  workspace_id INTEGER NOT NULL,
+  pipeline_id TEXT NOT NULL,
+  row_key TEXT NOT NULL,
+  hash INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, pipeline_id, row_key)
+) WITHOUT ROWID;
+
+CREATE TABLE credentials (
+  client_id TEXT PRIMARY KEY,
+  workspace_id INTEGER NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+
+CREATE TABLE tokens (
+  token_hash TEXT PRIMARY KEY,
+  client_id TEXT NOT NULL,
+  workspace_id INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+)sql",
+  };
+  return kMigrations;
+}
+
+}  // namespace
+
+core::Status Migrate(Db* db) {
+  ASSIGN_OR_RETURN(Stmt version, db->Prepare("PRAGMA user_version"));
+  ASSIGN_OR_RETURN(bool has_row, version.Step());
+  int64_t current = has_row ? version.Int(0) : 0;
+  const auto& migrations = Migrations();
+  for (size_t v = static_cast<size_t>(current); v < migrations.size(); ++v) {
+    RETURN_IF_ERROR(InTransaction(db, [&]() -> core::Status {
+      RETURN_IF_ERROR(db->Exec(migrations[v]));
+      return db->Exec("PRAGMA user_version = " + std::to_string(v + 1));
+    }));
+  }
+  return core::Status::Ok();
+}
+
+}  // namespace wsync::db

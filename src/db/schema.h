@@ -1,0 +1,14 @@
+// The one database's tables (SPEC §1): catalog, runs, checkpoints, fingerprints and profiles all
+// live in one SQLite file so a batch's data and its checkpoint commit together. Migrate() brings
+// a database to the current version (PRAGMA user_version); it is idempotent and safe to call at
+// every start.
+#pragma once
+
+#include "core/status.h"
+#include "db/sqlite_db.h"
+
+namespace wsync::db {
+
+core::Status Migrate(Db* db);
+
+}  // namespace wsync::db

@@ -1,0 +1,170 @@
+#include "db/sqlite_db.h"
+
+#include <sqlite3.h>
+
+#include <map>
+
+namespace wsync::db {
+
+namespace {
+
+core::Status FromSqlite(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return core::Unavailable("database busy: " + msg);
+    case SQLITE_CONSTRAINT:
+      return core::AlreadyExists(msg);
+    case SQLITE_FULL:
+    case SQLITE_NOMEM:
+      return core::ResourceExhausted(msg);
+    default:
+      return core::Internal("database error: " + msg);
+  }
+}
+
+}  // namespace
+
+struct Db::Cache {
+  std::map<std::string, Stmt, std::less<>> stmts;
+};
+
+Stmt::Stmt(Stmt&& other) noexcept : stmt_(other.stmt_), db_(other.db_) { other.stmt_ = nullptr; }
+
+Stmt& Stmt::operator=(Stmt&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(stmt_);
+    stmt_ = other.stmt_;
+    db_ = other.db_;
+    other.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Stmt::~Stmt() { sqlite3_finalize(stmt_); }
+
+Stmt& Stmt::Bind(int index, int64_t v) {
+  sqlite3_bind_int64(stmt_, index, v);
+  return *this;
+}
+Stmt& Stmt::Bind(int index, std::string_view v) {
+  sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::Bind(int index, double v) {
+  sqlite3_bind_double(stmt_, index, v);
+  return *this;
+}
+Stmt& Stmt::Bind(int index, std::nullopt_t) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+Stmt& Stmt::Bind(int index, const std::optional<int64_t>& v) {
+  return v ? Bind(index, *v) : Bind(index, std::nullopt);
+}
+Stmt& Stmt::Bind(int index, const std::optional<std::string>& v) {
+  return v ? Bind(index, std::string_view(*v)) : Bind(index, std::nullopt);
+}
+
+core::StatusOr<bool> Stmt::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  core::Status s = FromSqlite(db_, rc, "statement failed");
+  sqlite3_reset(stmt_);
+  return s;
+}
+
+core::Status Stmt::Run() {
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) break;
+  }
+  sqlite3_reset(stmt_);
+  return core::Status::Ok();
+}
+
+void Stmt::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+int64_t Stmt::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+double Stmt::Double(int col) const { return sqlite3_column_double(stmt_, col); }
+std::string Stmt::Text(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(stmt_, col))
+           : std::string();
+}
+std::optional<int64_t> Stmt::OptInt(int col) const {
+  return IsNull(col) ? std::nullopt : std::optional(Int(col));
+}
+std::optional<std::string> Stmt::OptText(int col) const {
+  return IsNull(col) ? std::nullopt : std::optional(Text(col));
+}
+
+Db::Db(sqlite3* db, std::string path)
+    : db_(db), path_(std::move(path)), cache_(std::make_unique<Cache>()) {}
+
+Db::~Db() {
+  cache_.reset();  // finalize statements before closing
+  sqlite3_close(db_);
+}
+
+core::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool create) {
+  sqlite3* handle = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    core::Status s = core::Unavailable("cannot open database '" + path + "': " +
+                                       (handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)));
+    sqlite3_close(handle);
+    return s;
+  }
+  auto db = std::unique_ptr<Db>(new Db(handle, path));
+  sqlite3_busy_timeout(handle, 30'000);
+  RETURN_IF_ERROR(
+      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+               "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
+               "PRAGMA temp_store=MEMORY;"));
+  return db;
+}
+
+core::Status Db::Exec(std::string_view sql) {
+  std::string text(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    return FromSqlite(nullptr, rc, "statement failed: " + msg);
+  }
+  return core::Status::Ok();
+}
+
+core::StatusOr<Stmt> Db::Prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
+  if (rc != SQLITE_OK) return FromSqlite(db_, rc, "prepare failed");
+  return Stmt(stmt, db_);
+}
+
+core::StatusOr<Stmt*> Db::Cached(std::string_view sql) {
+  auto it = cache_->stmts.find(sql);
+  if (it == cache_->stmts.end()) {
+    ASSIGN_OR_RETURN(Stmt stmt, Prepare(sql));
+    it = cache_->stmts.emplace(std::string(sql), std::move(stmt)).first;
+  }
+  it->second.Reset();
+  return &it->second;
+}
+
+core::Status Db::Begin() { return Exec("BEGIN IMMEDIATE"); }
+core::Status Db::Commit() { return Exec("COMMIT"); }
+void Db::Rollback() { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+int64_t Db::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
+int Db::Changes() const { return sqlite3_changes(db_); }
+
+}  // namespace wsync::db

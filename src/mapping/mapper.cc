@@ -1,0 +1,667 @@
+#include "mapping/mapper.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <utility>
+
+#include "core/time.h"
+#include "mapping/identity_types.h"
+
+namespace wsync::mapping {
+
+namespace {
+
+using core::Type;
+using core::Value;
+
+constexpr std::string_view kUnmapped = "$unmapped";
+
+// Where a mapped value comes from: a row cell, or a constant of a static mapping.
+struct Source {
+  int column = -1;
+  Value constant;
+  const Value& Get(const core::Row& row) const {
+    return column >= 0 ? row[static_cast<size_t>(column)] : constant;
+  }
+};
+
+struct IdentitySlot {
+  Source source;
+  int type = 0;
+  std::string column_name;
+};
+
+struct NamedSlot {
+  Source source;
+  std::string name;  // attribute name, or product_action field
+  std::string column_name;
+  size_t name_chars = 0;
+};
+
+struct FieldSlot {
+  bool set = false;
+  Source source;
+  std::string column_name;
+};
+
+char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (Lower(a[i]) != Lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// Characters, not bytes: limits are about what a user sees.
+size_t Utf8Chars(std::string_view s) {
+  size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+constexpr int kNoColumn = -1;
+constexpr int kAmbiguous = -2;
+
+// Exact name first; else a case-insensitive match, which must be unique.
+int FindColumn(const std::vector<core::Column>& columns, std::string_view name) {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return static_cast<int>(i);
+  }
+  int found = kNoColumn;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (EqualsIgnoreCase(columns[i].name, name)) {
+      if (found != kNoColumn) return kAmbiguous;
+      found = static_cast<int>(i);
+    }
+  }
+  return found;
+}
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      size_t cost = Lower(a[i - 1]) == Lower(b[j - 1]) ? 0 : 1;
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + cost});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Names one close column, if any, rather than listing a model's hundred columns.
+std::string Suggestion(const std::vector<core::Column>& columns, std::string_view name) {
+  const std::string* best = nullptr;
+  size_t best_distance = 3;
+  for (const core::Column& c : columns) {
+    size_t d = EditDistance(c.name, name);
+    if (d < best_distance) {
+      best_distance = d;
+      best = &c.name;
+    }
+  }
+  return best ? "; did you mean '" + *best + "'?" : "";
+}
+
+Value ConstantValue(const nlohmann::json& v) {
+  if (v.is_string()) return Value::String(v.get<std::string>());
+  if (v.is_boolean()) return Value::Bool(v.get<bool>());
+  if (v.is_number_integer() &&
+      (!v.is_number_unsigned() || v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX))) {
+    return Value::Int64(v.get<int64_t>());
+  }
+  if (v.is_number()) return Value::Double(v.get<double>());
+  return Value::Null();
+}
+
+// Writes the text of `v` into `out`, reusing its capacity for strings.
+void AssignText(const Value& v, std::string* out) {
+  if (v.type() == Type::kString) {
+    out->assign(v.string_value());
+  } else if (v.is_null()) {
+    out->clear();
+  } else {
+    *out = v.ToText();
+  }
+}
+
+bool ParseInt64(std::string_view text, int64_t* out) {
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && ptr == text.data() + text.size() && !text.empty();
+}
+
+bool IsIntegral(double d) {
+  return std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9.2e18;
+}
+
+}  // namespace
+
+struct CompiledMapping {
+  MapperOptions options;
+  size_t num_columns = 0;
+  std::vector<IdentitySlot> identities;  // stable-sorted by type priority
+  std::vector<NamedSlot> attributes;
+  bool events = false;
+  FieldSlot event_type, event_name, custom_event_type, timestamp_ms, source_message_id, screen_name;
+  std::vector<NamedSlot> custom_attributes;
+  std::vector<NamedSlot> product_action;
+  int timestamp_column = kNoColumn;
+  int iterator_column = kNoColumn;
+  std::string timestamp_column_name;
+  std::string no_identity_message;
+};
+
+namespace {
+
+class RowMapper {
+ public:
+  RowMapper(const CompiledMapping& c, const core::Row& row, int64_t row_number, Record* out,
+            RowError* error)
+      : c_(c), row_(row), row_number_(row_number), out_(out), error_(error) {}
+
+  bool Run() {
+    if (row_.size() != c_.num_columns) {
+      return Fail("invalid_row", "",
+                  "row has " + std::to_string(row_.size()) + " values but the model has " +
+                      std::to_string(c_.num_columns) + " columns");
+    }
+    if (!MapIdentities()) return false;
+    if (!MapAttributes(c_.attributes, &out_->attributes)) return false;
+    if (!MapSourceTime()) return false;
+    if (c_.events) return MapEvent();
+    out_->event.reset();
+    return true;
+  }
+
+ private:
+  bool Fail(std::string code, std::string column, std::string message) {
+    error_->row = row_number_;
+    error_->key.clear();
+    if (identities_ > 0) {
+      const Identity& best = out_->identities[0];
+      error_->key = std::string(IdentityTypeAt(best.type).name) + ":" + best.value;
+    }
+    error_->column = std::move(column);
+    error_->code = std::move(code);
+    error_->message = std::move(message);
+    return false;
+  }
+
+  // Mpid values are signed 64-bit integers; written back in canonical decimal.
+  static bool MpidText(const Value& v, std::string* out) {
+    int64_t id = 0;
+    switch (v.type()) {
+      case Type::kInt64:
+        id = v.int64_value();
+        break;
+      case Type::kDouble:
+        if (!IsIntegral(v.double_value())) return false;
+        id = static_cast<int64_t>(v.double_value());
+        break;
+      case Type::kString: {
+        std::string_view text = v.string_value();
+        while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
+        while (!text.empty() && IsSpace(text.back())) text.remove_suffix(1);
+        if (!ParseInt64(text, &id)) return false;
+        break;
+      }
+      case Type::kDecimal:
+        if (!ParseInt64(v.decimal_value(), &id)) return false;
+        break;
+      default:
+        return false;
+    }
+    *out = std::to_string(id);
+    return true;
+  }
+
+  bool MapIdentities() {
+    std::vector<Identity>& ids = out_->identities;
+    const IdentitySlot* bad_mpid = nullptr;
+    size_t n = 0;
+    for (const IdentitySlot& slot : c_.identities) {
+      const Value& v = slot.source.Get(row_);
+      if (v.is_null()) continue;
+      // Slots are sorted by type: the first usable value of a type wins.
+      if (n > 0 && ids[n - 1].type == slot.type) continue;
+      if (n == ids.size()) ids.emplace_back();
+      Identity& id = ids[n];
+      id.type = slot.type;
+      if (slot.type == 0) {
+        if (!MpidText(v, &id.value)) {
+          bad_mpid = &slot;
+          continue;
+        }
+      } else if (v.type() == Type::kString) {
+        NormalizeIdentityTo(IdentityTypeAt(slot.type), v.string_value(), &id.value);
+      } else {
+        NormalizeIdentityTo(IdentityTypeAt(slot.type), v.ToText(), &id.value);
+      }
+      if (id.value.empty()) continue;
+      ++n;
+    }
+    ids.resize(n);
+    identities_ = n;
+    if (bad_mpid != nullptr) {
+      std::string text = bad_mpid->source.Get(row_).ToText();
+      return Fail("invalid_value", bad_mpid->column_name,
+                  "mpid must be a 64-bit integer, got '" + text + "'" +
+                      (bad_mpid->column_name.empty() ? "" : " in column " + bad_mpid->column_name));
+    }
+    if (n == 0) return Fail("no_identity", "", c_.no_identity_message);
+    return true;
+  }
+
+  bool CheckValue(const NamedSlot& slot, const Value& v) {
+    const Limits& limits = c_.options.limits;
+    if (slot.name_chars > limits.max_name_chars) {
+      return Fail("limit_exceeded", slot.column_name,
+                  "attribute name '" + slot.name.substr(0, 64) + "…' has " +
+                      std::to_string(slot.name_chars) + " characters, more than the limit of " +
+                      std::to_string(limits.max_name_chars));
+    }
+    size_t chars = 0;
+    if (v.type() == Type::kString) {
+      // Bytes bound characters from above: count only when the bytes could be over.
+      if (v.string_value().size() > limits.max_value_chars) chars = Utf8Chars(v.string_value());
+    } else if (v.type() == Type::kArray) {
+      if (v.array_value().size() > limits.max_list_entries) {
+        return Fail("limit_exceeded", slot.column_name,
+                    "column '" + slot.column_name + "': list has " +
+                        std::to_string(v.array_value().size()) +
+                        " entries, more than the limit of " +
+                        std::to_string(limits.max_list_entries));
+      }
+      chars = Utf8Chars(v.ToJson());
+    } else if (v.type() == Type::kDecimal) {
+      chars = v.decimal_value().size();
+    }
+    if (chars > limits.max_value_chars) {
+      return Fail("limit_exceeded", slot.column_name,
+                  "column '" + slot.column_name + "': value has " + std::to_string(chars) +
+                      " characters, more than the limit of " +
+                      std::to_string(limits.max_value_chars));
+    }
+    return true;
+  }
+
+  bool MapAttributes(const std::vector<NamedSlot>& slots, std::vector<Attribute>* out) {
+    size_t n = 0;
+    for (const NamedSlot& slot : slots) {
+      const Value& v = slot.source.Get(row_);
+      if (v.is_null() && c_.options.skip_nulls) continue;
+      if (!CheckValue(slot, v)) return false;
+      if (n == out->size()) out->emplace_back();
+      Attribute& a = (*out)[n++];
+      a.name.assign(slot.name);
+      a.value = v;
+    }
+    out->resize(n);
+    return CheckCount(n, "attributes");
+  }
+
+  bool CheckCount(size_t n, std::string_view what) {
+    if (n <= c_.options.limits.max_attributes) return true;
+    return Fail("limit_exceeded", "",
+                "row has " + std::to_string(n) + " " + std::string(what) +
+                    ", more than the limit of " + std::to_string(c_.options.limits.max_attributes));
+  }
+
+  // Event custom attributes: nulls say nothing about an event, so they are left out.
+  bool MapPairs(const std::vector<NamedSlot>& slots, bool check_limits,
+                std::vector<std::pair<std::string, Value>>* out) {
+    size_t n = 0;
+    for (const NamedSlot& slot : slots) {
+      const Value& v = slot.source.Get(row_);
+      if (v.is_null()) continue;
+      if (check_limits && !CheckValue(slot, v)) return false;
+      if (n == out->size()) out->emplace_back();
+      auto& pair = (*out)[n++];
+      pair.first.assign(slot.name);
+      pair.second = v;
+    }
+    out->resize(n);
+    return !check_limits || CheckCount(n, "event attributes");
+  }
+
+  bool MapSourceTime() {
+    out_->source_time.reset();
+    if (c_.timestamp_column >= 0) {
+      const Value& v = row_[static_cast<size_t>(c_.timestamp_column)];
+      switch (v.type()) {
+        case Type::kNull:
+          return true;
+        case Type::kTimestamp:
+          out_->source_time = v.timestamp_value();
+          return true;
+        case Type::kDate:
+          out_->source_time = static_cast<int64_t>(v.date_value()) * core::kMicrosPerDay;
+          return true;
+        case Type::kInt64:
+          // Unix seconds; beyond ±292,000 years the micros would overflow.
+          if (std::llabs(v.int64_value()) < INT64_MAX / core::kMicrosPerSecond) {
+            out_->source_time = v.int64_value() * core::kMicrosPerSecond;
+            return true;
+          }
+          break;
+        case Type::kString:
+          if (auto t = core::ParseTimestamp(v.string_value())) {
+            out_->source_time = *t;
+            return true;
+          }
+          break;
+        default:
+          break;
+      }
+      return Fail("invalid_value", c_.timestamp_column_name,
+                  "timestamp field " + c_.timestamp_column_name + ": cannot read '" + v.ToText() +
+                      "' as a timestamp");
+    }
+    // Without a timestamp field, a typed time iterator still says when the row changed.
+    if (c_.iterator_column >= 0) {
+      const Value& v = row_[static_cast<size_t>(c_.iterator_column)];
+      if (v.type() == Type::kTimestamp) out_->source_time = v.timestamp_value();
+      if (v.type() == Type::kDate) {
+        out_->source_time = static_cast<int64_t>(v.date_value()) * core::kMicrosPerDay;
+      }
+    }
+    return true;
+  }
+
+  bool EventTimestamp(const FieldSlot& slot, std::optional<int64_t>* out) {
+    out->reset();
+    if (!slot.set) return true;
+    const Value& v = slot.source.Get(row_);
+    int64_t ms = 0;
+    switch (v.type()) {
+      case Type::kNull:
+        return true;
+      case Type::kInt64:
+        *out = v.int64_value();
+        return true;
+      case Type::kDouble:
+        if (!std::isfinite(v.double_value()) || std::fabs(v.double_value()) >= 9.2e18) break;
+        *out = static_cast<int64_t>(v.double_value());
+        return true;
+      case Type::kDecimal: {
+        std::string_view digits = v.decimal_value();
+        digits = digits.substr(0, digits.find('.'));
+        if (!ParseInt64(digits, &ms)) break;
+        *out = ms;
+        return true;
+      }
+      case Type::kTimestamp:
+        *out = core::FloorDiv(v.timestamp_value(), 1000);
+        return true;
+      case Type::kDate:
+        *out = static_cast<int64_t>(v.date_value()) * 86'400'000;
+        return true;
+      case Type::kString:
+        if (ParseInt64(v.string_value(), &ms)) {
+          *out = ms;
+          return true;
+        }
+        if (auto t = core::ParseTimestamp(v.string_value())) {
+          *out = core::FloorDiv(*t, 1000);
+          return true;
+        }
+        break;
+      default:
+        break;
+    }
+    return Fail("invalid_value", slot.column_name,
+                "events.timestamp_unixtime_ms: cannot read '" + v.ToText() +
+                    "' as milliseconds or a timestamp");
+  }
+
+  bool MapEvent() {
+    Event& e = out_->event ? *out_->event : out_->event.emplace();
+    auto text = [&](const FieldSlot& slot, std::string* out) {
+      if (slot.set) {
+        AssignText(slot.source.Get(row_), out);
+      } else {
+        out->clear();
+      }
+    };
+    text(c_.event_type, &e.event_type);
+    text(c_.event_name, &e.event_name);
+    text(c_.custom_event_type, &e.custom_event_type);
+    text(c_.source_message_id, &e.source_message_id);
+    text(c_.screen_name, &e.screen_name);
+    if (e.event_type.empty()) {
+      return Fail("invalid_value", c_.event_type.column_name, "the event type is empty");
+    }
+    if (e.event_type == "custom_event") {
+      if (e.event_name.empty()) {
+        return Fail("invalid_value", c_.event_name.column_name,
+                    "a custom_event needs an event name (events.event_name is empty)");
+      }
+      if (e.custom_event_type.empty()) e.custom_event_type = "other";
+      if (!IsCustomEventType(e.custom_event_type)) {
+        return Fail("invalid_value", c_.custom_event_type.column_name,
+                    "custom_event_type '" + e.custom_event_type +
+                        "' is not one of attribution, location, media, navigation, search, "
+                        "social, transaction, user_content, user_preference, other");
+      }
+    } else if (e.event_type == "screen_view" && e.screen_name.empty()) {
+      return Fail("invalid_value", c_.screen_name.column_name,
+                  "a screen_view needs a screen name (events.screen_name is empty)");
+    }
+    if (!EventTimestamp(c_.timestamp_ms, &e.timestamp_ms)) return false;
+    if (!MapPairs(c_.custom_attributes, true, &e.custom_attributes)) return false;
+    return MapPairs(c_.product_action, false, &e.product_action);
+  }
+
+  const CompiledMapping& c_;
+  const core::Row& row_;
+  int64_t row_number_;
+  Record* out_;
+  RowError* error_;
+  size_t identities_ = 0;
+};
+
+NamedSlot MakeNamed(Source source, std::string name, std::string column_name) {
+  NamedSlot slot{std::move(source), std::move(name), std::move(column_name), 0};
+  slot.name_chars = Utf8Chars(slot.name);
+  return slot;
+}
+
+// Places one resolved mapping into the compiled form. Destinations were checked by Validate.
+void AddTarget(CompiledMapping* c, const Destination& dest, Source source,
+               const std::string& column_name) {
+  auto field = [&](FieldSlot* slot) {
+    slot->set = true;
+    slot->source = std::move(source);
+    slot->column_name = column_name;
+  };
+  switch (dest.kind) {
+    case DestinationKind::kMpid:
+    case DestinationKind::kUserIdentity:
+    case DestinationKind::kDeviceIdentity:
+      c->identities.push_back({std::move(source), dest.identity, column_name});
+      break;
+    case DestinationKind::kAttribute:
+      c->attributes.push_back(MakeNamed(std::move(source), dest.name, column_name));
+      break;
+    case DestinationKind::kCustomAttribute:
+      c->custom_attributes.push_back(MakeNamed(std::move(source), dest.name, column_name));
+      break;
+    case DestinationKind::kProductAction:
+      c->product_action.push_back(MakeNamed(std::move(source), dest.name, column_name));
+      break;
+    case DestinationKind::kEventType:
+      field(&c->event_type);
+      break;
+    case DestinationKind::kEventName:
+      field(&c->event_name);
+      break;
+    case DestinationKind::kCustomEventType:
+      field(&c->custom_event_type);
+      break;
+    case DestinationKind::kEventTimestampMs:
+      field(&c->timestamp_ms);
+      break;
+    case DestinationKind::kSourceMessageId:
+      field(&c->source_message_id);
+      break;
+    case DestinationKind::kScreenName:
+      field(&c->screen_name);
+      break;
+    case DestinationKind::kAllAttributes:
+    case DestinationKind::kAllCustomAttributes:
+      break;  // expanded by the caller
+  }
+}
+
+Source ColumnSource(int index) {
+  Source s;
+  s.column = index;
+  return s;
+}
+
+}  // namespace
+
+core::StatusOr<Mapper> Mapper::Compile(const FieldTransformation* ft,
+                                       const std::vector<core::Column>& columns,
+                                       const MapperOptions& options) {
+  auto c = std::make_unique<CompiledMapping>();
+  c->options = options;
+  c->num_columns = columns.size();
+  c->events = options.pipeline_type == PipelineType::kEvents;
+
+  if (options.iterator_column) c->iterator_column = FindColumn(columns, *options.iterator_column);
+  if (c->iterator_column < 0) c->iterator_column = kNoColumn;
+  if (options.timestamp_field) {
+    c->timestamp_column = FindColumn(columns, *options.timestamp_field);
+    if (c->timestamp_column < 0) {
+      return core::Status::InvalidField(
+          "timestamp_field",
+          "the model has no column '" + *options.timestamp_field + "'" +
+              (c->timestamp_column == kAmbiguous ? " (it matches several columns by case)"
+                                                 : Suggestion(columns, *options.timestamp_field)));
+    }
+    c->timestamp_column_name = columns[static_cast<size_t>(c->timestamp_column)].name;
+  }
+  auto is_time_column = [&](int i) { return i == c->iterator_column || i == c->timestamp_column; };
+
+  if (ft == nullptr) {
+    if (c->events) {
+      return core::InvalidArgument("an events pipeline needs a field transformation");
+    }
+    for (size_t i = 0; i < columns.size(); ++i) {
+      int index = static_cast<int>(i);
+      if (is_time_column(index)) continue;
+      if (const IdentityType* type = FindIdentityType(columns[i].name)) {
+        c->identities.push_back({ColumnSource(index), type->priority, columns[i].name});
+      } else {
+        c->attributes.push_back(MakeNamed(ColumnSource(index), columns[i].name, columns[i].name));
+      }
+    }
+    if (c->identities.empty()) {
+      return core::InvalidArgument(
+          "no column of the model is named after a reserved identity (customer_id, email, "
+          "mpid, ...); rename one in the model's SQL or add a field transformation that maps one");
+    }
+  } else {
+    RETURN_IF_ERROR(Validate(*ft));
+    const bool ft_events = ft->destination_type == DestinationType::kEventBatch;
+    if (ft_events != c->events) {
+      return core::InvalidArgument(
+          std::string("field transformation '") + ft->id + "' has destination_type " +
+          (ft_events ? "event_batch" : "user_attributes") + ", which does not fit " +
+          (c->events ? "an events" : "a user_attributes") + " pipeline");
+    }
+    std::vector<core::FieldError> errors;
+    std::vector<bool> used(columns.size(), false);
+    std::vector<Destination> unmapped;
+    for (size_t i = 0; i < ft->mappings.size(); ++i) {
+      const Mapping& m = ft->mappings[i];
+      Destination dest;
+      std::string ignored_error;
+      if (!m.destination.empty() &&
+          !ParseDestination(m.destination, ft->destination_type, &dest, &ignored_error)) {
+        return core::Internal("validated destination did not parse: " + ignored_error);
+      }
+      if (m.mapping_type == MappingType::kStatic) {
+        Source s;
+        s.constant = ConstantValue(m.value);
+        AddTarget(c.get(), dest, std::move(s), "");
+        continue;
+      }
+      if (m.source == kUnmapped) {
+        unmapped.push_back(dest);
+        continue;
+      }
+      int index = FindColumn(columns, m.source);
+      if (index >= 0) {
+        used[static_cast<size_t>(index)] = true;
+        if (m.mapping_type == MappingType::kColumn) {
+          AddTarget(c.get(), dest, ColumnSource(index), columns[static_cast<size_t>(index)].name);
+        }
+        continue;
+      }
+      // Ignoring a column the model no longer has is harmless: nothing to ignore.
+      if (m.mapping_type == MappingType::kIgnore) continue;
+      std::string what =
+          "mapping " + std::to_string(i) + " (column '" + m.source + "' → " + m.destination + "): ";
+      if (index == kAmbiguous) {
+        what += "column '" + m.source + "' matches several columns of the model by case";
+      } else {
+        what += "the model has no column '" + m.source + "'" + Suggestion(columns, m.source);
+      }
+      errors.push_back({"mappings[" + std::to_string(i) + "].source", std::move(what)});
+    }
+    if (!errors.empty()) return core::Status::FromFieldErrors(std::move(errors));
+    for (const Destination& dest : unmapped) {
+      for (size_t i = 0; i < columns.size(); ++i) {
+        if (used[i] || is_time_column(static_cast<int>(i))) continue;
+        auto& target =
+            dest.kind == DestinationKind::kAllAttributes ? c->attributes : c->custom_attributes;
+        target.push_back(
+            MakeNamed(ColumnSource(static_cast<int>(i)), columns[i].name, columns[i].name));
+      }
+    }
+    if (c->identities.empty()) {
+      return core::Status::InvalidField(
+          "mappings",
+          "the mapping has no identity: map a column to mpid, user_identities.<type> "
+          "or device_info.<type>");
+    }
+  }
+
+  std::stable_sort(c->identities.begin(), c->identities.end(),
+                   [](const IdentitySlot& a, const IdentitySlot& b) { return a.type < b.type; });
+  std::string looked_for;
+  for (size_t i = 0; i < c->identities.size(); ++i) {
+    if (i > 0 && c->identities[i].type == c->identities[i - 1].type) continue;
+    if (!looked_for.empty()) looked_for += ", ";
+    looked_for += IdentityTypeAt(c->identities[i].type).name;
+  }
+  c->no_identity_message = "row has no usable identity (looked for: " + looked_for + ")";
+  return Mapper(std::move(c));
+}
+
+bool Mapper::Map(const core::Row& row, int64_t row_number, Record* out, RowError* error) const {
+  return RowMapper(*compiled_, row, row_number, out, error).Run();
+}
+
+Mapper::Mapper(std::unique_ptr<CompiledMapping> compiled) : compiled_(std::move(compiled)) {}
+Mapper::Mapper(Mapper&&) noexcept = default;
+Mapper& Mapper::operator=(Mapper&&) noexcept = default;
+Mapper::~Mapper() = default;
+
+}  // namespace wsync::mapping

@@ -1,0 +1,292 @@
+#include "mapping/mapper.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "core/time.h"
+#include "mapping/identity_types.h"
+
+namespace wsync::mapping {
+namespace {
+
+using core::Type;
+using core::Value;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+std::vector<core::Column> Columns(std::vector<std::string> names) {
+  std::vector<core::Column> out;
+  for (auto& n : names) out.push_back({std::move(n), Type::kString, false});
+  return out;
+}
+
+FieldTransformation Parse(const char* text) {
+  auto ft = ParseFieldTransformation(json::parse(text));
+  EXPECT_TRUE(ft.ok()) << ft.status().ToString();
+  return ft.ok() ? *ft : FieldTransformation{};
+}
+
+Mapper MustCompile(const FieldTransformation* ft, const std::vector<core::Column>& columns,
+                   const MapperOptions& options = {}) {
+  auto m = Mapper::Compile(ft, columns, options);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return std::move(m).value();
+}
+
+std::string Dump(const Record& r) {
+  std::string s;
+  for (const Identity& id : r.identities) {
+    s += std::string(IdentityTypeAt(id.type).name) + "=" + id.value + ";";
+  }
+  s += "|";
+  for (const Attribute& a : r.attributes) s += a.name + "=" + a.value.ToJson() + ";";
+  return s;
+}
+
+TEST(MapperTest, DefaultMapping) {
+  MapperOptions options;
+  options.iterator_column = "updated_at";
+  auto columns = Columns({"CustomerID", "Email", "plan", "updated_at", "Mobile_Number"});
+  Mapper mapper = MustCompile(nullptr, columns, options);
+  Record record;
+  RowError error;
+  ASSERT_TRUE(mapper.Map({Value::String(" c-1 "), Value::String(" Ann@X.COM"), Value::String("pro"),
+                          Value::TimestampValue(5), Value::Null()},
+                         1, &record, &error))
+      << error.message;
+  EXPECT_EQ(Dump(record), "customer_id=c-1;email=ann@x.com;|plan=\"pro\";");
+  EXPECT_EQ(record.source_time, 5);  // a typed time iterator, for lack of a timestamp field
+  EXPECT_FALSE(record.event.has_value());
+}
+
+TEST(MapperTest, DefaultMappingNeedsAnIdentityColumnAndEventsNeedAMapping) {
+  auto none = Mapper::Compile(nullptr, Columns({"plan"}), {});
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.status().message(), HasSubstr("no column of the model is named after"));
+  MapperOptions options;
+  options.pipeline_type = PipelineType::kEvents;
+  auto events = Mapper::Compile(nullptr, Columns({"email"}), options);
+  ASSERT_FALSE(events.ok());
+  EXPECT_EQ(events.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(events.status().message(), "an events pipeline needs a field transformation");
+}
+
+TEST(MapperTest, ColumnStaticIgnoreAndUnmapped) {
+  FieldTransformation ft = Parse(R"({"destination_type": "user_attributes", "mappings": [
+    {"mapping_type": "column", "source": "user_email", "destination": "user_identities.email"},
+    {"mapping_type": "column", "source": "ID", "destination": "mpid"},
+    {"mapping_type": "column", "source": "Plan", "destination": "user_attributes.tier"},
+    {"mapping_type": "static", "destination": "user_attributes.source", "value": "dwh",
+     "value_type": "string"},
+    {"mapping_type": "static", "destination": "user_attributes.vip", "value": true,
+     "value_type": "boolean"},
+    {"mapping_type": "ignore", "source": "secret"},
+    {"mapping_type": "ignore", "source": "gone_column"},
+    {"mapping_type": "column", "source": "$unmapped", "destination": "user_attributes.*"}]})");
+  MapperOptions options;
+  options.timestamp_field = "ts";
+  // "Plan" matches "plan" by case; "id" matches "ID".
+  Mapper mapper =
+      MustCompile(&ft, Columns({"id", "user_email", "plan", "secret", "City", "ts"}), options);
+  Record record;
+  RowError error;
+  ASSERT_TRUE(mapper.Map(
+      {Value::Int64(42), Value::String("A@B.C"), Value::String("gold"), Value::String("s3cr3t"),
+       Value::String("Oslo"), Value::String("2024-01-02T03:04:05Z")},
+      7, &record, &error))
+      << error.message;
+  EXPECT_EQ(Dump(record),
+            "mpid=42;email=a@b.c;|tier=\"gold\";source=\"dwh\";vip=true;City=\"Oslo\";");
+  EXPECT_EQ(record.source_time, *core::ParseTimestamp("2024-01-02T03:04:05Z"));
+}
+
+TEST(MapperTest, UnknownSourceNamesTheMapping) {
+  FieldTransformation ft = Parse(R"({"destination_type": "user_attributes", "mappings": [
+    {"mapping_type": "column", "source": "email", "destination": "user_identities.email"},
+    {"mapping_type": "column", "source": "emial_2", "destination": "user_attributes.x"}]})");
+  auto m = Mapper::Compile(&ft, Columns({"email", "email_2"}), {});
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), core::StatusCode::kInvalidArgument);
+  ASSERT_EQ(m.status().details().size(), 1u);
+  EXPECT_EQ(m.status().details()[0].field, "mappings[1].source");
+  EXPECT_EQ(m.status().details()[0].message,
+            "mapping 1 (column 'emial_2' → user_attributes.x): the model has no column "
+            "'emial_2'; did you mean 'email_2'?");
+}
+
+TEST(MapperTest, CompileRunsStageOneValidation) {
+  FieldTransformation ft = Parse(R"({"destination_type": "user_attributes", "mappings": [
+    {"mapping_type": "column", "source": "email", "destination": "user_identities.emial"}]})");
+  auto m = Mapper::Compile(&ft, Columns({"email"}), {});
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().details()[0].field, "mappings[0].destination");
+}
+
+TEST(MapperTest, NoIdentityIsARowError) {
+  Mapper mapper = MustCompile(nullptr, Columns({"customer_id", "email", "plan"}));
+  Record record;
+  RowError error;
+  EXPECT_FALSE(
+      mapper.Map({Value::Null(), Value::String("   "), Value::String("pro")}, 3, &record, &error));
+  EXPECT_EQ(error.row, 3);
+  EXPECT_EQ(error.code, "no_identity");
+  EXPECT_EQ(error.key, "");
+  EXPECT_EQ(error.message, "row has no usable identity (looked for: customer_id, email)");
+}
+
+TEST(MapperTest, MpidMustBeAnInteger) {
+  Mapper mapper = MustCompile(nullptr, Columns({"mpid", "email"}));
+  Record record;
+  RowError error;
+  EXPECT_FALSE(mapper.Map({Value::String("12x"), Value::String("a@b.c")}, 2, &record, &error));
+  EXPECT_EQ(error.code, "invalid_value");
+  EXPECT_EQ(error.column, "mpid");
+  EXPECT_EQ(error.key, "email:a@b.c");
+  ASSERT_TRUE(mapper.Map({Value::String(" 12 "), Value::Null()}, 3, &record, &error));
+  EXPECT_EQ(Dump(record), "mpid=12;|");
+}
+
+TEST(MapperTest, OverLimitValueIsLimitExceeded) {
+  MapperOptions options;
+  options.limits.max_value_chars = 5;
+  options.limits.max_list_entries = 2;
+  Mapper mapper = MustCompile(nullptr, Columns({"email", "bio"}), options);
+  Record record;
+  RowError error;
+  // Five characters, more than five bytes: within the limit.
+  EXPECT_TRUE(mapper.Map({Value::String("a@b"), Value::String("ééééé")}, 1, &record, &error));
+  EXPECT_FALSE(mapper.Map({Value::String("a@b"), Value::String("abcdef")}, 2, &record, &error));
+  EXPECT_EQ(error.code, "limit_exceeded");
+  EXPECT_EQ(error.column, "bio");
+  EXPECT_EQ(error.key, "email:a@b");
+  EXPECT_EQ(error.message, "column 'bio': value has 6 characters, more than the limit of 5");
+  EXPECT_FALSE(mapper.Map(
+      {Value::String("a@b"), Value::Array({Value::Int64(1), Value::Int64(2), Value::Int64(3)})}, 3,
+      &record, &error));
+  EXPECT_EQ(error.message, "column 'bio': list has 3 entries, more than the limit of 2");
+
+  MapperOptions few;
+  few.limits.max_attributes = 1;
+  Mapper narrow = MustCompile(nullptr, Columns({"email", "a", "b"}), few);
+  EXPECT_FALSE(
+      narrow.Map({Value::String("x@y"), Value::Int64(1), Value::Int64(2)}, 4, &record, &error));
+  EXPECT_EQ(error.code, "limit_exceeded");
+  EXPECT_EQ(error.message, "row has 2 attributes, more than the limit of 1");
+}
+
+TEST(MapperTest, NullRemovesUnlessSkipNulls) {
+  auto columns = Columns({"email", "plan", "city"});
+  core::Row row = {Value::String("a@b"), Value::Null(), Value::String("Oslo")};
+  Record record;
+  RowError error;
+  Mapper remove = MustCompile(nullptr, columns);
+  ASSERT_TRUE(remove.Map(row, 1, &record, &error));
+  EXPECT_EQ(Dump(record), "email=a@b;|plan=null;city=\"Oslo\";");
+  EXPECT_TRUE(record.attributes[0].value.is_null());
+
+  MapperOptions options;
+  options.skip_nulls = true;
+  Mapper skip = MustCompile(nullptr, columns, options);
+  ASSERT_TRUE(skip.Map(row, 1, &record, &error));  // reuses `record`
+  EXPECT_EQ(Dump(record), "email=a@b;|city=\"Oslo\";");
+}
+
+TEST(MapperTest, TimestampFieldSetsSourceTime) {
+  MapperOptions options;
+  options.timestamp_field = "Updated";
+  Mapper mapper = MustCompile(nullptr, Columns({"email", "updated"}), options);
+  Record record;
+  RowError error;
+  ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::TimestampValue(123)}, 1, &record, &error));
+  EXPECT_EQ(record.source_time, 123);
+  EXPECT_EQ(Dump(record), "email=a@b;|");  // the timestamp field is not an attribute
+  ASSERT_TRUE(
+      mapper.Map({Value::String("a@b"), Value::String("2024-01-01 00:00:01")}, 1, &record, &error));
+  EXPECT_EQ(record.source_time, *core::ParseTimestamp("2024-01-01T00:00:01Z"));
+  ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::DateValue(2)}, 1, &record, &error));
+  EXPECT_EQ(record.source_time, 2 * core::kMicrosPerDay);
+  ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::Int64(10)}, 1, &record, &error));
+  EXPECT_EQ(record.source_time, 10 * core::kMicrosPerSecond);
+  EXPECT_FALSE(mapper.Map({Value::String("a@b"), Value::String("soon")}, 9, &record, &error));
+  EXPECT_EQ(error.code, "invalid_value");
+  EXPECT_EQ(error.column, "updated");
+  EXPECT_EQ(error.row, 9);
+
+  MapperOptions missing;
+  missing.timestamp_field = "changed";
+  auto m = Mapper::Compile(nullptr, Columns({"email"}), missing);
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().details()[0].field, "timestamp_field");
+}
+
+TEST(MapperTest, EventsMappingProducesEvent) {
+  FieldTransformation ft = Parse(R"({"destination_type": "event_batch", "mappings": [
+    {"mapping_type": "column", "source": "cid", "destination": "user_identities.customer_id"},
+    {"mapping_type": "static", "destination": "events.event_type", "value": "custom_event",
+     "value_type": "string"},
+    {"mapping_type": "column", "source": "action", "destination": "events.event_name"},
+    {"mapping_type": "static", "destination": "events.custom_event_type",
+     "value": "transaction", "value_type": "string"},
+    {"mapping_type": "column", "source": "at", "destination": "events.timestamp_unixtime_ms"},
+    {"mapping_type": "column", "source": "msg", "destination": "events.source_message_id"},
+    {"mapping_type": "column", "source": "total", "destination":
+     "events.product_action.total_amount"},
+    {"mapping_type": "column", "source": "plan", "destination": "user_attributes.plan"},
+    {"mapping_type": "column", "source": "$unmapped",
+     "destination": "events.custom_attributes.*"}]})");
+  MapperOptions options;
+  options.pipeline_type = PipelineType::kEvents;
+  Mapper mapper = MustCompile(
+      &ft, Columns({"cid", "action", "at", "msg", "total", "plan", "color", "size"}), options);
+  Record record;
+  RowError error;
+  ASSERT_TRUE(
+      mapper.Map({Value::String("c1"), Value::String("purchase"),
+                  Value::TimestampValue(1'700'000'000'123'456), Value::String("m-1"),
+                  Value::Double(9.5), Value::String("pro"), Value::String("red"), Value::Null()},
+                 1, &record, &error))
+      << error.message;
+  EXPECT_EQ(Dump(record), "customer_id=c1;|plan=\"pro\";");
+  ASSERT_TRUE(record.event.has_value());
+  const Event& e = *record.event;
+  EXPECT_EQ(e.event_type, "custom_event");
+  EXPECT_EQ(e.event_name, "purchase");
+  EXPECT_EQ(e.custom_event_type, "transaction");
+  EXPECT_EQ(e.timestamp_ms, 1'700'000'000'123);
+  EXPECT_EQ(e.source_message_id, "m-1");
+  EXPECT_EQ(e.screen_name, "");
+  ASSERT_EQ(e.custom_attributes.size(), 1u);  // null "size" left out
+  EXPECT_EQ(e.custom_attributes[0].first, "color");
+  EXPECT_EQ(e.custom_attributes[0].second, Value::String("red"));
+  ASSERT_EQ(e.product_action.size(), 1u);
+  EXPECT_EQ(e.product_action[0].first, "total_amount");
+  EXPECT_EQ(e.product_action[0].second, Value::Double(9.5));
+
+  // Milliseconds as a number; an empty event name is a row error.
+  ASSERT_TRUE(
+      mapper.Map({Value::String("c1"), Value::String("p"), Value::Int64(1234), Value::Null(),
+                  Value::Null(), Value::Null(), Value::Null(), Value::Null()},
+                 2, &record, &error));
+  EXPECT_EQ(record.event->timestamp_ms, 1234);
+  EXPECT_TRUE(record.event->custom_attributes.empty());
+  EXPECT_FALSE(mapper.Map({Value::String("c1"), Value::Null(), Value::Int64(1), Value::Null(),
+                           Value::Null(), Value::Null(), Value::Null(), Value::Null()},
+                          3, &record, &error));
+  EXPECT_EQ(error.code, "invalid_value");
+  EXPECT_EQ(error.column, "action");
+  EXPECT_EQ(error.key, "customer_id:c1");
+}
+
+TEST(MapperTest, PipelineTypeMustFitTheTransformation) {
+  FieldTransformation ft = Parse(R"({"id": "ft1", "destination_type": "user_attributes",
+    "mappings": [{"mapping_type": "column", "source": "email",
+                  "destination": "user_identities.email"}]})");
+  MapperOptions options;
+  options.pipeline_type = PipelineType::kEvents;
+  auto m = Mapper::Compile(&ft, Columns({"email"}), options);
+  ASSERT_FALSE(m.ok());
+  EXPECT_THAT(m.status().message(), HasSubstr("does not fit an events pipeline"));
+}
+
+}  // namespace
+}  // namespace wsync::mapping

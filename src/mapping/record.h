@@ -1,0 +1,52 @@
+// What one mapped warehouse row says about one user: its identities, attribute writes and at
+// most one event. Produced by the Mapper, consumed by the Resolver. Plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/value.h"
+
+namespace wsync::mapping {
+
+struct Identity {
+  int type = 0;       // priority index into IdentityTypes()
+  std::string value;  // normalised
+};
+
+struct Attribute {
+  std::string name;
+  core::Value value;  // Null: remove the attribute (null_values: remove)
+};
+
+struct Event {
+  std::string event_type;  // custom_event, screen_view, commerce_event, ...
+  std::string event_name;
+  std::string custom_event_type;  // for custom_event
+  std::optional<int64_t> timestamp_ms;
+  std::string source_message_id;
+  std::string screen_name;
+  std::vector<std::pair<std::string, core::Value>> custom_attributes;
+  std::vector<std::pair<std::string, core::Value>> product_action;  // action, transaction_id, ...
+};
+
+struct Record {
+  std::vector<Identity> identities;  // sorted by priority, one per type
+  std::vector<Attribute> attributes;
+  std::optional<Event> event;
+  std::optional<int64_t> source_time;  // micros; from timestamp_field / iterator when mapped
+};
+
+// A row that was not applied (SPEC §7). `row` counts from 1 within the run.
+struct RowError {
+  int64_t row = 0;
+  std::string key;     // the row's key (primary key or best identity) when known
+  std::string column;  // the offending column, or empty
+  std::string code;    // no_identity, limit_exceeded, invalid_value, unknown_mpid, ...
+  std::string message;
+};
+
+}  // namespace wsync::mapping

@@ -1,0 +1,129 @@
+// ProfileStore: the durable home of profiles (identities, attributes, events), the identity
+// index, full-sync fingerprints, and the run checkpoint that commits with each batch. The
+// Resolver decides what changes; the store only loads and writes, in batches. Implementations:
+// SQLite (sqlite_profile_store.h). One instance per thread: the executor opens its own.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "core/run_counters.h"
+#include "core/status.h"
+#include "core/value.h"
+#include "mapping/record.h"
+
+namespace wsync::profiles {
+
+// Profiles live per (workspace, environment): development never touches production.
+struct Scope {
+  int64_t workspace_id = 0;
+  std::string environment;
+};
+
+struct StoredAttribute {
+  core::Value value;
+  bool removed = false;  // a tombstone: keeps the source time so older writes cannot revive it
+  int64_t source_time = 0;
+  std::string pipeline_id;
+  int64_t run_id = 0;
+  int64_t updated_at = 0;
+  bool operator==(const StoredAttribute&) const = default;
+};
+
+struct Profile {
+  int64_t mpid = 0;
+  std::string environment;
+  std::map<std::string, std::string> identities;  // type name → normalised value (user + device)
+  std::map<std::string, StoredAttribute> attributes;
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+};
+
+struct StoredEvent {
+  std::string dedup_key;  // "m:<source_message_id>" or "f:<pipeline>:<row fingerprint>"
+  int64_t mpid = 0;
+  std::string body;  // JSON of the event
+  std::optional<int64_t> timestamp_ms;
+  std::string pipeline_id;
+  int64_t run_id = 0;
+  int64_t created_at = 0;
+};
+
+struct IdentityRef {
+  std::string type;  // type name
+  std::string value;
+  bool operator==(const IdentityRef&) const = default;
+};
+
+struct IdentityRefHash {
+  size_t operator()(const IdentityRef& r) const {
+    return std::hash<std::string>()(r.type) * 31 + std::hash<std::string>()(r.value);
+  }
+};
+
+// Everything one batch changes, applied atomically with its checkpoint.
+struct ChangeSet {
+  std::vector<const Profile*> profiles;  // new or changed, full state
+  std::vector<IdentityRef> identity_deletes;
+  std::vector<std::pair<IdentityRef, int64_t>> identity_inserts;
+  std::vector<StoredEvent> events;
+  std::vector<std::pair<std::string, uint64_t>> fingerprints;  // row key → hash
+};
+
+// The run's progress, written in the same transaction as the batch it covers.
+struct Checkpoint {
+  int64_t run_id = 0;
+  std::string pipeline_id;
+  core::RunCounters counters;                  // absolute values after this batch
+  std::vector<mapping::RowError> row_errors;   // new errors to keep (the first 1000 per run)
+  int64_t row_error_seq = 0;                   // sequence number of the first of them
+  std::optional<std::string> high_water_mark;  // JSON value; set with the last batch only
+};
+
+struct ProfilePage {
+  std::vector<Profile> items;
+  int64_t total = 0;
+};
+
+class ProfileStore {
+ public:
+  virtual ~ProfileStore() = default;
+
+  // One batch's identity lookups: the profiles owning any of `keys`.
+  virtual core::StatusOr<std::unordered_map<IdentityRef, int64_t, IdentityRefHash>>
+  LookupIdentities(const Scope& scope, const std::vector<IdentityRef>& keys) = 0;
+  // Profiles by mpid within the scope; missing ones are absent from the result.
+  virtual core::StatusOr<std::unordered_map<int64_t, Profile>> LoadProfiles(
+      const Scope& scope, const std::vector<int64_t>& mpids) = 0;
+  // Which of `keys` are already stored events.
+  virtual core::StatusOr<std::unordered_set<std::string>> ExistingEvents(
+      const Scope& scope, const std::vector<std::string>& keys) = 0;
+  // Stored fingerprints of the pipeline's row keys.
+  virtual core::StatusOr<std::unordered_map<std::string, uint64_t>> LookupFingerprints(
+      int64_t workspace_id, const std::string& pipeline_id,
+      const std::vector<std::string>& row_keys) = 0;
+  virtual core::Status ClearFingerprints(int64_t workspace_id, const std::string& pipeline_id) = 0;
+
+  // Writes the change set and the checkpoint in one transaction.
+  virtual core::Status Apply(const Scope& scope, const ChangeSet& changes,
+                             const Checkpoint& checkpoint) = 0;
+
+  // Profile API.
+  virtual core::StatusOr<Profile> Get(int64_t workspace_id, int64_t mpid) = 0;
+  virtual core::StatusOr<ProfilePage> List(int64_t workspace_id,
+                                           const std::optional<std::string>& environment,
+                                           const std::optional<IdentityRef>& identity, int64_t page,
+                                           int64_t page_size) = 0;
+  virtual core::StatusOr<std::vector<StoredEvent>> Events(int64_t workspace_id, int64_t mpid,
+                                                          int64_t limit) = 0;
+  // Erasure: removes the profile, its identities and events.
+  virtual core::Status Erase(int64_t workspace_id, int64_t mpid) = 0;
+};
+
+}  // namespace wsync::profiles

@@ -1,0 +1,283 @@
+#include "profiles/resolver.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+#include "mapping/identity_types.h"
+
+namespace wsync::profiles {
+
+namespace {
+
+IdentityRef RefOf(const mapping::Identity& id) {
+  return IdentityRef{std::string(mapping::IdentityTypeAt(id.type).name), id.value};
+}
+
+std::optional<int64_t> ParseMpid(const std::string& text) {
+  int64_t v = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+std::string EventDedupKey(const mapping::Event& e, const std::string& pipeline_id,
+                          uint64_t row_hash) {
+  if (!e.source_message_id.empty()) return "m:" + e.source_message_id;
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(row_hash));
+  return "f:" + pipeline_id + ":" + buf;
+}
+
+std::string EventBody(const mapping::Event& e) {
+  std::string out = "{\"event_type\":";
+  core::AppendJsonString(e.event_type, &out);
+  auto field = [&](const char* name, const std::string& v) {
+    if (v.empty()) return;
+    out += ",\"";
+    out += name;
+    out += "\":";
+    core::AppendJsonString(v, &out);
+  };
+  field("event_name", e.event_name);
+  field("custom_event_type", e.custom_event_type);
+  field("source_message_id", e.source_message_id);
+  field("screen_name", e.screen_name);
+  if (e.timestamp_ms) out += ",\"timestamp_unixtime_ms\":" + std::to_string(*e.timestamp_ms);
+  auto object = [&](const char* name, const auto& pairs) {
+    if (pairs.empty()) return;
+    out += ",\"";
+    out += name;
+    out += "\":{";
+    bool first = true;
+    for (const auto& [k, v] : pairs) {
+      if (!first) out += ',';
+      first = false;
+      core::AppendJsonString(k, &out);
+      out += ':';
+      v.AppendJson(&out);
+    }
+    out += '}';
+  };
+  object("custom_attributes", e.custom_attributes);
+  object("product_action", e.product_action);
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+Resolver::Resolver(ProfileStore* store, ResolverOptions options, int64_t now_micros)
+    : store_(store), options_(std::move(options)), now_(now_micros), rng_(std::random_device{}()) {}
+
+const Profile* Resolver::Working(int64_t mpid) const {
+  auto it = working_.find(mpid);
+  return it == working_.end() ? nullptr : &it->second;
+}
+
+int64_t Resolver::NewMpid() {
+  while (true) {
+    auto mpid = static_cast<int64_t>(rng_());
+    if (mpid != 0 && !working_.contains(mpid)) return mpid;
+  }
+}
+
+core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, BatchResult* out) {
+  *out = BatchResult();
+  working_.clear();
+  index_.clear();
+  stored_keys_.clear();
+  dirty_.clear();
+  batch_events_.clear();
+
+  // One lookup for every identity in the batch, then one load of every profile they name.
+  std::vector<IdentityRef> keys;
+  std::vector<int64_t> mpids;
+  std::vector<std::string> event_keys;
+  std::unordered_set<IdentityRef, IdentityRefHash> unique_keys;
+  for (const ResolveInput& in : inputs) {
+    for (const mapping::Identity& id : in.record->identities) {
+      if (id.type == 0) {
+        if (auto m = ParseMpid(id.value)) mpids.push_back(*m);
+        continue;
+      }
+      IdentityRef ref = RefOf(id);
+      if (unique_keys.insert(ref).second) keys.push_back(std::move(ref));
+    }
+    if (in.record->event) {
+      event_keys.push_back(EventDedupKey(*in.record->event, options_.pipeline_id, in.row_hash));
+    }
+  }
+  ASSIGN_OR_RETURN(index_, store_->LookupIdentities(options_.scope, keys));
+  for (const auto& [ref, mpid] : index_) mpids.push_back(mpid);
+  std::sort(mpids.begin(), mpids.end());
+  mpids.erase(std::unique(mpids.begin(), mpids.end()), mpids.end());
+  ASSIGN_OR_RETURN(working_, store_->LoadProfiles(options_.scope, mpids));
+  for (const auto& [mpid, profile] : working_) {
+    for (const auto& [type, value] : profile.identities) {
+      IdentityRef ref{type, value};
+      index_.emplace(ref, mpid);
+      stored_keys_.insert(std::move(ref));
+    }
+  }
+  for (const auto& [ref, mpid] : index_) stored_keys_.insert(ref);
+  std::unordered_set<std::string> seen_events;
+  if (!event_keys.empty()) {
+    ASSIGN_OR_RETURN(seen_events, store_->ExistingEvents(options_.scope, event_keys));
+  }
+
+  out->rows.reserve(inputs.size());
+  for (const ResolveInput& in : inputs) out->rows.push_back(ResolveOne(in, seen_events, out));
+
+  // The identity index changes: compare each touched key's final owner with what is stored.
+  for (const auto& [ref, mpid] : index_) {
+    bool stored = stored_keys_.contains(ref);
+    if (mpid == 0 && stored) out->changes.identity_deletes.push_back(ref);
+    if (mpid != 0 && !stored) out->changes.identity_inserts.emplace_back(ref, mpid);
+  }
+  for (int64_t mpid : dirty_) out->changes.profiles.push_back(&working_.at(mpid));
+  return core::Status::Ok();
+}
+
+ResolveResult Resolver::ResolveOne(const ResolveInput& input,
+                                   const std::unordered_set<std::string>& seen_events,
+                                   BatchResult* out) {
+  const mapping::Record& record = *input.record;
+  ResolveResult result;
+  auto fail = [&](std::string code, std::string column, std::string message) {
+    result.outcome = Outcome::kFailed;
+    result.error = mapping::RowError{input.row_number, input.row_key, std::move(column),
+                                     std::move(code), std::move(message)};
+    return result;
+  };
+
+  // Steps 1–2: the first identity type (in priority order) that matches a profile picks it,
+  // unless that profile holds a different value for a higher-priority type the row carries.
+  int64_t matched = 0;
+  bool conflict = false;
+  for (size_t i = 0; i < record.identities.size() && matched == 0 && !conflict; ++i) {
+    const mapping::Identity& id = record.identities[i];
+    if (id.type == 0) {
+      std::optional<int64_t> mpid = ParseMpid(id.value);
+      if (!mpid || !working_.contains(*mpid)) {
+        return fail("unknown_mpid", "mpid",
+                    "mpid " + id.value + " does not name a profile in environment '" +
+                        options_.scope.environment + "'");
+      }
+      matched = *mpid;
+      break;
+    }
+    auto it = index_.find(RefOf(id));
+    if (it == index_.end() || it->second == 0) continue;
+    const Profile& candidate = working_.at(it->second);
+    for (size_t j = 0; j < i; ++j) {
+      const mapping::Identity& higher = record.identities[j];
+      auto held = candidate.identities.find(std::string(mapping::IdentityTypeAt(higher.type).name));
+      if (held != candidate.identities.end() && held->second != higher.value) conflict = true;
+    }
+    if (!conflict) matched = it->second;
+  }
+
+  const bool read_only = options_.protection == InputProtection::kReadOnly;
+  if (matched == 0 && (read_only || options_.protection == InputProtection::kUpdateOnly)) {
+    if (conflict) ++out->identity_conflicts;
+    result.outcome = Outcome::kSkipped;
+    return result;
+  }
+  if (read_only) {
+    result.outcome = Outcome::kSkipped;
+    result.mpid = matched;
+    return result;
+  }
+  if (matched == 0) {
+    // Step 3: a new profile.
+    matched = NewMpid();
+    Profile& p = working_[matched];
+    p.mpid = matched;
+    p.environment = options_.scope.environment;
+    p.created_at = now_;
+    p.updated_at = now_;
+    created_.insert(matched);
+    ++out->profiles_created;
+    dirty_.insert(matched);
+  }
+  Profile& profile = working_.at(matched);
+  result.mpid = matched;
+
+  // Step 4: identities, attributes, the event.
+  bool changed = ApplyIdentities(record, &profile, &conflict);
+  changed |= ApplyAttributes(input, &profile);
+  if (record.event) {
+    std::string key = EventDedupKey(*record.event, options_.pipeline_id, input.row_hash);
+    if (!seen_events.contains(key) && batch_events_.insert(key).second) {
+      StoredEvent e;
+      e.dedup_key = std::move(key);
+      e.mpid = matched;
+      e.body = EventBody(*record.event);
+      e.timestamp_ms = record.event->timestamp_ms;
+      e.pipeline_id = options_.pipeline_id;
+      e.run_id = options_.run_id;
+      e.created_at = now_;
+      out->changes.events.push_back(std::move(e));
+      ++out->events_created;
+      changed = true;
+    }
+  }
+  if (conflict) ++out->identity_conflicts;
+  if (changed) {
+    profile.updated_at = now_;
+    dirty_.insert(matched);
+    if (!created_.contains(matched) && updated_.insert(matched).second) ++out->profiles_updated;
+  }
+  result.changed = changed;
+  return result;
+}
+
+bool Resolver::ApplyIdentities(const mapping::Record& record, Profile* profile, bool* conflict) {
+  bool changed = false;
+  for (const mapping::Identity& id : record.identities) {
+    if (id.type == 0) continue;
+    IdentityRef ref = RefOf(id);
+    auto owner = index_.find(ref);
+    if (owner != index_.end() && owner->second != 0) {
+      // Owned by another profile: it stays where it is (profiles are never merged silently).
+      if (owner->second != profile->mpid) *conflict = true;
+      continue;
+    }
+    auto held = profile->identities.find(ref.type);
+    if (held != profile->identities.end()) {
+      index_[IdentityRef{ref.type, held->second}] = 0;  // the old value goes: an email can change
+      held->second = ref.value;
+    } else {
+      profile->identities.emplace(ref.type, ref.value);
+    }
+    index_[std::move(ref)] = profile->mpid;
+    changed = true;
+  }
+  return changed;
+}
+
+bool Resolver::ApplyAttributes(const ResolveInput& input, Profile* profile) {
+  bool changed = false;
+  for (const mapping::Attribute& a : input.record->attributes) {
+    auto it = profile->attributes.find(a.name);
+    if (it != profile->attributes.end()) {
+      StoredAttribute& s = it->second;
+      if (s.source_time > input.source_time) continue;  // never let older data win
+      if (a.value.is_null() ? s.removed : (!s.removed && s.value == a.value)) continue;
+    } else if (a.value.is_null()) {
+      continue;  // removing what is not there changes nothing
+    }
+    StoredAttribute& s = profile->attributes[a.name];
+    s.value = a.value;
+    s.removed = a.value.is_null();
+    s.source_time = input.source_time;
+    s.pipeline_id = options_.pipeline_id;
+    s.run_id = options_.run_id;
+    s.updated_at = now_;
+    changed = true;
+  }
+  return changed;
+}
+
+}  // namespace wsync::profiles

@@ -1,0 +1,87 @@
+// Resolver: identity resolution (SPEC §6). For each batch it looks up every identity the batch
+// carries in one store call, loads the matching profiles, then resolves the rows one at a time
+// in extraction order against that in-memory view — so two new rows with the same identity in
+// one batch make one profile — and returns the batch's ChangeSet for the store to apply.
+//
+// One Resolver serves one run (it remembers which profiles the run created or updated, for the
+// distinct counts). Not thread-safe; the executor drives it from one thread.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "core/status.h"
+#include "mapping/record.h"
+#include "profiles/profile_store.h"
+
+namespace wsync::profiles {
+
+enum class InputProtection { kCreateAndUpdate, kUpdateOnly, kReadOnly };
+
+struct ResolverOptions {
+  Scope scope;
+  InputProtection protection = InputProtection::kCreateAndUpdate;
+  std::string pipeline_id;
+  int64_t run_id = 0;
+};
+
+struct ResolveInput {
+  const mapping::Record* record = nullptr;
+  int64_t row_number = 0;
+  std::string row_key;      // names the row in errors
+  uint64_t row_hash = 0;    // event dedup when the event has no source_message_id
+  int64_t source_time = 0;  // micros: timestamp field, else iterator, else run start
+};
+
+enum class Outcome { kApplied, kSkipped, kFailed };
+
+struct ResolveResult {
+  Outcome outcome = Outcome::kApplied;
+  int64_t mpid = 0;         // the profile the row resolved to (0 when none)
+  bool changed = false;     // the row changed its profile
+  mapping::RowError error;  // when kFailed
+};
+
+struct BatchResult {
+  std::vector<ResolveResult> rows;  // one per input, same order
+  ChangeSet changes;                // points into the resolver; valid until the next batch
+  int64_t identity_conflicts = 0;   // rows that met an identity conflict
+  int64_t profiles_created = 0;     // new distinct profiles this batch
+  int64_t profiles_updated = 0;     // newly counted distinct updated profiles
+  int64_t events_created = 0;
+};
+
+class Resolver {
+ public:
+  Resolver(ProfileStore* store, ResolverOptions options, int64_t now_micros);
+
+  core::Status ResolveBatch(const std::vector<ResolveInput>& inputs, BatchResult* out);
+  // The updated profile of a resolved row (for outputs), or nullptr.
+  const Profile* Working(int64_t mpid) const;
+
+ private:
+  ResolveResult ResolveOne(const ResolveInput& input,
+                           const std::unordered_set<std::string>& seen_events, BatchResult* out);
+  int64_t NewMpid();
+  bool ApplyIdentities(const mapping::Record& record, Profile* profile, bool* conflict);
+  bool ApplyAttributes(const ResolveInput& input, Profile* profile);
+
+  ProfileStore* store_;
+  ResolverOptions options_;
+  int64_t now_;
+  std::mt19937_64 rng_;
+  std::unordered_set<int64_t> created_;
+  std::unordered_set<int64_t> updated_;
+  // Per batch: the profiles in play, the identity index overlay, and the keys as stored.
+  std::unordered_map<int64_t, Profile> working_;
+  std::unordered_map<IdentityRef, int64_t, IdentityRefHash> index_;  // 0 = removed
+  std::unordered_set<IdentityRef, IdentityRefHash> stored_keys_;
+  std::unordered_set<int64_t> dirty_;
+  std::unordered_set<std::string> batch_events_;
+};
+
+}  // namespace wsync::profiles

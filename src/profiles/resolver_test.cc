@@ -1,0 +1,196 @@
+#include "profiles/resolver.h"
+
+#include <gtest/gtest.h>
+
+#include "db/schema.h"
+#include "mapping/identity_types.h"
+#include "profiles/sqlite/sqlite_profile_store.h"
+#include "testing/temp_dir.h"
+
+namespace wsync::profiles {
+namespace {
+
+using core::Value;
+
+mapping::Identity Id(const char* type, const char* value) {
+  return {mapping::FindIdentityType(type)->priority, value};
+}
+
+class ResolverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = db::Db::Open(dir_.File("w.db"));
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db::Migrate(db->get()).ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("INSERT INTO runs (run_id, workspace_id, pipeline_id, run_type, "
+                           "state, created_at) VALUES (1, 1, 'p', 'manual', 'running', 0), "
+                           "(2, 1, 'p', 'manual', 'running', 0)")
+                    .ok());
+    store_ = *SqliteProfileStore::Open(dir_.File("w.db"));
+  }
+
+  // Resolves and applies one batch; returns the result.
+  BatchResult Batch(Resolver* r, std::vector<mapping::Record>& records, int64_t source_time = 10,
+                    int64_t run_id = 1) {
+    std::vector<ResolveInput> inputs;
+    for (size_t i = 0; i < records.size(); ++i) {
+      inputs.push_back({&records[i], static_cast<int64_t>(i + 1), "k", i, source_time});
+    }
+    BatchResult out;
+    EXPECT_TRUE(r->ResolveBatch(inputs, &out).ok());
+    Checkpoint cp;
+    cp.run_id = run_id;
+    EXPECT_TRUE(store_->Apply(scope_, out.changes, cp).ok());
+    return out;
+  }
+
+  ResolverOptions Options(InputProtection p = InputProtection::kCreateAndUpdate) {
+    return {scope_, p, "p", 1};
+  }
+
+  int64_t Find(const char* type, const char* value, const char* env = "production") {
+    auto page = store_->List(1, env, IdentityRef{type, value}, 1, 10);
+    EXPECT_TRUE(page.ok());
+    return page->items.size() == 1 ? page->items[0].mpid : 0;
+  }
+
+  testing::TempDir dir_;
+  Scope scope_{1, "production"};
+  std::unique_ptr<SqliteProfileStore> store_;
+};
+
+mapping::Record Rec(std::vector<mapping::Identity> ids,
+                    std::vector<mapping::Attribute> attrs = {}) {
+  mapping::Record r;
+  r.identities = std::move(ids);
+  r.attributes = std::move(attrs);
+  return r;
+}
+
+TEST_F(ResolverTest, TwoNewRowsWithOneIdentityMakeOneProfile) {
+  Resolver r(store_.get(), Options(), 100);
+  std::vector<mapping::Record> recs = {
+      Rec({Id("email", "a@x.com")}, {{"plan", Value::String("pro")}}),
+      Rec({Id("email", "a@x.com")}, {{"age", Value::Int64(3)}})};
+  BatchResult out = Batch(&r, recs);
+  EXPECT_EQ(out.profiles_created, 1);
+  EXPECT_EQ(out.rows[0].mpid, out.rows[1].mpid);
+  auto p = store_->Get(1, out.rows[0].mpid);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->attributes.at("plan").value, Value::String("pro"));
+  EXPECT_EQ(p->attributes.at("age").value, Value::Int64(3));
+}
+
+TEST_F(ResolverTest, EmailChangesOnTheSameCustomer) {
+  Resolver r(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b1 = {Rec({Id("customer_id", "1"), Id("email", "old@x.com")})};
+  int64_t mpid = Batch(&r, b1).rows[0].mpid;
+  std::vector<mapping::Record> b2 = {Rec({Id("customer_id", "1"), Id("email", "new@x.com")})};
+  BatchResult out = Batch(&r, b2);
+  EXPECT_EQ(out.rows[0].mpid, mpid);
+  EXPECT_EQ(out.profiles_created, 0);
+  EXPECT_EQ(out.identity_conflicts, 0);
+  EXPECT_EQ(Find("email", "new@x.com"), mpid);
+  EXPECT_EQ(Find("email", "old@x.com"), 0);
+  EXPECT_EQ(store_->Get(1, mpid)->identities.at("email"), "new@x.com");
+}
+
+TEST_F(ResolverTest, EmailOfAnotherCustomerIsAConflictAndStays) {
+  Resolver r(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b1 = {
+      Rec({Id("customer_id", "1"), Id("email", "a@x.com")}, {{"plan", Value::String("free")}})};
+  int64_t first = Batch(&r, b1).rows[0].mpid;
+  std::vector<mapping::Record> b2 = {
+      Rec({Id("customer_id", "2"), Id("email", "a@x.com")}, {{"plan", Value::String("pro")}})};
+  BatchResult out = Batch(&r, b2);
+  EXPECT_EQ(out.identity_conflicts, 1);
+  EXPECT_EQ(out.profiles_created, 1);
+  int64_t second = out.rows[0].mpid;
+  EXPECT_NE(second, first);
+  // No cross-customer write: the first profile keeps its email and its plan.
+  EXPECT_EQ(Find("email", "a@x.com"), first);
+  EXPECT_EQ(store_->Get(1, first)->attributes.at("plan").value, Value::String("free"));
+  EXPECT_EQ(store_->Get(1, second)->identities.count("email"), 0u);
+  EXPECT_EQ(store_->Get(1, second)->attributes.at("plan").value, Value::String("pro"));
+}
+
+TEST_F(ResolverTest, UpdateOnlyCreatesNothingAndReadOnlyWritesNothing) {
+  Resolver upd(store_.get(), Options(InputProtection::kUpdateOnly), 100);
+  std::vector<mapping::Record> b = {Rec({Id("email", "u@x.com")}, {{"a", Value::Int64(1)}})};
+  BatchResult out = Batch(&upd, b);
+  EXPECT_EQ(out.rows[0].outcome, Outcome::kSkipped);
+  EXPECT_EQ(Find("email", "u@x.com"), 0);
+
+  Resolver create(store_.get(), Options(), 100);
+  int64_t mpid = Batch(&create, b).rows[0].mpid;
+  Resolver ro(store_.get(), Options(InputProtection::kReadOnly), 200);
+  std::vector<mapping::Record> b2 = {Rec({Id("email", "u@x.com")}, {{"a", Value::Int64(2)}})};
+  out = Batch(&ro, b2);
+  EXPECT_EQ(out.rows[0].outcome, Outcome::kSkipped);
+  EXPECT_EQ(out.rows[0].mpid, mpid);
+  EXPECT_TRUE(out.changes.profiles.empty());
+  EXPECT_EQ(store_->Get(1, mpid)->attributes.at("a").value, Value::Int64(1));
+}
+
+TEST_F(ResolverTest, NullRemovesAndOlderSourceNeverOverwrites) {
+  Resolver r(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b1 = {
+      Rec({Id("email", "n@x.com")}, {{"plan", Value::String("pro")}})};
+  int64_t mpid = Batch(&r, b1, /*source_time=*/50).rows[0].mpid;
+  std::vector<mapping::Record> older = {
+      Rec({Id("email", "n@x.com")}, {{"plan", Value::String("old")}})};
+  BatchResult out = Batch(&r, older, /*source_time=*/40);
+  EXPECT_FALSE(out.rows[0].changed);
+  EXPECT_EQ(store_->Get(1, mpid)->attributes.at("plan").value, Value::String("pro"));
+  std::vector<mapping::Record> removal = {Rec({Id("email", "n@x.com")}, {{"plan", Value::Null()}})};
+  out = Batch(&r, removal, /*source_time=*/60);
+  EXPECT_TRUE(out.rows[0].changed);
+  EXPECT_TRUE(store_->Get(1, mpid)->attributes.at("plan").removed);
+  // A late, older write cannot bring the removed value back.
+  out = Batch(&r, older, /*source_time=*/55);
+  EXPECT_TRUE(store_->Get(1, mpid)->attributes.at("plan").removed);
+}
+
+TEST_F(ResolverTest, EnvironmentsStayApart) {
+  Resolver prod(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b = {Rec({Id("email", "e@x.com")})};
+  int64_t p = Batch(&prod, b).rows[0].mpid;
+  ResolverOptions dev_opts = Options();
+  dev_opts.scope.environment = "development";
+  Resolver dev(store_.get(), dev_opts, 100);
+  std::vector<ResolveInput> inputs = {{&b[0], 1, "k", 0, 10}};
+  BatchResult out;
+  ASSERT_TRUE(dev.ResolveBatch(inputs, &out).ok());
+  Checkpoint cp;
+  cp.run_id = 1;
+  ASSERT_TRUE(store_->Apply(dev_opts.scope, out.changes, cp).ok());
+  EXPECT_NE(out.rows[0].mpid, p);
+  EXPECT_EQ(Find("email", "e@x.com", "development"), out.rows[0].mpid);
+  EXPECT_EQ(Find("email", "e@x.com", "production"), p);
+}
+
+TEST_F(ResolverTest, UnknownMpidIsARowError) {
+  Resolver r(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b = {Rec({Id("mpid", "12345")})};
+  BatchResult out = Batch(&r, b);
+  EXPECT_EQ(out.rows[0].outcome, Outcome::kFailed);
+  EXPECT_EQ(out.rows[0].error.code, "unknown_mpid");
+}
+
+TEST_F(ResolverTest, DistinctUpdatedProfilesCountOnce) {
+  Resolver create(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(1)}})};
+  Batch(&create, b);
+  Resolver r(store_.get(), Options(), 200);
+  std::vector<mapping::Record> b1 = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(2)}})};
+  std::vector<mapping::Record> b2 = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(3)}})};
+  EXPECT_EQ(Batch(&r, b1, 20).profiles_updated, 1);
+  EXPECT_EQ(Batch(&r, b2, 30).profiles_updated, 0);  // already counted in this run
+  std::vector<mapping::Record> same = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(3)}})};
+  Resolver again(store_.get(), Options(), 300);
+  EXPECT_EQ(Batch(&again, same, 40).profiles_updated, 0);  // no real change
+}
+
+}  // namespace
+}  // namespace wsync::profiles

@@ -1,0 +1,349 @@
+#include "profiles/sqlite/sqlite_profile_store.h"
+
+#include <algorithm>
+
+#include "profiles/profile_codec.h"
+
+namespace wsync::profiles {
+
+namespace {
+
+constexpr std::string_view kProfileColumns =
+    "mpid, environment, identities, attributes, created_at, updated_at";
+
+}  // namespace
+
+core::StatusOr<std::unique_ptr<SqliteProfileStore>> SqliteProfileStore::Open(
+    const std::string& path) {
+  ASSIGN_OR_RETURN(auto db, db::Db::Open(path));
+  return std::unique_ptr<SqliteProfileStore>(new SqliteProfileStore(std::move(db)));
+}
+
+core::StatusOr<std::unordered_map<IdentityRef, int64_t, IdentityRefHash>>
+SqliteProfileStore::LookupIdentities(const Scope& scope, const std::vector<IdentityRef>& keys) {
+  // In-process SQLite has no round trips: one prepared point lookup per key is its fastest
+  // batched form.
+  ASSIGN_OR_RETURN(db::Stmt * stmt,
+                   db_->Cached("SELECT mpid FROM identities WHERE workspace_id = ?1 AND "
+                               "environment = ?2 AND type = ?3 AND value = ?4"));
+  std::unordered_map<IdentityRef, int64_t, IdentityRefHash> found;
+  for (const IdentityRef& key : keys) {
+    stmt->Reset();
+    stmt->Bind(1, scope.workspace_id)
+        .Bind(2, scope.environment)
+        .Bind(3, key.type)
+        .Bind(4, key.value);
+    ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (row) found.emplace(key, stmt->Int(0));
+  }
+  stmt->Reset();
+  return found;
+}
+
+core::StatusOr<Profile> SqliteProfileStore::ReadProfile(db::Stmt* stmt) {
+  Profile p;
+  p.mpid = stmt->Int(0);
+  p.environment = stmt->Text(1);
+  RETURN_IF_ERROR(DecodeIdentities(stmt->Text(2), &p.identities));
+  RETURN_IF_ERROR(DecodeAttributes(stmt->Text(3), &p.attributes));
+  p.created_at = stmt->Int(4);
+  p.updated_at = stmt->Int(5);
+  return p;
+}
+
+core::StatusOr<std::unordered_map<int64_t, Profile>> SqliteProfileStore::LoadProfiles(
+    const Scope& scope, const std::vector<int64_t>& mpids) {
+  ASSIGN_OR_RETURN(db::Stmt * stmt,
+                   db_->Cached("SELECT " + std::string(kProfileColumns) +
+                               " FROM profiles WHERE workspace_id = ?1 AND mpid = ?2 AND "
+                               "environment = ?3"));
+  std::unordered_map<int64_t, Profile> out;
+  for (int64_t mpid : mpids) {
+    stmt->Reset();
+    stmt->Bind(1, scope.workspace_id).Bind(2, mpid).Bind(3, scope.environment);
+    ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (!row) continue;
+    ASSIGN_OR_RETURN(Profile p, ReadProfile(stmt));
+    out.emplace(mpid, std::move(p));
+  }
+  stmt->Reset();
+  return out;
+}
+
+core::StatusOr<std::unordered_set<std::string>> SqliteProfileStore::ExistingEvents(
+    const Scope& scope, const std::vector<std::string>& keys) {
+  ASSIGN_OR_RETURN(db::Stmt * stmt,
+                   db_->Cached("SELECT 1 FROM events WHERE workspace_id = ?1 AND environment = ?2 "
+                               "AND dedup_key = ?3"));
+  std::unordered_set<std::string> out;
+  for (const std::string& key : keys) {
+    stmt->Reset();
+    stmt->Bind(1, scope.workspace_id).Bind(2, scope.environment).Bind(3, key);
+    ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (row) out.insert(key);
+  }
+  stmt->Reset();
+  return out;
+}
+
+core::StatusOr<std::unordered_map<std::string, uint64_t>> SqliteProfileStore::LookupFingerprints(
+    int64_t workspace_id, const std::string& pipeline_id,
+    const std::vector<std::string>& row_keys) {
+  ASSIGN_OR_RETURN(db::Stmt * stmt,
+                   db_->Cached("SELECT hash FROM fingerprints WHERE workspace_id = ?1 AND "
+                               "pipeline_id = ?2 AND row_key = ?3"));
+  std::unordered_map<std::string, uint64_t> out;
+  for (const std::string& key : row_keys) {
+    stmt->Reset();
+    stmt->Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, key);
+    ASSIGN_OR_RETURN(bool row, stmt->Step());
+    if (row) out.emplace(key, static_cast<uint64_t>(stmt->Int(0)));
+  }
+  stmt->Reset();
+  return out;
+}
+
+core::Status SqliteProfileStore::ClearFingerprints(int64_t workspace_id,
+                                                   const std::string& pipeline_id) {
+  ASSIGN_OR_RETURN(db::Stmt stmt,
+                   db_->Prepare("DELETE FROM fingerprints WHERE workspace_id = ?1 AND "
+                                "pipeline_id = ?2"));
+  stmt.Bind(1, workspace_id).Bind(2, pipeline_id);
+  return stmt.Run();
+}
+
+core::Status SqliteProfileStore::WriteCheckpoint(const Checkpoint& cp) {
+  ASSIGN_OR_RETURN(
+      db::Stmt * run,
+      db_->Cached("UPDATE runs SET records_extracted = ?2, records_mapped = ?3, "
+                  "records_unchanged = ?4, records_skipped = ?5, records_failed = ?6, "
+                  "profiles_created = ?7, profiles_updated = ?8, identity_conflicts = ?9, "
+                  "events_created = ?10, batches_forwarded = ?11, row_errors_total = ?12 "
+                  "WHERE run_id = ?1"));
+  const core::RunCounters& c = cp.counters;
+  run->Bind(1, cp.run_id)
+      .Bind(2, c.records_extracted)
+      .Bind(3, c.records_mapped)
+      .Bind(4, c.records_unchanged)
+      .Bind(5, c.records_skipped)
+      .Bind(6, c.records_failed)
+      .Bind(7, c.profiles_created)
+      .Bind(8, c.profiles_updated)
+      .Bind(9, c.identity_conflicts)
+      .Bind(10, c.events_created)
+      .Bind(11, c.batches_forwarded)
+      .Bind(12, c.row_errors_total);
+  RETURN_IF_ERROR(run->Run());
+  if (db_->Changes() != 1) {
+    return core::NotFound("run " + std::to_string(cp.run_id) + " does not exist");
+  }
+  if (!cp.row_errors.empty()) {
+    ASSIGN_OR_RETURN(db::Stmt * err,
+                     db_->Cached("INSERT INTO row_errors (run_id, seq, row, key, column_name, "
+                                 "code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    int64_t seq = cp.row_error_seq;
+    for (const mapping::RowError& e : cp.row_errors) {
+      err->Reset();
+      err->Bind(1, cp.run_id)
+          .Bind(2, seq++)
+          .Bind(3, e.row)
+          .Bind(4, e.key)
+          .Bind(5, e.column)
+          .Bind(6, e.code)
+          .Bind(7, e.message);
+      RETURN_IF_ERROR(err->Run());
+    }
+  }
+  if (cp.high_water_mark) {
+    ASSIGN_OR_RETURN(db::Stmt * mark,
+                     db_->Cached("UPDATE pipeline_state SET high_water_mark = ?2 WHERE "
+                                 "pipeline_id = ?1 AND workspace_id = "
+                                 "(SELECT workspace_id FROM runs WHERE run_id = ?3)"));
+    mark->Bind(1, cp.pipeline_id).Bind(2, *cp.high_water_mark).Bind(3, cp.run_id);
+    RETURN_IF_ERROR(mark->Run());
+  }
+  return core::Status::Ok();
+}
+
+core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& changes,
+                                       const Checkpoint& checkpoint) {
+  return db::InTransaction(db_.get(), [&]() -> core::Status {
+    if (!changes.identity_deletes.empty()) {
+      ASSIGN_OR_RETURN(db::Stmt * del,
+                       db_->Cached("DELETE FROM identities WHERE workspace_id = ?1 AND "
+                                   "environment = ?2 AND type = ?3 AND value = ?4"));
+      for (const IdentityRef& r : changes.identity_deletes) {
+        del->Reset();
+        del->Bind(1, scope.workspace_id)
+            .Bind(2, scope.environment)
+            .Bind(3, r.type)
+            .Bind(4, r.value);
+        RETURN_IF_ERROR(del->Run());
+      }
+    }
+    // Writes go in key order: B-tree inserts in order are far cheaper than random ones.
+    std::vector<const Profile*> profiles = changes.profiles;
+    std::sort(profiles.begin(), profiles.end(),
+              [](const Profile* a, const Profile* b) { return a->mpid < b->mpid; });
+    ASSIGN_OR_RETURN(
+        db::Stmt * up,
+        db_->Cached("INSERT INTO profiles (workspace_id, mpid, environment, identities, "
+                    "attributes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+                    "ON CONFLICT (workspace_id, mpid) DO UPDATE SET identities = "
+                    "excluded.identities, attributes = excluded.attributes, updated_at = "
+                    "excluded.updated_at"));
+    for (const Profile* p : profiles) {
+      up->Reset();
+      up->Bind(1, scope.workspace_id)
+          .Bind(2, p->mpid)
+          .Bind(3, scope.environment)
+          .Bind(4, EncodeIdentities(p->identities))
+          .Bind(5, EncodeAttributes(p->attributes))
+          .Bind(6, p->created_at)
+          .Bind(7, p->updated_at);
+      RETURN_IF_ERROR(up->Run());
+    }
+    std::vector<const std::pair<IdentityRef, int64_t>*> ids;
+    ids.reserve(changes.identity_inserts.size());
+    for (const auto& i : changes.identity_inserts) ids.push_back(&i);
+    std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) {
+      return std::tie(a->first.type, a->first.value) < std::tie(b->first.type, b->first.value);
+    });
+    ASSIGN_OR_RETURN(db::Stmt * ins,
+                     db_->Cached("INSERT INTO identities (workspace_id, environment, type, value, "
+                                 "mpid) VALUES (?1, ?2, ?3, ?4, ?5)"));
+    for (const auto* i : ids) {
+      ins->Reset();
+      ins->Bind(1, scope.workspace_id)
+          .Bind(2, scope.environment)
+          .Bind(3, i->first.type)
+          .Bind(4, i->first.value)
+          .Bind(5, i->second);
+      RETURN_IF_ERROR(ins->Run());
+    }
+    if (!changes.events.empty()) {
+      ASSIGN_OR_RETURN(db::Stmt * ev,
+                       db_->Cached("INSERT OR IGNORE INTO events (workspace_id, environment, "
+                                   "dedup_key, mpid, body, timestamp_ms, pipeline_id, run_id, "
+                                   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+      for (const StoredEvent& e : changes.events) {
+        ev->Reset();
+        ev->Bind(1, scope.workspace_id)
+            .Bind(2, scope.environment)
+            .Bind(3, e.dedup_key)
+            .Bind(4, e.mpid)
+            .Bind(5, e.body)
+            .Bind(6, e.timestamp_ms)
+            .Bind(7, e.pipeline_id)
+            .Bind(8, e.run_id)
+            .Bind(9, e.created_at);
+        RETURN_IF_ERROR(ev->Run());
+      }
+    }
+    if (!changes.fingerprints.empty()) {
+      ASSIGN_OR_RETURN(db::Stmt * fp,
+                       db_->Cached("INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, "
+                                   "hash) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
+                                   "hash = excluded.hash"));
+      for (const auto& [key, hash] : changes.fingerprints) {
+        fp->Reset();
+        fp->Bind(1, scope.workspace_id)
+            .Bind(2, checkpoint.pipeline_id)
+            .Bind(3, key)
+            .Bind(4, static_cast<int64_t>(hash));
+        RETURN_IF_ERROR(fp->Run());
+      }
+    }
+    return WriteCheckpoint(checkpoint);
+  });
+}
+
+core::StatusOr<Profile> SqliteProfileStore::Get(int64_t workspace_id, int64_t mpid) {
+  ASSIGN_OR_RETURN(db::Stmt stmt, db_->Prepare("SELECT " + std::string(kProfileColumns) +
+                                               " FROM profiles WHERE workspace_id = ?1 AND "
+                                               "mpid = ?2"));
+  stmt.Bind(1, workspace_id).Bind(2, mpid);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return core::NotFound("profile " + std::to_string(mpid) + " not found");
+  return ReadProfile(&stmt);
+}
+
+core::StatusOr<ProfilePage> SqliteProfileStore::List(int64_t workspace_id,
+                                                     const std::optional<std::string>& environment,
+                                                     const std::optional<IdentityRef>& identity,
+                                                     int64_t page, int64_t page_size) {
+  std::string where = " FROM profiles p WHERE p.workspace_id = ?1";
+  if (environment) where += " AND p.environment = ?2";
+  if (identity) {
+    where +=
+        " AND p.mpid IN (SELECT mpid FROM identities i WHERE i.workspace_id = ?1 AND "
+        "i.type = ?3 AND i.value = ?4" +
+        std::string(environment ? " AND i.environment = ?2" : "") + ")";
+  }
+  auto bind = [&](db::Stmt& s) {
+    s.Bind(1, workspace_id);
+    if (environment) s.Bind(2, *environment);
+    if (identity) s.Bind(3, identity->type).Bind(4, identity->value);
+  };
+  ProfilePage out;
+  ASSIGN_OR_RETURN(db::Stmt count, db_->Prepare("SELECT count(*)" + where));
+  bind(count);
+  ASSIGN_OR_RETURN(bool has, count.Step());
+  out.total = has ? count.Int(0) : 0;
+  ASSIGN_OR_RETURN(db::Stmt rows, db_->Prepare("SELECT p.mpid, p.environment, p.identities, "
+                                               "p.attributes, p.created_at, p.updated_at" +
+                                               where + " ORDER BY p.mpid LIMIT ?5 OFFSET ?6"));
+  bind(rows);
+  rows.Bind(5, page_size).Bind(6, (page - 1) * page_size);
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    ASSIGN_OR_RETURN(Profile p, ReadProfile(&rows));
+    out.items.push_back(std::move(p));
+  }
+  return out;
+}
+
+core::StatusOr<std::vector<StoredEvent>> SqliteProfileStore::Events(int64_t workspace_id,
+                                                                    int64_t mpid, int64_t limit) {
+  ASSIGN_OR_RETURN(db::Stmt stmt,
+                   db_->Prepare("SELECT dedup_key, body, timestamp_ms, pipeline_id, run_id, "
+                                "created_at FROM events WHERE workspace_id = ?1 AND mpid = ?2 "
+                                "ORDER BY created_at DESC, dedup_key LIMIT ?3"));
+  stmt.Bind(1, workspace_id).Bind(2, mpid).Bind(3, limit);
+  std::vector<StoredEvent> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) break;
+    StoredEvent e;
+    e.dedup_key = stmt.Text(0);
+    e.mpid = mpid;
+    e.body = stmt.Text(1);
+    e.timestamp_ms = stmt.OptInt(2);
+    e.pipeline_id = stmt.Text(3);
+    e.run_id = stmt.Int(4);
+    e.created_at = stmt.Int(5);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+core::Status SqliteProfileStore::Erase(int64_t workspace_id, int64_t mpid) {
+  return db::InTransaction(db_.get(), [&]() -> core::Status {
+    bool first = true;
+    for (const char* sql : {"DELETE FROM profiles WHERE workspace_id = ?1 AND mpid = ?2",
+                            "DELETE FROM identities WHERE workspace_id = ?1 AND mpid = ?2",
+                            "DELETE FROM events WHERE workspace_id = ?1 AND mpid = ?2"}) {
+      ASSIGN_OR_RETURN(db::Stmt stmt, db_->Prepare(sql));
+      stmt.Bind(1, workspace_id).Bind(2, mpid);
+      RETURN_IF_ERROR(stmt.Run());
+      if (first && db_->Changes() == 0) {
+        return core::NotFound("profile " + std::to_string(mpid) + " not found");
+      }
+      first = false;
+    }
+    return core::Status::Ok();
+  });
+}
+
+}  // namespace wsync::profiles

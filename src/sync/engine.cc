@@ -1,0 +1,48 @@
+#include "sync/engine.h"
+
+#include <filesystem>
+
+#include "catalog/sqlite/sqlite_catalog.h"
+#include "db/schema.h"
+#include "profiles/sqlite/sqlite_profile_store.h"
+#include "warehouse/sqlite/sqlite_connector.h"
+
+namespace wsync::sync {
+
+Engine::Engine(std::string data_dir, const core::Clock* clock)
+    : data_dir_(std::move(data_dir)), db_path_(data_dir_ + "/wsync.db"), clock_(clock) {
+  warehouse::RegisterSqlite(&registry_);
+}
+
+core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir,
+                                                     const core::Clock* clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) {
+    return core::InvalidArgument("cannot create data directory '" + data_dir +
+                                 "': " + ec.message());
+  }
+  auto engine = std::unique_ptr<Engine>(new Engine(data_dir, clock));
+  ASSIGN_OR_RETURN(auto db, db::Db::Open(engine->db_path_));
+  RETURN_IF_ERROR(db::Migrate(db.get()));
+  return engine;
+}
+
+core::StatusOr<std::unique_ptr<catalog::Catalog>> Engine::NewCatalog() const {
+  ASSIGN_OR_RETURN(auto c, catalog::SqliteCatalog::Open(db_path_, clock_));
+  return std::unique_ptr<catalog::Catalog>(std::move(c));
+}
+
+core::StatusOr<std::unique_ptr<profiles::ProfileStore>> Engine::NewStore() const {
+  ASSIGN_OR_RETURN(auto s, profiles::SqliteProfileStore::Open(db_path_));
+  return std::unique_ptr<profiles::ProfileStore>(std::move(s));
+}
+
+ExecutorDeps Engine::executor_deps() const {
+  ExecutorDeps deps;
+  deps.clock = clock_;
+  deps.registry = &registry_;
+  return deps;
+}
+
+}  // namespace wsync::sync

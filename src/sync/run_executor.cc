@@ -1,0 +1,483 @@
+#include "sync/run_executor.h"
+
+#include <thread>
+
+#include "core/time.h"
+#include "mapping/identity_types.h"
+#include "mapping/mapper.h"
+#include "profiles/resolver.h"
+#include "sync/bounded_queue.h"
+
+namespace wsync::sync {
+
+namespace {
+
+using nlohmann::json;
+using warehouse::IteratorType;
+
+constexpr size_t kMaxRowErrorsKept = 1000;
+
+struct MappedRow {
+  mapping::Record record;
+  int64_t row = 0;
+  std::string key;
+  uint64_t hash = 0;
+  int64_t source_time = 0;
+  bool failed = false;
+  mapping::RowError error;
+};
+
+struct MappedBatch {
+  std::vector<MappedRow> rows;
+  core::Status status;  // an extraction failure ends the stream
+};
+
+bool IsTimeType(IteratorType t) { return t != IteratorType::kInteger; }
+
+// An iterator value of the iterator's kind, read from a row's cell.
+std::optional<core::Value> IteratorValue(const core::Value& v, IteratorType type) {
+  switch (type) {
+    case IteratorType::kTimestamp:
+      if (v.type() == core::Type::kTimestamp) return v;
+      if (v.type() == core::Type::kDate) {
+        return core::Value::TimestampValue(v.date_value() * core::kMicrosPerDay);
+      }
+      if (v.type() == core::Type::kString) {
+        if (auto t = core::ParseTimestamp(v.string_value())) return core::Value::TimestampValue(*t);
+      }
+      if (v.type() == core::Type::kInt64) {
+        return core::Value::TimestampValue(v.int64_value() * core::kMicrosPerSecond);
+      }
+      return std::nullopt;
+    case IteratorType::kDate:
+      if (v.type() == core::Type::kDate) return v;
+      if (v.type() == core::Type::kTimestamp) {
+        return core::Value::DateValue(
+            static_cast<int32_t>(core::FloorDiv(v.timestamp_value(), core::kMicrosPerDay)));
+      }
+      if (v.type() == core::Type::kString) {
+        if (auto t = core::ParseTimestamp(v.string_value())) {
+          return core::Value::DateValue(
+              static_cast<int32_t>(core::FloorDiv(*t, core::kMicrosPerDay)));
+        }
+      }
+      return std::nullopt;
+    default:
+      if (v.type() == core::Type::kInt64) return v;
+      if (v.type() == core::Type::kDouble &&
+          v.double_value() == static_cast<int64_t>(v.double_value())) {
+        return core::Value::Int64(static_cast<int64_t>(v.double_value()));
+      }
+      if (v.type() == core::Type::kString || v.type() == core::Type::kDecimal) {
+        const std::string& s =
+            v.type() == core::Type::kString ? v.string_value() : v.decimal_value();
+        try {
+          size_t used = 0;
+          int64_t n = std::stoll(s, &used);
+          if (used == s.size()) return core::Value::Int64(n);
+        } catch (...) {
+        }
+      }
+      return std::nullopt;
+  }
+}
+
+// Micros since the epoch that an iterator value stands for (for source times), if it is a time.
+std::optional<int64_t> IteratorMicros(const core::Value& v, IteratorType type) {
+  switch (type) {
+    case IteratorType::kTimestamp:
+      return v.timestamp_value();
+    case IteratorType::kDate:
+      return int64_t{v.date_value()} * core::kMicrosPerDay;
+    case IteratorType::kUnixMs:
+      return v.int64_value() * 1000;
+    case IteratorType::kUnixS:
+      return v.int64_value() * core::kMicrosPerSecond;
+    case IteratorType::kInteger:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+core::Value Lookback(const core::Value& mark, IteratorType type, int64_t lookback) {
+  if (lookback == 0) return mark;
+  switch (type) {
+    case IteratorType::kTimestamp:
+      return core::Value::TimestampValue(mark.timestamp_value() -
+                                         lookback * core::kMicrosPerSecond);
+    case IteratorType::kDate:
+      return core::Value::DateValue(mark.date_value() - static_cast<int32_t>(lookback / 86400));
+    case IteratorType::kUnixMs:
+      return core::Value::Int64(mark.int64_value() - lookback * 1000);
+    default:
+      return core::Value::Int64(mark.int64_value() - lookback);
+  }
+}
+
+std::optional<core::Value> MarkFromJson(const std::optional<std::string>& text, IteratorType type) {
+  if (!text) return std::nullopt;
+  json j = json::parse(*text, nullptr, false);
+  if (j.is_number_integer()) return core::Value::Int64(j.get<int64_t>());
+  if (!j.is_string()) return std::nullopt;
+  return IteratorValue(core::Value::String(j.get<std::string>()), type);
+}
+
+uint64_t HashRow(const core::Row& row, uint64_t seed) {
+  uint64_t h = seed;
+  std::string text;
+  for (const core::Value& v : row) {
+    char t = static_cast<char>(v.type());
+    h = Fnv1a(std::string_view(&t, 1), h);
+    text = v.ToText();
+    h = Fnv1a(text, h);
+    h = Fnv1a(std::string_view("\x1f", 1), h);
+  }
+  return h;
+}
+
+std::string RowKey(const core::Row& row, const std::vector<int>& pk, const mapping::Record& rec,
+                   int64_t row_number) {
+  if (!pk.empty()) {
+    std::string key;
+    for (int i : pk) {
+      if (!key.empty()) key += '|';
+      key += row[i].ToText();
+    }
+    return key;
+  }
+  if (!rec.identities.empty()) {
+    const mapping::Identity& best = rec.identities.front();
+    return std::string(mapping::IdentityTypeAt(best.type).name) + ":" + best.value;
+  }
+  return "row " + std::to_string(row_number);
+}
+
+int FindColumn(const std::vector<core::Column>& columns, const std::string& name) {
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return static_cast<int>(i);
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (strcasecmp(columns[i].name.c_str(), name.c_str()) == 0) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::string MarkJson(const core::Value& v) { return v.ToJson(); }
+
+}  // namespace
+
+RunExecutor::RunExecutor(ExecutorDeps deps, catalog::Catalog* catalog,
+                         profiles::ProfileStore* store)
+    : deps_(std::move(deps)), catalog_(catalog), store_(store) {}
+
+core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id,
+                                  const std::atomic<StopReason>* stop) {
+  ASSIGN_OR_RETURN(catalog::Run run, catalog_->GetRun(workspace_id, run_id));
+  if (run.state != "queued") {
+    return core::FailedPrecondition("run " + std::to_string(run_id) + " is " + run.state +
+                                    ", not queued");
+  }
+  RETURN_IF_ERROR(catalog_->SetRunState(run_id, "running", std::nullopt, deps_.clock->NowMicros()));
+  run.state = "running";
+  run.started_at = deps_.clock->NowMicros();
+
+  core::Status result;
+  StopReason stopped = StopReason::kNone;
+  core::StatusOr<RunSpec> spec = RunSpecFromJson(run.spec);
+  if (!spec.ok()) {
+    result = spec.status();
+  } else {
+    int64_t backoff = deps_.retry_backoff_ms;
+    for (int attempt = 1;; ++attempt) {
+      bool applied = false;
+      result = RunOnce(run, *spec, stop, &stopped, &applied);
+      // Only failures before the first applied batch are retried: they leave nothing behind.
+      if (result.ok() || !result.retryable() || attempt >= deps_.max_attempts || applied ||
+          stopped != StopReason::kNone) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff));
+      backoff *= 2;
+    }
+  }
+
+  int64_t now = deps_.clock->NowMicros();
+  std::string state = "succeeded";
+  std::optional<std::string> error;
+  if (stopped == StopReason::kCancelled) {
+    state = "cancelled";
+  } else if (stopped == StopReason::kInterrupted) {
+    state = "failed";
+    error = "interrupted";
+  } else if (!result.ok()) {
+    state = "failed";
+    error = result.message();
+  }
+  RETURN_IF_ERROR(catalog_->SetRunState(run_id, state, error, now));
+  if (run.run_type != "historical" && stopped == StopReason::kNone) {
+    core::StatusOr<catalog::PipelineState> ps = catalog_->GetState(workspace_id, run.pipeline_id);
+    if (ps.ok()) {
+      ps->status = result.ok() ? "healthy" : "faulted";
+      ps->errors = result.ok()
+                       ? json::array()
+                       : json::array({{{"code", std::string(core::StatusCodeName(result.code()))},
+                                       {"message", result.message()},
+                                       {"run_id", run_id}}});
+      catalog_->PutState(workspace_id, run.pipeline_id, *ps);
+    }
+  }
+  return result;
+}
+
+core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
+                                  const std::atomic<StopReason>* stop, StopReason* stopped,
+                                  bool* applied) {
+  const catalog::Pipeline& pipeline = spec.pipeline;
+  const std::string where = "pipeline '" + pipeline.id + "'";
+  json config = spec.connection.config;
+  if (deps_.reveal_config) {
+    ASSIGN_OR_RETURN(config, deps_.reveal_config(spec.connection));
+  }
+  ASSIGN_OR_RETURN(auto connector,
+                   deps_.registry->Create(spec.connection.service_provider, config));
+
+  // Stage-two validation against the model as the warehouse sees it now.
+  core::StatusOr<warehouse::Discovery> discovered = connector->Discover(spec.model.sql_query, 0);
+  if (!discovered.ok()) return discovered.status().Annotate("data model '" + spec.model.id + "'");
+  const std::vector<core::Column>& columns = discovered->columns;
+  mapping::MapperOptions options;
+  options.pipeline_type = pipeline.pipeline_type;
+  options.skip_nulls = pipeline.skip_nulls;
+  options.timestamp_field = spec.model.timestamp_field;
+  if (pipeline.sync_mode.incremental) {
+    options.iterator_column = pipeline.sync_mode.iterator;
+  }
+  core::StatusOr<mapping::Mapper> mapper = mapping::Mapper::Compile(
+      spec.field_transformation ? &*spec.field_transformation : nullptr, columns, options);
+  if (!mapper.ok()) return mapper.status().Annotate(where);
+
+  std::vector<int> pk;
+  for (const std::string& name : spec.model.primary_key) {
+    int i = FindColumn(columns, name);
+    if (i < 0) {
+      return core::InvalidArgument("data model '" + spec.model.id + "': primary key column '" +
+                                   name + "' is not in the model's columns");
+    }
+    pk.push_back(i);
+  }
+
+  // The slice this run reads.
+  warehouse::Query query;
+  query.model_sql = spec.model.sql_query;
+  query.batch_rows = deps_.batch_rows;
+  const int64_t run_start = run.started_at.value_or(deps_.clock->NowMicros());
+  int iterator_col = -1;
+  const IteratorType it_type = pipeline.sync_mode.iterator_type;
+  std::optional<std::string> new_mark;
+  if (pipeline.sync_mode.incremental) {
+    iterator_col = FindColumn(columns, pipeline.sync_mode.iterator);
+    if (iterator_col < 0) {
+      return core::InvalidArgument(where + ": iterator column '" + pipeline.sync_mode.iterator +
+                                   "' is not in the model's columns");
+    }
+    ASSIGN_OR_RETURN(catalog::PipelineState state,
+                     catalog_->GetState(run.workspace_id, pipeline.id));
+    std::optional<core::Value> mark = MarkFromJson(state.high_water_mark, it_type);
+    warehouse::Range bound_range{pipeline.sync_mode.iterator, it_type};
+    bound_range.include_unparsable = false;
+    if (IsTimeType(it_type)) {
+      // Never read past the run's start; for dates, only completed days.
+      int64_t cap = run_start;
+      switch (it_type) {
+        case IteratorType::kDate:
+          bound_range.upper = core::Value::DateValue(
+              static_cast<int32_t>(core::FloorDiv(cap, core::kMicrosPerDay)) - 1);
+          break;
+        case IteratorType::kUnixMs:
+          bound_range.upper = core::Value::Int64(cap / 1000);
+          break;
+        case IteratorType::kUnixS:
+          bound_range.upper = core::Value::Int64(cap / core::kMicrosPerSecond);
+          break;
+        default:
+          bound_range.upper = core::Value::TimestampValue(cap);
+      }
+    }
+    ASSIGN_OR_RETURN(core::Value upper, connector->MaxIterator(spec.model.sql_query, bound_range));
+    if (upper.is_null()) return core::Status::Ok();  // nothing to read yet
+    warehouse::Range range{pipeline.sync_mode.iterator, it_type};
+    if (mark) range.lower = Lookback(*mark, it_type, pipeline.sync_mode.lookback);
+    range.upper = upper;
+    query.ranges.push_back(range);
+    new_mark = MarkJson(upper);
+  }
+
+  ASSIGN_OR_RETURN(std::unique_ptr<warehouse::RowStream> stream, connector->Execute(query));
+
+  // Extraction and mapping on their own thread; resolve and apply here.
+  BoundedQueue<MappedBatch> queue(3);
+  std::atomic<bool> abort{false};
+  const mapping::Mapper& m = *mapper;
+  std::thread extractor([&] {
+    core::RowBatch batch;
+    int64_t row_number = 0;
+    while (!abort.load()) {
+      MappedBatch out;
+      core::StatusOr<bool> more = stream->Next(&batch);
+      if (!more.ok()) {
+        out.status = more.status();
+        queue.Push(std::move(out));
+        break;
+      }
+      if (!*more) break;
+      out.rows.resize(batch.rows.size());
+      for (size_t i = 0; i < batch.rows.size(); ++i) {
+        const core::Row& row = batch.rows[i];
+        MappedRow& r = out.rows[i];
+        r.row = ++row_number;
+        r.failed = !m.Map(row, r.row, &r.record, &r.error);
+        r.key = RowKey(row, pk, r.record, r.row);
+        if (r.failed) {
+          if (r.error.key.empty()) r.error.key = r.key;
+          continue;
+        }
+        r.hash = HashRow(row, spec.settings_version);
+        r.source_time = r.record.source_time.value_or(run_start);
+        if (iterator_col >= 0) {
+          std::optional<core::Value> v = IteratorValue(row[iterator_col], it_type);
+          if (!v) {
+            r.failed = true;
+            r.error =
+                mapping::RowError{r.row, r.key, pipeline.sync_mode.iterator, "invalid_iterator",
+                                  "iterator value '" + row[iterator_col].ToText() +
+                                      "' is not a valid " + pipeline.sync_mode.iterator_data_type};
+            continue;
+          }
+          if (!r.record.source_time) {
+            if (auto micros = IteratorMicros(*v, it_type)) r.source_time = *micros;
+          }
+        }
+      }
+      if (!queue.Push(std::move(out))) break;
+    }
+    queue.Close();
+  });
+
+  profiles::Resolver resolver(store_,
+                              {profiles::Scope{run.workspace_id, pipeline.environment},
+                               pipeline.input_protection, pipeline.id, run.run_id},
+                              run_start);
+  const bool full = !pipeline.sync_mode.incremental;
+  core::RunCounters counters;
+  int64_t errors_kept = 0;
+  core::Status status;
+  const profiles::Scope scope{run.workspace_id, pipeline.environment};
+
+  auto apply = [&](MappedBatch& batch, bool last) -> core::Status {
+    profiles::Checkpoint cp;
+    cp.run_id = run.run_id;
+    cp.pipeline_id = pipeline.id;
+    cp.row_error_seq = errors_kept;
+    auto keep_error = [&](mapping::RowError e) {
+      ++counters.records_failed;
+      if (errors_kept + static_cast<int64_t>(cp.row_errors.size()) <
+          static_cast<int64_t>(kMaxRowErrorsKept)) {
+        cp.row_errors.push_back(std::move(e));
+      }
+    };
+    std::vector<MappedRow*> live;
+    for (MappedRow& r : batch.rows) {
+      ++counters.records_extracted;
+      if (r.failed) {
+        keep_error(std::move(r.error));
+      } else {
+        live.push_back(&r);
+      }
+    }
+    if (full && !live.empty()) {
+      std::vector<std::string> keys;
+      keys.reserve(live.size());
+      for (MappedRow* r : live) keys.push_back(r->key);
+      ASSIGN_OR_RETURN(auto stored,
+                       store_->LookupFingerprints(run.workspace_id, pipeline.id, keys));
+      if (!stored.empty()) {
+        std::vector<MappedRow*> changed;
+        for (MappedRow* r : live) {
+          auto it = stored.find(r->key);
+          if (it != stored.end() && it->second == r->hash) {
+            ++counters.records_mapped;
+            ++counters.records_unchanged;
+          } else {
+            changed.push_back(r);
+          }
+        }
+        live.swap(changed);
+      }
+    }
+    std::vector<profiles::ResolveInput> inputs;
+    inputs.reserve(live.size());
+    for (MappedRow* r : live) {
+      inputs.push_back({&r->record, r->row, r->key, r->hash, r->source_time});
+    }
+    profiles::BatchResult result;
+    RETURN_IF_ERROR(resolver.ResolveBatch(inputs, &result));
+    profiles::ChangeSet& changes = result.changes;
+    for (size_t i = 0; i < live.size(); ++i) {
+      profiles::ResolveResult& rr = result.rows[i];
+      switch (rr.outcome) {
+        case profiles::Outcome::kFailed:
+          keep_error(std::move(rr.error));
+          break;
+        case profiles::Outcome::kSkipped:
+          ++counters.records_mapped;
+          ++counters.records_skipped;
+          break;
+        case profiles::Outcome::kApplied:
+          ++counters.records_mapped;
+          if (full) changes.fingerprints.emplace_back(live[i]->key, live[i]->hash);
+          break;
+      }
+    }
+    counters.profiles_created += result.profiles_created;
+    counters.profiles_updated += result.profiles_updated;
+    counters.identity_conflicts += result.identity_conflicts;
+    counters.events_created += result.events_created;
+    counters.row_errors_total = counters.records_failed;
+    cp.counters = counters;
+    if (last) cp.high_water_mark = new_mark;
+    errors_kept += static_cast<int64_t>(cp.row_errors.size());
+    return store_->Apply(scope, changes, cp);
+  };
+
+  // A batch is applied once the next one (or the end) is known, so the last batch can carry
+  // the new mark in its own transaction.
+  std::optional<MappedBatch> pending;
+  while (true) {
+    if (stop && stop->load() != StopReason::kNone) {
+      *stopped = stop->load();
+      break;
+    }
+    std::optional<MappedBatch> next = queue.Pop();
+    if (next && !next->status.ok()) {
+      status = next->status.Annotate("data model '" + spec.model.id + "'");
+      break;
+    }
+    if (pending) {
+      status = apply(*pending, !next.has_value());
+      if (!status.ok()) break;
+      *applied = true;
+    }
+    if (!next) break;
+    pending = std::move(next);
+  }
+  abort = true;
+  queue.Close();
+  extractor.join();
+  if (status.ok() && *stopped == StopReason::kNone && !*applied) {
+    MappedBatch empty;
+    status = apply(empty, true);  // no rows: still record the counters and the mark
+  }
+  return status;
+}
+
+}  // namespace wsync::sync

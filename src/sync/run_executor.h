@@ -1,0 +1,54 @@
+// RunExecutor: executes one run (SPEC §5, §7): extract → map → resolve → apply, in batches.
+// An extraction thread reads the warehouse and maps rows (stateless work) into a bounded queue;
+// the calling thread resolves each batch and applies it with its checkpoint (counters, row
+// errors, and with the last batch the incremental mark) in one store transaction, so a crash
+// never loses or double-applies a batch.
+//
+// One RunExecutor may run many runs, one at a time per instance. The stop flag may be set from
+// any thread; the run then ends at its next batch boundary.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "catalog/catalog.h"
+#include "core/status.h"
+#include "core/time.h"
+#include "profiles/profile_store.h"
+#include "sync/run_spec.h"
+#include "warehouse/connector.h"
+
+namespace wsync::sync {
+
+struct ExecutorDeps {
+  const core::Clock* clock = core::SystemClock::Default();
+  const warehouse::Registry* registry = nullptr;
+  // Turns a stored connection config (secrets sealed) into one a connector can use.
+  std::function<core::StatusOr<nlohmann::json>(const catalog::Connection&)> reveal_config;
+  size_t batch_rows = 10'000;
+  int max_attempts = 3;            // for retryable warehouse failures
+  int64_t retry_backoff_ms = 500;  // doubled after each attempt
+};
+
+enum class StopReason { kNone, kCancelled, kInterrupted };
+
+class RunExecutor {
+ public:
+  RunExecutor(ExecutorDeps deps, catalog::Catalog* catalog, profiles::ProfileStore* store);
+
+  // Runs a queued run to its end and records the outcome in the catalog. The returned status is
+  // the run's failure, if any (already recorded); row errors do not fail a run.
+  core::Status Execute(int64_t workspace_id, int64_t run_id,
+                       const std::atomic<StopReason>* stop = nullptr);
+
+ private:
+  core::Status RunOnce(const catalog::Run& run, const RunSpec& spec,
+                       const std::atomic<StopReason>* stop, StopReason* stopped, bool* applied);
+  ExecutorDeps deps_;
+  catalog::Catalog* catalog_;
+  profiles::ProfileStore* store_;
+};
+
+}  // namespace wsync::sync

@@ -1,0 +1,104 @@
+#include "sync/run_spec.h"
+
+namespace wsync::sync {
+
+using nlohmann::json;
+
+uint64_t Fnv1a(std::string_view data, uint64_t seed) {
+  uint64_t h = seed;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+namespace {
+
+uint64_t SettingsVersion(const RunSpec& spec) {
+  json p = catalog::ToJson(spec.pipeline);
+  // What decides how a row lands in a profile; names and schedules do not.
+  json settings = {
+      {"pipeline_type", p["pipeline_type"]},
+      {"environment", p["environment"]},
+      {"input_protection", p["input_protection"]},
+      {"null_values", p["null_values"]},
+      {"sync_mode", p["sync_mode"]},
+      {"model", catalog::ToJson(spec.model)},
+      {"mapping",
+       spec.field_transformation ? mapping::ToJson(*spec.field_transformation) : json()}};
+  return Fnv1a(settings.dump());
+}
+
+}  // namespace
+
+core::StatusOr<RunSpec> LoadRunSpec(catalog::Catalog* catalog, int64_t workspace_id,
+                                    const std::string& pipeline_id) {
+  using catalog::Kind;
+  ASSIGN_OR_RETURN(catalog::Resource p, catalog->Get(workspace_id, Kind::kPipeline, pipeline_id));
+  json j = {{"pipeline", p.body}};
+  ASSIGN_OR_RETURN(catalog::Resource m,
+                   catalog->Get(workspace_id, Kind::kDataModel, p.body["data_model_id"]));
+  j["data_model"] = m.body;
+  ASSIGN_OR_RETURN(catalog::Resource c,
+                   catalog->Get(workspace_id, Kind::kConnection, p.body["connection_id"]));
+  j["connection"] = c.body;
+  if (p.body["field_transformation_id"].is_string()) {
+    ASSIGN_OR_RETURN(catalog::Resource ft, catalog->Get(workspace_id, Kind::kFieldTransformation,
+                                                        p.body["field_transformation_id"]));
+    j["field_transformation"] = ft.body;
+  }
+  return RunSpecFromJson(j);
+}
+
+json ToJson(const RunSpec& spec) {
+  json j = {{"pipeline", catalog::ToJson(spec.pipeline)},
+            {"data_model", catalog::ToJson(spec.model)},
+            {"connection", catalog::ToJson(spec.connection)}};
+  if (spec.field_transformation) {
+    j["field_transformation"] = mapping::ToJson(*spec.field_transformation);
+  }
+  return j;
+}
+
+core::StatusOr<RunSpec> RunSpecFromJson(const json& j) {
+  if (!j.is_object() || !j.contains("pipeline") || !j.contains("data_model") ||
+      !j.contains("connection")) {
+    return core::Internal("run spec is incomplete");
+  }
+  RunSpec spec;
+  ASSIGN_OR_RETURN(spec.pipeline, catalog::ParsePipeline(j["pipeline"]));
+  ASSIGN_OR_RETURN(spec.model, catalog::ParseDataModel(j["data_model"]));
+  ASSIGN_OR_RETURN(spec.connection, catalog::ParseConnection(j["connection"]));
+  if (j.contains("field_transformation") && !j["field_transformation"].is_null()) {
+    ASSIGN_OR_RETURN(spec.field_transformation,
+                     mapping::ParseFieldTransformation(j["field_transformation"]));
+  }
+  spec.settings_version = SettingsVersion(spec);
+  return spec;
+}
+
+core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t workspace_id,
+                                       const std::string& pipeline_id, const std::string& run_type,
+                                       int64_t now, std::optional<int64_t> logical_date) {
+  if (run_type != "historical") {
+    ASSIGN_OR_RETURN(auto active, catalog->ActiveRuns(workspace_id, pipeline_id, false));
+    if (!active.empty()) {
+      return core::FailedPrecondition("pipeline '" + pipeline_id + "' is busy: run " +
+                                      std::to_string(active.front().run_id) + " is " +
+                                      active.front().state);
+    }
+  }
+  ASSIGN_OR_RETURN(RunSpec spec, LoadRunSpec(catalog, workspace_id, pipeline_id));
+  catalog::Run run;
+  run.workspace_id = workspace_id;
+  run.pipeline_id = pipeline_id;
+  run.run_type = run_type;
+  run.state = "queued";
+  run.created_at = now;
+  run.logical_date = logical_date;
+  run.spec = ToJson(spec);
+  return catalog->CreateRun(run);
+}
+
+}  // namespace wsync::sync

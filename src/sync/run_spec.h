@@ -1,0 +1,42 @@
+// RunSpec: everything one run needs, frozen when the run is created (SPEC §5: "a run uses the
+// versions of pipeline, model and mapping it started with"). Stored as the run's `spec` JSON.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "catalog/catalog.h"
+#include "catalog/definitions.h"
+#include "core/status.h"
+#include "mapping/field_transformation.h"
+
+namespace wsync::sync {
+
+struct RunSpec {
+  catalog::Pipeline pipeline;
+  catalog::DataModel model;
+  catalog::Connection connection;  // config as stored (secrets sealed)
+  std::optional<mapping::FieldTransformation> field_transformation;
+  // Hash of the mapping and settings: part of every fingerprint, so changing either makes the
+  // next full run apply every row again.
+  uint64_t settings_version = 0;
+};
+
+// Reads the pipeline and what it refers to from the catalog.
+core::StatusOr<RunSpec> LoadRunSpec(catalog::Catalog* catalog, int64_t workspace_id,
+                                    const std::string& pipeline_id);
+nlohmann::json ToJson(const RunSpec& spec);
+core::StatusOr<RunSpec> RunSpecFromJson(const nlohmann::json& j);
+
+// Creates a queued run of `pipeline_id` with a frozen spec. FailedPrecondition naming the busy
+// run when a non-historical run is already queued or running (historical runs may overlap).
+core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t workspace_id,
+                                       const std::string& pipeline_id, const std::string& run_type,
+                                       int64_t now, std::optional<int64_t> logical_date = {});
+
+// 64-bit FNV-1a, the hash behind fingerprints and settings versions.
+uint64_t Fnv1a(std::string_view data, uint64_t seed = 14695981039346656037ull);
+
+}  // namespace wsync::sync

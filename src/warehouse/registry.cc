@@ -1,0 +1,57 @@
+#include <cctype>
+#include <string>
+
+#include "warehouse/connector.h"
+
+namespace wsync::warehouse {
+
+bool ParseIteratorType(std::string_view name, IteratorType* type) {
+  struct Entry {
+    std::string_view name;
+    IteratorType type;
+  };
+  static constexpr Entry kEntries[] = {
+      {"timestamp", IteratorType::kTimestamp},
+      {"datetime", IteratorType::kTimestamp},
+      {"timestamp_ltz", IteratorType::kTimestamp},
+      {"timestamp_ntz", IteratorType::kTimestamp},
+      {"timestamp_tz", IteratorType::kTimestamp},
+      {"date", IteratorType::kDate},
+      {"timestamp_unixtime_ms", IteratorType::kUnixMs},
+      {"timestamp_unixtime_s", IteratorType::kUnixS},
+      {"integer", IteratorType::kInteger},
+  };
+  // Users copy the Snowflake spellings in upper case.
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const Entry& e : kEntries) {
+    if (e.name == lower) {
+      *type = e.type;
+      return true;
+    }
+  }
+  return false;
+}
+
+void Registry::Register(std::string provider, ConnectorFactory factory) {
+  factories_[std::move(provider)] = std::move(factory);
+}
+
+core::StatusOr<std::unique_ptr<Connector>> Registry::Create(std::string_view provider,
+                                                            const nlohmann::json& config) const {
+  auto it = factories_.find(provider);
+  if (it == factories_.end()) {
+    std::string known;
+    for (const auto& [name, factory] : factories_) {
+      if (!known.empty()) known += ", ";
+      known += name;
+    }
+    return core::InvalidArgument("unknown warehouse provider '" + std::string(provider) +
+                                 "'; this build supports: " + known);
+  }
+  return it->second(config);
+}
+
+bool Registry::Has(std::string_view provider) const { return factories_.contains(provider); }
+
+}  // namespace wsync::warehouse

@@ -1,0 +1,547 @@
+#include "warehouse/sqlite/sqlite_connector.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "core/time.h"
+#include "warehouse/sql_guard.h"
+#include "warehouse/sqlite/sqlite_dialect.h"
+
+namespace wsync::warehouse {
+namespace {
+
+constexpr int kDefaultMaxColumns = 100;
+// Expression columns are typed from at least this many rows, however few samples are asked for.
+constexpr int kInferenceRows = 100;
+// A warehouse file written by another process may be locked for a moment.
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int64_t kMaxUnixSeconds = INT64_MAX / core::kMicrosPerSecond;
+
+struct DbCloser {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+};
+using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
+using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Maps an SQLite result code to a status with a message for the operator. `what` says which
+// step failed ("SQLite rejected the data model").
+core::Status SqliteError(int rc, sqlite3* db, const std::string& path, std::string_view what) {
+  std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string where = "SQLite database '" + path + "'";
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return core::Unavailable(where + " is busy (" + detail + "); try again later");
+    case SQLITE_NOTADB:
+      return core::InvalidArgument("'" + path + "' is not a SQLite database (" + detail + ")");
+    case SQLITE_CORRUPT:
+      return core::InvalidArgument(where + " is damaged: " + detail);
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+    case SQLITE_READONLY:
+      return core::PermissionDenied(std::string(what) + ": " + detail);
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_NOMEM:
+    case SQLITE_FULL:
+      return core::Unavailable(where + " cannot be read: " + detail);
+    case SQLITE_INTERRUPT:
+      return core::Cancelled(std::string(what) + ": " + detail);
+    default:
+      return core::InvalidArgument(std::string(what) + ": " + detail);
+  }
+}
+
+core::StatusOr<DbPtr> Open(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::file_status st = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(st)) {
+    return core::NotFound("SQLite database '" + path + "' does not exist; check config.path");
+  }
+  if (std::filesystem::is_directory(st)) {
+    return core::InvalidArgument("'" + path + "' is a directory, not a SQLite database");
+  }
+  sqlite3* raw = nullptr;
+  // No SQLITE_OPEN_CREATE: a wrong path must fail, not leave an empty database behind.
+  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  DbPtr db(raw);
+  if (rc != SQLITE_OK) {
+    if (db != nullptr && sqlite3_system_errno(db.get()) == EACCES) {
+      return core::PermissionDenied("SQLite database '" + path + "' is not readable by wsync");
+    }
+    return SqliteError(rc, db.get(), path, "opening the SQLite database");
+  }
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  // Behind the read-only file and the SQL guard: no writes even to the temp schema, and no
+  // ATTACH of another (writable) file.
+  sqlite3_limit(db.get(), SQLITE_LIMIT_ATTACHED, 0);
+  rc = sqlite3_exec(db.get(), "PRAGMA query_only = ON", nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(rc, db.get(), path, "opening the SQLite database");
+  return db;
+}
+
+core::StatusOr<StmtPtr> Prepare(sqlite3* db, const std::string& path, const std::string& sql) {
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
+  StmtPtr stmt(raw);
+  if (rc != SQLITE_OK) return SqliteError(rc, db, path, "SQLite rejected the data model");
+  if (stmt == nullptr) return core::InvalidArgument("the data model is empty");
+  return stmt;
+}
+
+core::Status Bind(sqlite3* db, const std::string& path, sqlite3_stmt* stmt,
+                  const std::vector<SqliteDialect::Param>& params) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    int index = static_cast<int>(i) + 1;
+    int rc;
+    if (const int64_t* v = std::get_if<int64_t>(&params[i])) {
+      rc = sqlite3_bind_int64(stmt, index, *v);
+    } else {
+      const std::string& s = std::get<std::string>(params[i]);
+      rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+    }
+    if (rc != SQLITE_OK) return SqliteError(rc, db, path, "binding a range bound");
+  }
+  return core::Status::Ok();
+}
+
+// The model's columns: names as SQLite reports them for the bare model (the subquery wrap
+// renames duplicates to "x:1", which would hide them) and declared types when there are any.
+struct Shape {
+  std::vector<std::string> names;
+  std::vector<std::optional<core::Type>> declared;
+};
+
+core::StatusOr<Shape> Describe(sqlite3* db, const std::string& path, const std::string& model,
+                               int max_columns) {
+  // Preparing runs nothing; the wrap goes first so its errors are the ones users see.
+  ASSIGN_OR_RETURN(StmtPtr wrapped,
+                   Prepare(db, path, SqliteDialect::WrapModel(model) + " LIMIT 0"));
+  ASSIGN_OR_RETURN(StmtPtr bare, Prepare(db, path, model));
+  int n = sqlite3_column_count(wrapped.get());
+  if (n > max_columns) {
+    return core::InvalidArgument("the data model returns " + std::to_string(n) +
+                                 " columns; the limit is " + std::to_string(max_columns));
+  }
+  if (sqlite3_column_count(bare.get()) != n) {
+    return core::Internal("SQLite reports different columns for the wrapped data model");
+  }
+  Shape shape;
+  std::vector<std::string> seen;
+  for (int i = 0; i < n; ++i) {
+    std::string name = sqlite3_column_name(bare.get(), i);
+    // SQLite matches identifiers case-insensitively, so "id" and "ID" are one column to it.
+    std::string key = Lower(name);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      return core::InvalidArgument("the data model returns column '" + name +
+                                   "' more than once; give each column a unique alias");
+    }
+    seen.push_back(std::move(key));
+    shape.names.push_back(std::move(name));
+    shape.declared.push_back(
+        SqliteDialect::TypeFromDeclared(sqlite3_column_decltype(wrapped.get(), i)));
+  }
+  return shape;
+}
+
+core::Status CheckRangeColumns(const Shape& shape, const std::vector<Range>& ranges) {
+  for (const Range& r : ranges) {
+    std::string key = Lower(r.column);
+    bool found = std::any_of(shape.names.begin(), shape.names.end(),
+                             [&](const std::string& n) { return Lower(n) == key; });
+    if (!found) {
+      return core::InvalidArgument("the iterator column '" + r.column +
+                                   "' is not a column of the data model");
+    }
+  }
+  return core::Status::Ok();
+}
+
+std::string_view ColumnText(sqlite3_stmt* stmt, int i) {
+  const unsigned char* p = sqlite3_column_text(stmt, i);
+  int n = sqlite3_column_bytes(stmt, i);
+  return p == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(p), n);
+}
+
+// SQLite's julian-day reals, at the millisecond resolution SQLite itself keeps.
+std::optional<int64_t> JulianDayToMicros(double jd) {
+  double ms = std::round((jd - 2440587.5) * 86'400'000.0);
+  if (!std::isfinite(ms) || std::fabs(ms) > 9.0e15) return std::nullopt;
+  return static_cast<int64_t>(ms) * 1000;
+}
+
+bool IsDecimalText(std::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+  size_t int_digits = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i, ++int_digits;
+  if (int_digits == 0) return false;
+  if (i < s.size() && s[i] == '.') {
+    size_t frac_start = ++i;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+    if (i == frac_start) return false;
+  }
+  return i == s.size();
+}
+
+// Follows the storage class: what a column without a special declared type holds.
+core::Value StorageValue(sqlite3_stmt* stmt, int i) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER:
+      return core::Value::Int64(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT:
+      return core::Value::Double(sqlite3_column_double(stmt, i));
+    case SQLITE_TEXT:
+      return core::Value::String(std::string(ColumnText(stmt, i)));
+    case SQLITE_BLOB: {
+      const void* p = sqlite3_column_blob(stmt, i);
+      int n = sqlite3_column_bytes(stmt, i);
+      return core::Value::String(p == nullptr ? std::string()
+                                              : std::string(static_cast<const char*>(p), n));
+    }
+    default:
+      return core::Value::Null();
+  }
+}
+
+// Converts by declared type; a value that does not fit keeps its storage form (text stays a
+// string) so the mapper can report it against the row.
+core::Value ConvertValue(sqlite3_stmt* stmt, int i, std::optional<core::Type> declared) {
+  int storage = sqlite3_column_type(stmt, i);
+  if (storage == SQLITE_NULL || !declared) return StorageValue(stmt, i);
+  switch (*declared) {
+    case core::Type::kTimestamp: {
+      std::optional<int64_t> micros;
+      if (storage == SQLITE_INTEGER) {
+        int64_t s = sqlite3_column_int64(stmt, i);
+        if (s >= -kMaxUnixSeconds && s <= kMaxUnixSeconds) micros = s * core::kMicrosPerSecond;
+      } else if (storage == SQLITE_FLOAT) {
+        micros = JulianDayToMicros(sqlite3_column_double(stmt, i));
+      } else if (storage == SQLITE_TEXT) {
+        micros = core::ParseTimestamp(ColumnText(stmt, i));
+      }
+      return micros ? core::Value::TimestampValue(*micros) : StorageValue(stmt, i);
+    }
+    case core::Type::kDate: {
+      std::optional<int64_t> days;
+      if (storage == SQLITE_INTEGER) {
+        days = core::FloorDiv(sqlite3_column_int64(stmt, i), 86'400);
+      } else if (storage == SQLITE_FLOAT) {
+        if (auto micros = JulianDayToMicros(sqlite3_column_double(stmt, i))) {
+          days = core::FloorDiv(*micros, core::kMicrosPerDay);
+        }
+      } else if (storage == SQLITE_TEXT) {
+        std::string_view text = ColumnText(stmt, i);
+        if (auto d = core::ParseDate(text)) {
+          days = *d;
+        } else if (auto micros = core::ParseTimestamp(text)) {
+          days = core::FloorDiv(*micros, core::kMicrosPerDay);  // the UTC day, as SQL date()
+        }
+      }
+      if (days && *days >= INT32_MIN && *days <= INT32_MAX) {
+        return core::Value::DateValue(static_cast<int32_t>(*days));
+      }
+      return StorageValue(stmt, i);
+    }
+    case core::Type::kBool: {
+      if (storage == SQLITE_INTEGER) {
+        int64_t v = sqlite3_column_int64(stmt, i);
+        if (v == 0 || v == 1) return core::Value::Bool(v == 1);
+      } else if (storage == SQLITE_TEXT) {
+        std::string text = Lower(ColumnText(stmt, i));
+        if (text == "true" || text == "false") return core::Value::Bool(text == "true");
+      }
+      return StorageValue(stmt, i);
+    }
+    case core::Type::kDecimal: {
+      if (storage == SQLITE_TEXT) {
+        std::string_view text = ColumnText(stmt, i);
+        if (IsDecimalText(text)) {
+          if (text.front() == '+') text.remove_prefix(1);
+          return core::Value::Dec(std::string(text));
+        }
+      }
+      return StorageValue(stmt, i);
+    }
+    default:
+      return StorageValue(stmt, i);
+  }
+}
+
+size_t ValueBytes(const core::Value& v) {
+  switch (v.type()) {
+    case core::Type::kString:
+      return 16 + v.string_value().size();
+    case core::Type::kDecimal:
+      return 16 + v.decimal_value().size();
+    default:
+      return 16;
+  }
+}
+
+core::Row ReadRow(sqlite3_stmt* stmt, const std::vector<std::optional<core::Type>>& declared,
+                  size_t* bytes) {
+  core::Row row;
+  row.reserve(declared.size());
+  for (size_t i = 0; i < declared.size(); ++i) {
+    row.push_back(ConvertValue(stmt, static_cast<int>(i), declared[i]));
+    *bytes += ValueBytes(row.back());
+  }
+  return row;
+}
+
+// Types for the columns without a declared type, from the values their rows hold.
+std::vector<core::Column> ColumnsFor(const Shape& shape, const std::vector<core::Row>& rows) {
+  std::vector<core::Column> columns;
+  for (size_t i = 0; i < shape.names.size(); ++i) {
+    core::Column c{shape.names[i], core::Type::kString, false};
+    if (shape.declared[i]) {
+      c.type = *shape.declared[i];
+    } else {
+      c.inferred = true;
+      bool ints = false, reals = false, other = false;
+      for (const core::Row& row : rows) {
+        core::Type t = row[i].type();
+        ints |= t == core::Type::kInt64;
+        reals |= t == core::Type::kDouble;
+        other |= t != core::Type::kInt64 && t != core::Type::kDouble && t != core::Type::kNull;
+      }
+      if (!other && reals) {
+        c.type = core::Type::kDouble;
+      } else if (!other && ints) {
+        c.type = core::Type::kInt64;
+      }
+    }
+    columns.push_back(std::move(c));
+  }
+  return columns;
+}
+
+class SqliteRowStream : public RowStream {
+ public:
+  SqliteRowStream(DbPtr db, StmtPtr stmt, std::string path, Shape shape, const Query& query)
+      : db_(std::move(db)),
+        stmt_(std::move(stmt)),
+        path_(std::move(path)),
+        declared_(std::move(shape.declared)),
+        batch_rows_(std::max<size_t>(query.batch_rows, 1)),
+        batch_bytes_(std::max<size_t>(query.batch_bytes, 1)),
+        shape_names_(std::move(shape.names)) {}
+
+  // Reads the first batch so expression columns get their inferred types before anyone asks.
+  core::Status Prime() {
+    core::RowBatch first;
+    RETURN_IF_ERROR(ReadBatch(&first));
+    columns_ = std::make_shared<const std::vector<core::Column>>(
+        ColumnsFor(Shape{shape_names_, declared_}, first.rows));
+    first.columns = columns_;
+    pending_ = std::move(first);
+    return core::Status::Ok();
+  }
+
+  const std::vector<core::Column>& columns() const override { return *columns_; }
+
+  core::StatusOr<bool> Next(core::RowBatch* batch) override {
+    if (pending_) {
+      *batch = std::move(*pending_);
+      pending_.reset();
+      return !batch->rows.empty();
+    }
+    batch->columns = columns_;
+    batch->rows.clear();
+    batch->bytes = 0;
+    RETURN_IF_ERROR(ReadBatch(batch));
+    return !batch->rows.empty();
+  }
+
+ private:
+  core::Status ReadBatch(core::RowBatch* batch) {
+    batch->rows.reserve(std::min<size_t>(batch_rows_, 4096));
+    while (!done_ && batch->rows.size() < batch_rows_ && batch->bytes < batch_bytes_) {
+      int rc = sqlite3_step(stmt_.get());
+      if (rc == SQLITE_ROW) {
+        batch->rows.push_back(ReadRow(stmt_.get(), declared_, &batch->bytes));
+        continue;
+      }
+      done_ = true;
+      if (rc != SQLITE_DONE) {
+        batch->rows.clear();
+        return SqliteError(rc, db_.get(), path_, "SQLite failed while reading the data model");
+      }
+    }
+    return core::Status::Ok();
+  }
+
+  // Declared before stmt_ so the statement is finalised before the connection closes.
+  DbPtr db_;
+  StmtPtr stmt_;
+  std::string path_;
+  std::vector<std::optional<core::Type>> declared_;
+  size_t batch_rows_;
+  size_t batch_bytes_;
+  std::vector<std::string> shape_names_;
+  std::shared_ptr<const std::vector<core::Column>> columns_;
+  std::optional<core::RowBatch> pending_;
+  bool done_ = false;
+};
+
+class SqliteConnector : public Connector {
+ public:
+  SqliteConnector(std::string path, int max_columns)
+      : path_(std::move(path)), max_columns_(max_columns) {}
+
+  core::Status Verify() override {
+    ASSIGN_OR_RETURN(DbPtr db, Open(path_));
+    ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db.get(), path_, "SELECT 1"));
+    int rc = sqlite3_step(stmt.get());
+    if (rc != SQLITE_ROW) return SqliteError(rc, db.get(), path_, "verifying the connection");
+    // A file that is not a database only fails once a page is read.
+    ASSIGN_OR_RETURN(StmtPtr schema,
+                     Prepare(db.get(), path_, "SELECT count(*) FROM sqlite_schema"));
+    rc = sqlite3_step(schema.get());
+    if (rc != SQLITE_ROW) return SqliteError(rc, db.get(), path_, "verifying the connection");
+    return core::Status::Ok();
+  }
+
+  core::StatusOr<Discovery> Discover(std::string_view model_sql, int sample_rows) override {
+    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql));
+    ASSIGN_OR_RETURN(DbPtr db, Open(path_));
+    ASSIGN_OR_RETURN(Shape shape, Describe(db.get(), path_, sql, max_columns_));
+    ASSIGN_OR_RETURN(StmtPtr stmt,
+                     Prepare(db.get(), path_, SqliteDialect::WrapModel(sql) + " LIMIT ?"));
+    sample_rows = std::max(sample_rows, 0);
+    sqlite3_bind_int(stmt.get(), 1, std::max(sample_rows, kInferenceRows));
+    std::vector<core::Row> rows;
+    size_t bytes = 0;
+    for (;;) {
+      int rc = sqlite3_step(stmt.get());
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) {
+        return SqliteError(rc, db.get(), path_, "SQLite failed while reading the data model");
+      }
+      rows.push_back(ReadRow(stmt.get(), shape.declared, &bytes));
+    }
+    Discovery d;
+    d.columns = ColumnsFor(shape, rows);
+    for (const core::Column& c : d.columns) {
+      if (!c.inferred) continue;
+      d.warnings.push_back("column '" + c.name + "' has no declared type; " +
+                           std::string(core::TypeName(c.type)) + " was inferred from " +
+                           std::to_string(rows.size()) + " sample rows");
+    }
+    if (rows.size() > static_cast<size_t>(sample_rows)) rows.resize(sample_rows);
+    d.sample_rows = std::move(rows);
+    return d;
+  }
+
+  core::StatusOr<core::Value> MaxIterator(std::string_view model_sql, const Range& range) override {
+    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql));
+    ASSIGN_OR_RETURN(DbPtr db, Open(path_));
+    ASSIGN_OR_RETURN(Shape shape, Describe(db.get(), path_, sql, max_columns_));
+    RETURN_IF_ERROR(CheckRangeColumns(shape, {range}));
+    std::vector<SqliteDialect::Param> params;
+    // Unparsable values have no normalised form, so MAX skips them either way.
+    ASSIGN_OR_RETURN(std::string where, SqliteDialect::RangePredicate(range, false, &params));
+    std::string query = "SELECT MAX(" +
+                        SqliteDialect::NormalisedIterator(range.column, range.type) + ") FROM (\n" +
+                        sql + "\n) AS m WHERE " + where;
+    ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db.get(), path_, query));
+    RETURN_IF_ERROR(Bind(db.get(), path_, stmt.get(), params));
+    int rc = sqlite3_step(stmt.get());
+    if (rc != SQLITE_ROW) {
+      return SqliteError(rc, db.get(), path_, "SQLite failed while reading the data model");
+    }
+    if (sqlite3_column_type(stmt.get(), 0) == SQLITE_NULL) return core::Value::Null();
+    switch (range.type) {
+      case IteratorType::kTimestamp: {
+        std::optional<int64_t> micros = core::ParseTimestamp(ColumnText(stmt.get(), 0));
+        if (!micros) break;
+        return core::Value::TimestampValue(*micros);
+      }
+      case IteratorType::kDate: {
+        std::optional<int32_t> days = core::ParseDate(ColumnText(stmt.get(), 0));
+        if (!days) break;
+        return core::Value::DateValue(*days);
+      }
+      case IteratorType::kUnixMs:
+      case IteratorType::kUnixS:
+      case IteratorType::kInteger:
+        return core::Value::Int64(sqlite3_column_int64(stmt.get(), 0));
+    }
+    return core::Internal("SQLite returned an unreadable maximum for iterator '" + range.column +
+                          "': " + std::string(ColumnText(stmt.get(), 0)));
+  }
+
+  core::StatusOr<std::unique_ptr<RowStream>> Execute(const Query& query) override {
+    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(query.model_sql));
+    ASSIGN_OR_RETURN(DbPtr db, Open(path_));
+    ASSIGN_OR_RETURN(Shape shape, Describe(db.get(), path_, sql, max_columns_));
+    RETURN_IF_ERROR(CheckRangeColumns(shape, query.ranges));
+    std::string text = SqliteDialect::WrapModel(sql);
+    std::vector<SqliteDialect::Param> params;
+    for (size_t i = 0; i < query.ranges.size(); ++i) {
+      const Range& r = query.ranges[i];
+      ASSIGN_OR_RETURN(std::string pred,
+                       SqliteDialect::RangePredicate(r, r.include_unparsable, &params));
+      text += (i == 0 ? " WHERE " : " AND ") + pred;
+    }
+    if (query.limit) {
+      text += " LIMIT ?";
+      params.emplace_back(std::max<int64_t>(*query.limit, 0));
+    }
+    ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db.get(), path_, text));
+    RETURN_IF_ERROR(Bind(db.get(), path_, stmt.get(), params));
+    auto stream = std::make_unique<SqliteRowStream>(std::move(db), std::move(stmt), path_,
+                                                    std::move(shape), query);
+    RETURN_IF_ERROR(stream->Prime());
+    return std::unique_ptr<RowStream>(std::move(stream));
+  }
+
+ private:
+  std::string path_;
+  int max_columns_;
+};
+
+}  // namespace
+
+core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(const nlohmann::json& config) {
+  if (!config.is_object()) return core::Status::InvalidField("config", "must be an object");
+  auto path = config.find("path");
+  if (path == config.end() || !path->is_string() || path->get_ref<const std::string&>().empty()) {
+    return core::Status::InvalidField("config.path",
+                                      "the path of the SQLite database file is required");
+  }
+  int max_columns = kDefaultMaxColumns;
+  if (auto it = config.find("max_columns"); it != config.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 100'000) {
+      return core::Status::InvalidField("config.max_columns",
+                                        "must be an integer between 1 and 100000");
+    }
+    max_columns = static_cast<int>(it->get<int64_t>());
+  }
+  return std::unique_ptr<Connector>(
+      std::make_unique<SqliteConnector>(path->get<std::string>(), max_columns));
+}
+
+void RegisterSqlite(Registry* registry) { registry->Register("sqlite", NewSqliteConnector); }
+
+}  // namespace wsync::warehouse
