@@ -75,16 +75,17 @@ CREATE TABLE row_errors (
   PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;
 
+-- mpids are unique across workspaces, so the mpid is the rowid: profile rows are large, and
+-- rowid tables store large rows better than WITHOUT ROWID ones.
 CREATE TABLE profiles (
+  mpid INTEGER PRIMARY KEY,
   workspace_id INTEGER NOT NULL,
-  mpid INTEGER NOT NULL,
   environment TEXT NOT NULL,
   identities TEXT NOT NULL,
   attributes TEXT NOT NULL,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL,
-  PRIMARY KEY (workspace_id, mpid)
-) WITHOUT ROWID;
+  updated_at INTEGER NOT NULL
+);
 
 CREATE TABLE identities (
   workspace_id INTEGER NOT NULL,
@@ -131,6 +132,20 @@ CREATE TABLE tokens (
   workspace_id INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 );
+)sql",
+      // 2: the last verify of each connection, and lookups for the API's auth.
+      R"sql(
+CREATE TABLE connection_state (
+  workspace_id INTEGER NOT NULL,
+  connection_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  status TEXT NOT NULL,
+  errors TEXT NOT NULL DEFAULT '[]',
+  verified_at INTEGER,
+  PRIMARY KEY (workspace_id, connection_id)
+) WITHOUT ROWID;
+CREATE INDEX tokens_by_client ON tokens (client_id);
+CREATE INDEX credentials_by_workspace ON credentials (workspace_id, client_id);
 )sql",
   };
   return kMigrations;

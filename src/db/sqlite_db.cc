@@ -128,7 +128,8 @@ core::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool creat
   RETURN_IF_ERROR(
       db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
-               "PRAGMA temp_store=MEMORY;"));
+               "PRAGMA temp_store=MEMORY; PRAGMA mmap_size=1073741824; "
+                           "PRAGMA wal_autocheckpoint=16384;"));
   return db;
 }
 

@@ -23,9 +23,19 @@ std::string EncodeAttributes(const std::map<std::string, StoredAttribute>& attri
     core::AppendJsonString(name, &out);
     out.append(":{\"v\":");
     a.value.AppendJson(&out);
-    out.append(",\"t\":\"");
-    out.append(core::TypeName(a.value.type()));
-    out.append("\",\"s\":");
+    switch (a.value.type()) {
+      case core::Type::kDecimal:
+      case core::Type::kDate:
+      case core::Type::kTimestamp:
+      case core::Type::kDouble:
+        // JSON alone does not tell these apart from strings or integers.
+        out.append(",\"t\":\"");
+        out.append(core::TypeName(a.value.type()));
+        out.push_back('"');
+        break;
+      default: break;
+    }
+    out.append(",\"s\":");
     out.append(std::to_string(a.source_time));
     out.append(",\"p\":");
     core::AppendJsonString(a.pipeline_id, &out);
@@ -97,9 +107,14 @@ core::Status DecodeAttributes(std::string_view text, std::map<std::string, Store
     const nlohmann::json& a = *it;
     if (!a.is_object()) continue;
     StoredAttribute attr;
+    const nlohmann::json& v = a.contains("v") ? a["v"] : nlohmann::json();
     core::Type type = core::Type::kNull;
-    core::ParseTypeName(a.value("t", "null"), &type);
-    attr.value = ValueFromJson(a.value("v", nlohmann::json()), type);
+    if (a.contains("t")) {
+      core::ParseTypeName(a.value("t", "null"), &type);
+      attr.value = ValueFromJson(v, type);
+    } else {
+      attr.value = ValueFromJson(v);
+    }
     attr.removed = a.contains("x");
     attr.source_time = a.value("s", int64_t{0});
     attr.pipeline_id = a.value("p", "");

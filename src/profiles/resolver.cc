@@ -76,10 +76,11 @@ const Profile* Resolver::Working(int64_t mpid) const {
 }
 
 int64_t Resolver::NewMpid() {
-  while (true) {
-    auto mpid = static_cast<int64_t>(rng_());
-    if (mpid != 0 && !working_.contains(mpid)) return mpid;
-  }
+  // Each run counts up from a random point in a 2^62 space: new profiles append to the
+  // store's B-tree instead of landing at random pages, and two runs never meet in practice (a
+  // clash would fail the batch's insert, never overwrite a profile).
+  if (next_mpid_ == 0) next_mpid_ = static_cast<int64_t>((rng_() & 0x3fffffffULL) << 32) + 1;
+  return next_mpid_++;
 }
 
 core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, BatchResult* out) {

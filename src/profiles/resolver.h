@@ -74,6 +74,7 @@ class Resolver {
   ResolverOptions options_;
   int64_t now_;
   std::mt19937_64 rng_;
+  int64_t next_mpid_ = 0;
   std::unordered_set<int64_t> created_;
   std::unordered_set<int64_t> updated_;
   // Per batch: the profiles in play, the identity index overlay, and the keys as stored.

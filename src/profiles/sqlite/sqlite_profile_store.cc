@@ -8,6 +8,20 @@ namespace wsync::profiles {
 
 namespace {
 
+// Holds one read transaction over a batch of lookups: outside a transaction SQLite takes and
+// drops its file locks for every statement, which costs more than the lookups themselves.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(db::Db* db) : db_(db), open_(db->Exec("BEGIN").ok()) {}
+  ~ReadTransaction() {
+    if (open_) db_->Rollback();  // nothing was written: this only ends the read
+  }
+
+ private:
+  db::Db* db_;
+  bool open_;
+};
+
 constexpr std::string_view kProfileColumns =
     "mpid, environment, identities, attributes, created_at, updated_at";
 
@@ -21,6 +35,7 @@ core::StatusOr<std::unique_ptr<SqliteProfileStore>> SqliteProfileStore::Open(
 
 core::StatusOr<std::unordered_map<IdentityRef, int64_t, IdentityRefHash>>
 SqliteProfileStore::LookupIdentities(const Scope& scope, const std::vector<IdentityRef>& keys) {
+  ReadTransaction read(db_.get());
   // In-process SQLite has no round trips: one prepared point lookup per key is its fastest
   // batched form.
   ASSIGN_OR_RETURN(db::Stmt * stmt,
@@ -53,6 +68,7 @@ core::StatusOr<Profile> SqliteProfileStore::ReadProfile(db::Stmt* stmt) {
 
 core::StatusOr<std::unordered_map<int64_t, Profile>> SqliteProfileStore::LoadProfiles(
     const Scope& scope, const std::vector<int64_t>& mpids) {
+  ReadTransaction read(db_.get());
   ASSIGN_OR_RETURN(db::Stmt * stmt,
                    db_->Cached("SELECT " + std::string(kProfileColumns) +
                                " FROM profiles WHERE workspace_id = ?1 AND mpid = ?2 AND "
@@ -72,6 +88,7 @@ core::StatusOr<std::unordered_map<int64_t, Profile>> SqliteProfileStore::LoadPro
 
 core::StatusOr<std::unordered_set<std::string>> SqliteProfileStore::ExistingEvents(
     const Scope& scope, const std::vector<std::string>& keys) {
+  ReadTransaction read(db_.get());
   ASSIGN_OR_RETURN(db::Stmt * stmt,
                    db_->Cached("SELECT 1 FROM events WHERE workspace_id = ?1 AND environment = ?2 "
                                "AND dedup_key = ?3"));
@@ -89,6 +106,7 @@ core::StatusOr<std::unordered_set<std::string>> SqliteProfileStore::ExistingEven
 core::StatusOr<std::unordered_map<std::string, uint64_t>> SqliteProfileStore::LookupFingerprints(
     int64_t workspace_id, const std::string& pipeline_id,
     const std::vector<std::string>& row_keys) {
+  ReadTransaction read(db_.get());
   ASSIGN_OR_RETURN(db::Stmt * stmt,
                    db_->Cached("SELECT hash FROM fingerprints WHERE workspace_id = ?1 AND "
                                "pipeline_id = ?2 AND row_key = ?3"));
@@ -189,7 +207,7 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
         db::Stmt * up,
         db_->Cached("INSERT INTO profiles (workspace_id, mpid, environment, identities, "
                     "attributes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                    "ON CONFLICT (workspace_id, mpid) DO UPDATE SET identities = "
+                    "ON CONFLICT (mpid) DO UPDATE SET identities = "
                     "excluded.identities, attributes = excluded.attributes, updated_at = "
                     "excluded.updated_at"));
     for (const Profile* p : profiles) {
