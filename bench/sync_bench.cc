@@ -13,10 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "catalog/config_file.h"
 #include "db/sqlite_db.h"
@@ -57,18 +56,21 @@ void Check(const Status& s, const char* what) {
 void MakeWarehouse(const std::string& path, long rows) {
   auto db = wsync::db::Db::Open(path);
   Check(db.status(), "open warehouse");
-  Check((*db)->Exec(
-            "CREATE TABLE customers (customer_id INTEGER, email TEXT, plan TEXT, country TEXT, "
-            "lifetime_value REAL, orders INTEGER, is_vip BOOLEAN, signup_date DATE, "
-            "last_seen TIMESTAMP, score NUMERIC);"
-            "INSERT INTO customers WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-            "WHERE i < " + std::to_string(rows) + ") SELECT i, 'user' || i || '@example.com', "
-            "CASE i % 4 WHEN 0 THEN 'free' WHEN 1 THEN 'starter' WHEN 2 THEN 'pro' ELSE "
-            "'enterprise' END, CASE i % 3 WHEN 0 THEN 'DE' WHEN 1 THEN 'US' ELSE 'FR' END, "
-            "(i % 100000) / 100.0, i % 50, i % 2, date('2020-01-01', '+' || (i % 1500) || ' days'), "
-            "strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + i, 'unixepoch'), (i % 1000) + 0.5 "
-            "FROM n;"),
-        "fill warehouse");
+  Check(
+      (*db)->Exec(
+          "CREATE TABLE customers (customer_id INTEGER, email TEXT, plan TEXT, country TEXT, "
+          "lifetime_value REAL, orders INTEGER, is_vip BOOLEAN, signup_date DATE, "
+          "last_seen TIMESTAMP, score NUMERIC);"
+          "INSERT INTO customers WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+          "WHERE i < " +
+          std::to_string(rows) +
+          ") SELECT i, 'user' || i || '@example.com', "
+          "CASE i % 4 WHEN 0 THEN 'free' WHEN 1 THEN 'starter' WHEN 2 THEN 'pro' ELSE "
+          "'enterprise' END, CASE i % 3 WHEN 0 THEN 'DE' WHEN 1 THEN 'US' ELSE 'FR' END, "
+          "(i % 100000) / 100.0, i % 50, i % 2, date('2020-01-01', '+' || (i % 1500) || ' days'), "
+          "strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + i, 'unixepoch'), (i % 1000) + 0.5 "
+          "FROM n;"),
+      "fill warehouse");
 }
 
 // One size, in a child process: prints one result line to `out_fd`.
@@ -173,7 +175,7 @@ int main(int argc, char** argv) {
     }
     max_rss = std::max(max_rss, rss);
   }
-  std::printf("sync_rows_per_s=%.0f scan_rows_per_s=%.0f ratio=%.3f peak_rss_mb=%ld\n",
-              first_sync, first_scan, first_sync / first_scan, max_rss);
+  std::printf("sync_rows_per_s=%.0f scan_rows_per_s=%.0f ratio=%.3f peak_rss_mb=%ld\n", first_sync,
+              first_scan, first_sync / first_scan, max_rss);
   return 0;
 }

@@ -53,6 +53,20 @@ struct PipelineState {
   std::optional<int64_t> last_slot;  // the latest schedule slot already run
 };
 
+// The outcome of the last `verify` of a connection (SPEC §8 connection state/status/errors).
+struct ConnectionState {
+  std::string state = "unverified";  // unverified | verified | failed
+  std::string status = "healthy";    // healthy | faulted
+  nlohmann::json errors = nlohmann::json::array();
+  std::optional<int64_t> verified_at;
+};
+
+struct LivePipeline {
+  int64_t workspace_id = 0;
+  std::string pipeline_id;
+  PipelineState state;
+};
+
 struct Run {
   int64_t run_id = 0;
   int64_t workspace_id = 0;
@@ -93,6 +107,20 @@ class Catalog {
                                                  const std::string& pipeline_id) = 0;
   virtual core::Status PutState(int64_t workspace_id, const std::string& pipeline_id,
                                 const PipelineState& state) = 0;
+  // Narrow updates for the executor and the scheduler: they never overwrite a lifecycle change
+  // (pause, resume) that an API call made meanwhile.
+  virtual core::Status SetHealth(int64_t workspace_id, const std::string& pipeline_id,
+                                 const std::string& status, const nlohmann::json& errors) = 0;
+  virtual core::Status SetLastSlot(int64_t workspace_id, const std::string& pipeline_id,
+                                   int64_t slot) = 0;
+  // Active and paused pipelines of every workspace, for the scheduler.
+  virtual core::StatusOr<std::vector<LivePipeline>> LivePipelines() = 0;
+
+  // A connection never verified reads as the default state.
+  virtual core::StatusOr<ConnectionState> GetConnectionState(int64_t workspace_id,
+                                                             const std::string& connection_id) = 0;
+  virtual core::Status PutConnectionState(int64_t workspace_id, const std::string& connection_id,
+                                          const ConnectionState& state) = 0;
 
   virtual core::StatusOr<Run> CreateRun(const Run& run) = 0;
   virtual core::StatusOr<Run> GetRun(int64_t workspace_id, int64_t run_id) = 0;

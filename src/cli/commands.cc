@@ -92,7 +92,9 @@ int RunPipeline(sync::Engine* engine, catalog::Catalog* catalog, int64_t workspa
     return kExitRunFailed;
   }
   PrintRunSummary(*done, catalog);
-  return done->state == "succeeded" ? kExitOk : kExitRunFailed;
+  if (done->state == "succeeded") return kExitOk;
+  // A model or mapping that does not fit is bad input, not a failed warehouse.
+  return s.code() == core::StatusCode::kInvalidArgument ? kExitBadInput : kExitRunFailed;
 }
 
 }  // namespace

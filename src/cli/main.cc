@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/serve.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"wsync: warehouse sync (reverse ETL) into a durable profile store"};
@@ -26,6 +27,22 @@ int main(int argc, char** argv) {
   apply->add_option("--data-dir", apply_args.data_dir, "data directory (holds wsync.db)");
   apply->add_option("--workspace", apply_args.workspace_id, "workspace id (default 1)");
 
+  wsync::cli::ServeArgs serve_args;
+  auto* serve = app.add_subcommand("serve", "serve the REST API and execute runs");
+  serve->add_option("--data-dir", serve_args.data_dir, "data directory (holds wsync.db)");
+  serve->add_option("--listen", serve_args.listen, "HOST:PORT to listen on (port 0: any free)");
+  serve->add_option("--workers", serve_args.workers, "run worker threads (default 2)")
+      ->check(CLI::Range(0, 16));
+
+  wsync::cli::CredentialsArgs cred_args;
+  auto* cred = app.add_subcommand("credentials", "create, list or revoke API credentials");
+  cred->add_option("action", cred_args.action, "create | list | revoke")
+      ->required()
+      ->check(CLI::IsMember({"create", "list", "revoke"}));
+  cred->add_option("--data-dir", cred_args.data_dir, "data directory (holds wsync.db)");
+  cred->add_option("--workspace", cred_args.workspace_id, "workspace id")->required();
+  cred->add_option("--client-id", cred_args.client_id, "the credential to revoke");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -36,6 +53,8 @@ int main(int argc, char** argv) {
     if (*demo) return wsync::cli::Demo(demo_dir);
     if (*run) return wsync::cli::RunConfig(run_args);
     if (*apply) return wsync::cli::ApplyConfigFile(apply_args);
+    if (*serve) return wsync::cli::Serve(serve_args);
+    if (*cred) return wsync::cli::Credentials(cred_args);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "wsync: internal error: %s\n", e.what());
     return 1;

@@ -72,6 +72,7 @@ class Db {
 
   int64_t LastInsertId() const;
   int Changes() const;
+  bool InTransaction() const;
   sqlite3* handle() { return db_; }
   const std::string& path() const { return path_; }
 

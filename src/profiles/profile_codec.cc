@@ -33,7 +33,8 @@ std::string EncodeAttributes(const std::map<std::string, StoredAttribute>& attri
         out.append(core::TypeName(a.value.type()));
         out.push_back('"');
         break;
-      default: break;
+      default:
+        break;
     }
     out.append(",\"s\":");
     out.append(std::to_string(a.source_time));

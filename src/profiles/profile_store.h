@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -110,7 +111,11 @@ class ProfileStore {
       const std::vector<std::string>& row_keys) = 0;
   virtual core::Status ClearFingerprints(int64_t workspace_id, const std::string& pipeline_id) = 0;
 
-  // Writes the change set and the checkpoint in one transaction.
+  // Runs `fn` in one write transaction (rolled back when it fails). The executor resolves and
+  // applies each batch inside one, so concurrent runs on the same profiles (a historical run
+  // beside a scheduled one) see each other's batches whole: rows resolve as if one at a time.
+  virtual core::Status Transaction(const std::function<core::Status()>& fn) = 0;
+  // Writes the change set and the checkpoint in one transaction (the caller's, when open).
   virtual core::Status Apply(const Scope& scope, const ChangeSet& changes,
                              const Checkpoint& checkpoint) = 0;
 

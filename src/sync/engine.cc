@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "catalog/secrets.h"
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "db/schema.h"
 #include "profiles/sqlite/sqlite_profile_store.h"
@@ -25,11 +26,12 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir
   auto engine = std::unique_ptr<Engine>(new Engine(data_dir, clock));
   ASSIGN_OR_RETURN(auto db, db::Db::Open(engine->db_path_));
   RETURN_IF_ERROR(db::Migrate(db.get()));
+  ASSIGN_OR_RETURN(engine->secrets_, core::SecretBox::LoadOrCreate(data_dir));
   return engine;
 }
 
 core::StatusOr<std::unique_ptr<catalog::Catalog>> Engine::NewCatalog() const {
-  ASSIGN_OR_RETURN(auto c, catalog::SqliteCatalog::Open(db_path_, clock_));
+  ASSIGN_OR_RETURN(auto c, catalog::SqliteCatalog::Open(db_path_, clock_, secrets_.get()));
   return std::unique_ptr<catalog::Catalog>(std::move(c));
 }
 
@@ -42,7 +44,12 @@ ExecutorDeps Engine::executor_deps() const {
   ExecutorDeps deps;
   deps.clock = clock_;
   deps.registry = &registry_;
+  deps.reveal_config = [this](const catalog::Connection& c) { return RevealConfig(c); };
   return deps;
+}
+
+core::StatusOr<nlohmann::json> Engine::RevealConfig(const catalog::Connection& connection) const {
+  return catalog::RevealConfig(connection, secrets_.get());
 }
 
 }  // namespace wsync::sync

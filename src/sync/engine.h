@@ -1,6 +1,7 @@
 // Engine: what a wsync process needs to work on one data directory — the database path (migrated
 // on open), the warehouse registry with every built-in provider, the clock, and factories for
-// per-thread catalog and store connections. The CLI and the server both start from it.
+// per-thread catalog and store connections, and the secret box that seals connection secrets
+// (key from WSYNC_SECRET_KEY or DIR/secret.key). The CLI and the server both start from it.
 // Thread-safe: the factories open new connections; each caller owns what it gets.
 #pragma once
 
@@ -8,6 +9,7 @@
 #include <string>
 
 #include "catalog/catalog.h"
+#include "core/secret_box.h"
 #include "core/time.h"
 #include "profiles/profile_store.h"
 #include "sync/run_executor.h"
@@ -17,7 +19,7 @@ namespace wsync::sync {
 
 class Engine {
  public:
-  // Creates DIR when missing and migrates DIR/wsync.db.
+  // Creates DIR when missing, migrates DIR/wsync.db and loads (or creates) the secret key.
   static core::StatusOr<std::unique_ptr<Engine>> Open(const std::string& data_dir,
                                                       const core::Clock* clock);
 
@@ -29,6 +31,9 @@ class Engine {
   const std::string& db_path() const { return db_path_; }
   const core::Clock* clock() const { return clock_; }
   const warehouse::Registry& registry() const { return registry_; }
+  const core::SecretBox* secrets() const { return secrets_.get(); }
+  // A connection's config with its secrets opened, for a connector.
+  core::StatusOr<nlohmann::json> RevealConfig(const catalog::Connection& connection) const;
 
  private:
   Engine(std::string data_dir, const core::Clock* clock);
@@ -36,6 +41,7 @@ class Engine {
   std::string db_path_;
   const core::Clock* clock_;
   warehouse::Registry registry_;
+  std::unique_ptr<core::SecretBox> secrets_;
 };
 
 }  // namespace wsync::sync

@@ -122,15 +122,39 @@ std::optional<core::Value> MarkFromJson(const std::optional<std::string>& text, 
   return IteratorValue(core::Value::String(j.get<std::string>()), type);
 }
 
+// Fixed-size values hash by their bytes; only strings, decimals and arrays need text.
 uint64_t HashRow(const core::Row& row, uint64_t seed) {
   uint64_t h = seed;
-  std::string text;
+  auto bytes = [&h](const auto& v) {
+    h = Fnv1a(std::string_view(reinterpret_cast<const char*>(&v), sizeof v), h);
+  };
   for (const core::Value& v : row) {
-    char t = static_cast<char>(v.type());
-    h = Fnv1a(std::string_view(&t, 1), h);
-    text = v.ToText();
-    h = Fnv1a(text, h);
-    h = Fnv1a(std::string_view("\x1f", 1), h);
+    bytes(static_cast<char>(v.type()));
+    switch (v.type()) {
+      case core::Type::kNull:
+        break;
+      case core::Type::kBool:
+        bytes(v.bool_value());
+        break;
+      case core::Type::kInt64:
+        bytes(v.int64_value());
+        break;
+      case core::Type::kDouble:
+        bytes(v.double_value());
+        break;
+      case core::Type::kDate:
+        bytes(v.date_value());
+        break;
+      case core::Type::kTimestamp:
+        bytes(v.timestamp_value());
+        break;
+      case core::Type::kString:
+        h = Fnv1a(v.string_value(), h);
+        break;
+      default:
+        h = Fnv1a(v.ToText(), h);
+    }
+    bytes('\x1f');
   }
   return h;
 }
@@ -163,6 +187,33 @@ int FindColumn(const std::vector<core::Column>& columns, const std::string& name
 }
 
 std::string MarkJson(const core::Value& v) { return v.ToJson(); }
+
+// A point in time as a value of an iterator's kind (dates: the day it falls in).
+core::Value TimeAsIterator(int64_t micros, IteratorType type) {
+  switch (type) {
+    case IteratorType::kDate:
+      return core::Value::DateValue(
+          static_cast<int32_t>(core::FloorDiv(micros, core::kMicrosPerDay)));
+    case IteratorType::kUnixMs:
+      return core::Value::Int64(core::FloorDiv(micros, 1000));
+    case IteratorType::kUnixS:
+      return core::Value::Int64(core::FloorDiv(micros, core::kMicrosPerSecond));
+    default:
+      return core::Value::TimestampValue(micros);
+  }
+}
+
+// Both values are of the same iterator kind.
+bool IteratorLess(const core::Value& a, const core::Value& b) {
+  switch (a.type()) {
+    case core::Type::kTimestamp:
+      return a.timestamp_value() < b.timestamp_value();
+    case core::Type::kDate:
+      return a.date_value() < b.date_value();
+    default:
+      return a.int64_value() < b.int64_value();
+  }
+}
 
 }  // namespace
 
@@ -215,16 +266,14 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id,
   }
   RETURN_IF_ERROR(catalog_->SetRunState(run_id, state, error, now));
   if (run.run_type != "historical" && stopped == StopReason::kNone) {
-    core::StatusOr<catalog::PipelineState> ps = catalog_->GetState(workspace_id, run.pipeline_id);
-    if (ps.ok()) {
-      ps->status = result.ok() ? "healthy" : "faulted";
-      ps->errors = result.ok()
-                       ? json::array()
-                       : json::array({{{"code", std::string(core::StatusCodeName(result.code()))},
-                                       {"message", result.message()},
-                                       {"run_id", run_id}}});
-      catalog_->PutState(workspace_id, run.pipeline_id, *ps);
+    json errors = json::array();
+    if (!result.ok()) {
+      errors.push_back({{"code", std::string(core::StatusCodeName(result.code()))},
+                        {"message", result.message()},
+                        {"run_id", run_id}});
     }
+    RETURN_IF_ERROR(catalog_->SetHealth(workspace_id, run.pipeline_id,
+                                        result.ok() ? "healthy" : "faulted", errors));
   }
   return result;
 }
@@ -273,38 +322,69 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   const int64_t run_start = run.started_at.value_or(deps_.clock->NowMicros());
   int iterator_col = -1;
   const IteratorType it_type = pipeline.sync_mode.iterator_type;
+  const bool historical = run.run_type == "historical";
   std::optional<std::string> new_mark;
+  ASSIGN_OR_RETURN(catalog::PipelineState state, catalog_->GetState(run.workspace_id, pipeline.id));
   if (pipeline.sync_mode.incremental) {
     iterator_col = FindColumn(columns, pipeline.sync_mode.iterator);
     if (iterator_col < 0) {
       return core::InvalidArgument(where + ": iterator column '" + pipeline.sync_mode.iterator +
                                    "' is not in the model's columns");
     }
-    ASSIGN_OR_RETURN(catalog::PipelineState state,
-                     catalog_->GetState(run.workspace_id, pipeline.id));
+  }
+
+  // Sync start date S (SPEC §5): the historical run loads S <= ts < T0 (activation); the
+  // other runs start at T0 — full runs read ts >= T0, incremental ones start with mark T0.
+  std::optional<core::Value> start_mark;
+  if (historical || pipeline.sync_start_date) {
+    warehouse::Range ts{spec.model.timestamp_field.value_or(""), IteratorType::kTimestamp};
+    if (ts.column.empty() && pipeline.sync_mode.incremental) {
+      ts.column = pipeline.sync_mode.iterator;
+      ts.type = it_type;
+    }
+    if (ts.column.empty() || ts.type == IteratorType::kInteger || !pipeline.sync_start_date) {
+      return core::InvalidArgument(
+          where + ": sync_start_date needs a time column: set the data model's timestamp_field");
+    }
+    ts.include_unparsable = false;
+    std::optional<int64_t> t0 =
+        run.range_end ? core::ParseTimestamp(*run.range_end) : state.activated_at;
+    auto at = [&](int64_t micros) { return TimeAsIterator(micros, ts.type); };
+    if (historical) {
+      if (!t0) return core::Internal(where + ": historical run without an end");
+      ts.lower = at(*pipeline.sync_start_date);
+      ts.lower_inclusive = true;
+      ts.upper = at(*t0);
+      ts.upper_exclusive = true;
+      query.ranges.push_back(ts);
+    } else if (pipeline.sync_mode.incremental && t0) {
+      start_mark = at(*t0);
+    } else {
+      ts.lower = at(t0.value_or(*pipeline.sync_start_date));
+      ts.lower_inclusive = true;
+      query.ranges.push_back(ts);
+    }
+  }
+
+  if (pipeline.sync_mode.incremental && !historical) {
     std::optional<core::Value> mark = MarkFromJson(state.high_water_mark, it_type);
+    if (!mark) mark = start_mark;
     warehouse::Range bound_range{pipeline.sync_mode.iterator, it_type};
     bound_range.include_unparsable = false;
     if (IsTimeType(it_type)) {
       // Never read past the run's start; for dates, only completed days.
-      int64_t cap = run_start;
-      switch (it_type) {
-        case IteratorType::kDate:
-          bound_range.upper = core::Value::DateValue(
-              static_cast<int32_t>(core::FloorDiv(cap, core::kMicrosPerDay)) - 1);
-          break;
-        case IteratorType::kUnixMs:
-          bound_range.upper = core::Value::Int64(cap / 1000);
-          break;
-        case IteratorType::kUnixS:
-          bound_range.upper = core::Value::Int64(cap / core::kMicrosPerSecond);
-          break;
-        default:
-          bound_range.upper = core::Value::TimestampValue(cap);
-      }
+      bound_range.upper = it_type == IteratorType::kDate
+                              ? core::Value::DateValue(static_cast<int32_t>(
+                                    core::FloorDiv(run_start, core::kMicrosPerDay) - 1))
+                              : TimeAsIterator(run_start, it_type);
     }
     ASSIGN_OR_RETURN(core::Value upper, connector->MaxIterator(spec.model.sql_query, bound_range));
-    if (upper.is_null()) return core::Status::Ok();  // nothing to read yet
+    if (upper.is_null()) return core::Status::Ok();  // no rows yet
+    if (mark && !IteratorLess(*mark, upper)) {
+      // Nothing past the mark; a lookback still re-reads its window for late rows.
+      if (pipeline.sync_mode.lookback == 0) return core::Status::Ok();
+      upper = *mark;
+    }
     warehouse::Range range{pipeline.sync_mode.iterator, it_type};
     if (mark) range.lower = Lookback(*mark, it_type, pipeline.sync_mode.lookback);
     range.upper = upper;
@@ -373,7 +453,7 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   core::Status status;
   const profiles::Scope scope{run.workspace_id, pipeline.environment};
 
-  auto apply = [&](MappedBatch& batch, bool last) -> core::Status {
+  auto apply_in_transaction = [&](MappedBatch& batch, bool last) -> core::Status {
     profiles::Checkpoint cp;
     cp.run_id = run.run_id;
     cp.pipeline_id = pipeline.id;
@@ -448,6 +528,11 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
     errors_kept += static_cast<int64_t>(cp.row_errors.size());
     return store_->Apply(scope, changes, cp);
   };
+  // Lookups, resolution and writes of a batch share one transaction: another run writing the
+  // same profiles waits for the whole batch, so rows resolve as if one at a time.
+  auto apply = [&](MappedBatch& batch, bool last) {
+    return store_->Transaction([&] { return apply_in_transaction(batch, last); });
+  };
 
   // A batch is applied once the next one (or the end) is known, so the last batch can carry
   // the new mark in its own transaction.
@@ -466,6 +551,7 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
       status = apply(*pending, !next.has_value());
       if (!status.ok()) break;
       *applied = true;
+      if (deps_.after_batch) deps_.after_batch(run.run_id);
     }
     if (!next) break;
     pending = std::move(next);

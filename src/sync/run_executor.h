@@ -30,6 +30,8 @@ struct ExecutorDeps {
   size_t batch_rows = 10'000;
   int max_attempts = 3;            // for retryable warehouse failures
   int64_t retry_backoff_ms = 500;  // doubled after each attempt
+  // Called on the executing thread after each committed batch (tests hold a run here).
+  std::function<void(int64_t run_id)> after_batch;
 };
 
 enum class StopReason { kNone, kCancelled, kInterrupted };

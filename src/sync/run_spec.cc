@@ -1,5 +1,7 @@
 #include "sync/run_spec.h"
 
+#include "core/time.h"
+
 namespace wsync::sync {
 
 using nlohmann::json;
@@ -99,6 +101,26 @@ core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t worksp
   run.logical_date = logical_date;
   run.spec = ToJson(spec);
   return catalog->CreateRun(run);
+}
+
+core::StatusOr<std::optional<catalog::Run>> CreateHistoricalRun(catalog::Catalog* catalog,
+                                                                int64_t workspace_id,
+                                                                const std::string& pipeline_id,
+                                                                int64_t activated_at, int64_t now) {
+  ASSIGN_OR_RETURN(RunSpec spec, LoadRunSpec(catalog, workspace_id, pipeline_id));
+  if (!spec.pipeline.sync_start_date || *spec.pipeline.sync_start_date >= activated_at) {
+    return std::optional<catalog::Run>();
+  }
+  catalog::Run run;
+  run.workspace_id = workspace_id;
+  run.pipeline_id = pipeline_id;
+  run.run_type = "historical";
+  run.created_at = now;
+  run.range_start = core::FormatTimestamp(*spec.pipeline.sync_start_date);
+  run.range_end = core::FormatTimestamp(activated_at);
+  run.spec = ToJson(spec);
+  ASSIGN_OR_RETURN(catalog::Run created, catalog->CreateRun(run));
+  return std::optional<catalog::Run>(std::move(created));
 }
 
 }  // namespace wsync::sync

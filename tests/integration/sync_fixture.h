@@ -5,9 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "catalog/config_file.h"
 #include "db/sqlite_db.h"

@@ -15,11 +15,12 @@ constexpr const char* kCustomers =
 class SyncTest : public SyncFixture {};
 
 TEST_F(SyncTest, FullSyncAppliesRowsAndReportsRowErrors) {
-  Warehouse(std::string(kCustomers) +
-            "INSERT INTO customers VALUES (1, ' Ada@Example.com ', 'pro', 3, 'x');"
-            "INSERT INTO customers VALUES (2, 'grace@example.com', 'free', 1, NULL);"
-            "INSERT INTO customers VALUES (NULL, NULL, 'free', 0, 'no identity');"
-            "INSERT INTO customers VALUES (4, 'long@example.com', 'free', 0, printf('%.4097c', 'y'));");
+  Warehouse(
+      std::string(kCustomers) +
+      "INSERT INTO customers VALUES (1, ' Ada@Example.com ', 'pro', 3, 'x');"
+      "INSERT INTO customers VALUES (2, 'grace@example.com', 'free', 1, NULL);"
+      "INSERT INTO customers VALUES (NULL, NULL, 'free', 0, 'no identity');"
+      "INSERT INTO customers VALUES (4, 'long@example.com', 'free', 0, printf('%.4097c', 'y'));");
   Define("SELECT * FROM customers");
   catalog::Run run = Run();
   EXPECT_EQ(run.state, "succeeded");
@@ -77,7 +78,8 @@ TEST_F(SyncTest, SecondFullRunLeavesTheSameProfilesAndAppliesNothing) {
 }
 
 TEST_F(SyncTest, UpdateOnlyCreatesNoProfileAndReadOnlyWritesNothing) {
-  Warehouse(std::string(kCustomers) + "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');");
+  Warehouse(std::string(kCustomers) +
+            "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');");
   Define("SELECT * FROM customers", {{"input_protection", "update_only"}});
   catalog::Run run = Run();
   EXPECT_EQ(run.counters.records_skipped, 1);
@@ -86,8 +88,9 @@ TEST_F(SyncTest, UpdateOnlyCreatesNoProfileAndReadOnlyWritesNothing) {
 
   Define("SELECT * FROM customers", {{"input_protection", "create_and_update"}});
   ASSERT_EQ(Run().counters.profiles_created, 1);
-  Warehouse("UPDATE customers SET plan = 'enterprise';"
-            "INSERT INTO customers VALUES (2, 'b@x.com', 'free', 1, 'n');");
+  Warehouse(
+      "UPDATE customers SET plan = 'enterprise';"
+      "INSERT INTO customers VALUES (2, 'b@x.com', 'free', 1, 'n');");
   Define("SELECT * FROM customers", {{"input_protection", "read_only"}});
   run = Run();
   EXPECT_EQ(run.counters.records_skipped, 2);
@@ -105,7 +108,8 @@ TEST_F(SyncTest, UpdateOnlyCreatesNoProfileAndReadOnlyWritesNothing) {
 }
 
 TEST_F(SyncTest, DevelopmentAndProductionStayApart) {
-  Warehouse(std::string(kCustomers) + "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');");
+  Warehouse(std::string(kCustomers) +
+            "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');");
   Define("SELECT * FROM customers", {{"environment", "development"}});
   ASSERT_EQ(Run().counters.profiles_created, 1);
   EXPECT_EQ(CountProfiles("production"), 0);
@@ -117,7 +121,8 @@ TEST_F(SyncTest, DevelopmentAndProductionStayApart) {
 }
 
 TEST_F(SyncTest, NullRemovesAnAttributeUnlessSkipped) {
-  Warehouse(std::string(kCustomers) + "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');");
+  Warehouse(std::string(kCustomers) +
+            "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');");
   Define("SELECT * FROM customers");
   Run();
   Warehouse("UPDATE customers SET plan = NULL;");
@@ -140,8 +145,9 @@ TEST_F(SyncTest, IdentityChangesAndConflictsAcrossRuns) {
   int64_t one = Find("customer_id", "1").mpid;
   int64_t two = Find("customer_id", "2").mpid;
   // Customer 1's email changes; customer 3 arrives with customer 2's email.
-  Warehouse("UPDATE customers SET email = 'new@x.com' WHERE customer_id = 1;"
-            "INSERT INTO customers VALUES (3, 'b@x.com', 'enterprise', 1, 'n');");
+  Warehouse(
+      "UPDATE customers SET email = 'new@x.com' WHERE customer_id = 1;"
+      "INSERT INTO customers VALUES (3, 'b@x.com', 'enterprise', 1, 'n');");
   catalog::Run run = Run();
   EXPECT_EQ(run.counters.identity_conflicts, 1);
   EXPECT_EQ(run.counters.profiles_created, 1);
@@ -156,8 +162,9 @@ TEST_F(SyncTest, IdentityChangesAndConflictsAcrossRuns) {
 }
 
 TEST_F(SyncTest, TwoNewRowsWithOneEmailInOneBatchMakeOneProfile) {
-  Warehouse("CREATE TABLE t (email TEXT, plan TEXT);"
-            "INSERT INTO t VALUES ('same@x.com', 'free'), ('SAME@x.com ', 'pro');");
+  Warehouse(
+      "CREATE TABLE t (email TEXT, plan TEXT);"
+      "INSERT INTO t VALUES ('same@x.com', 'free'), ('SAME@x.com ', 'pro');");
   Define("SELECT * FROM t");
   catalog::Run run = Run();
   EXPECT_EQ(run.counters.profiles_created, 1);
@@ -166,16 +173,24 @@ TEST_F(SyncTest, TwoNewRowsWithOneEmailInOneBatchMakeOneProfile) {
 }
 
 TEST_F(SyncTest, FieldTransformationWithStaticIgnoreAndUnmapped) {
-  Warehouse(std::string(kCustomers) + "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');");
+  Warehouse(std::string(kCustomers) +
+            "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');");
   nlohmann::json ft = {
       {"id", "ft"},
       {"destination_type", "user_attributes"},
       {"mappings",
-       {{{"mapping_type", "column"}, {"source", "customer_id"}, {"destination", "user_identities.customer_id"}},
+       {{{"mapping_type", "column"},
+         {"source", "customer_id"},
+         {"destination", "user_identities.customer_id"}},
         {{"mapping_type", "column"}, {"source", "plan"}, {"destination", "user_attributes.tier"}},
-        {{"mapping_type", "static"}, {"destination", "user_attributes.source"}, {"value", "warehouse"}, {"value_type", "string"}},
+        {{"mapping_type", "static"},
+         {"destination", "user_attributes.source"},
+         {"value", "warehouse"},
+         {"value_type", "string"}},
         {{"mapping_type", "ignore"}, {"source", "note"}},
-        {{"mapping_type", "column"}, {"source", "$unmapped"}, {"destination", "user_attributes.*"}}}}};
+        {{"mapping_type", "column"},
+         {"source", "$unmapped"},
+         {"destination", "user_attributes.*"}}}}};
   Define("SELECT * FROM customers", {}, ft);
   ASSERT_EQ(Run().state, "succeeded");
   profiles::Profile p = Find("customer_id", "1");
@@ -193,7 +208,8 @@ TEST_F(SyncTest, UnknownMappingSourceFailsTheRunNamingTheMapping) {
   nlohmann::json ft = {{"id", "ft"},
                        {"destination_type", "user_attributes"},
                        {"mappings",
-                        {{{"mapping_type", "column"}, {"source", "emial"},
+                        {{{"mapping_type", "column"},
+                          {"source", "emial"},
                           {"destination", "user_identities.email"}}}}};
   Define("SELECT * FROM customers", {}, ft);
   catalog::Run run = Run();
@@ -206,9 +222,9 @@ TEST_F(SyncTest, UnknownMappingSourceFailsTheRunNamingTheMapping) {
 }
 
 TEST_F(SyncTest, RefusedModelsNeverReachTheWarehouse) {
-  for (const char* sql : {"DELETE FROM customers", "DROP TABLE customers",
-                          "INSERT INTO customers VALUES (1)", "SELECT * INTO copy FROM customers",
-                          "SELECT 1; SELECT 2"}) {
+  for (const char* sql :
+       {"DELETE FROM customers", "DROP TABLE customers", "INSERT INTO customers VALUES (1)",
+        "SELECT * INTO copy FROM customers", "SELECT 1; SELECT 2"}) {
     nlohmann::json config = {{"data_models", {{{"id", "bad"}, {"sql_query", sql}}}}};
     auto applied = catalog::ApplyConfig(catalog_.get(), 1, config, "test");
     ASSERT_FALSE(applied.ok()) << sql;
@@ -235,8 +251,9 @@ TEST_F(SyncTest, UnreachableWarehouseFailsTheRunAndFaultsThePipeline) {
 }
 
 TEST_F(SyncTest, OlderSourceTimeNeverOverwritesNewerValues) {
-  Warehouse("CREATE TABLE t (email TEXT, plan TEXT, updated_at TIMESTAMP);"
-            "INSERT INTO t VALUES ('a@x.com', 'new', '2025-06-01T00:00:00Z');");
+  Warehouse(
+      "CREATE TABLE t (email TEXT, plan TEXT, updated_at TIMESTAMP);"
+      "INSERT INTO t VALUES ('a@x.com', 'new', '2025-06-01T00:00:00Z');");
   Define("SELECT * FROM t", {}, nullptr, {{"timestamp_field", "updated_at"}});
   Run();
   Warehouse("UPDATE t SET plan = 'stale', updated_at = '2025-01-01 00:00:00';");

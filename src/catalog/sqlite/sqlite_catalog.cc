@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "catalog/secrets.h"
+
 namespace wsync::catalog {
 
 namespace {
@@ -52,9 +54,10 @@ Run ReadRun(db::Stmt& s) {
 }  // namespace
 
 core::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::string& path,
-                                                                   const core::Clock* clock) {
+                                                                   const core::Clock* clock,
+                                                                   const core::SecretBox* secrets) {
   ASSIGN_OR_RETURN(auto db, db::Db::Open(path));
-  return std::unique_ptr<SqliteCatalog>(new SqliteCatalog(std::move(db), clock));
+  return std::unique_ptr<SqliteCatalog>(new SqliteCatalog(std::move(db), clock, secrets));
 }
 
 core::StatusOr<Resource> SqliteCatalog::Write(int64_t workspace_id, Kind kind, json body,
@@ -71,15 +74,16 @@ core::StatusOr<Resource> SqliteCatalog::Write(int64_t workspace_id, Kind kind, j
   std::string id = canonical.value("id", "");
   if (id.empty()) id = NewId(kind);
   canonical["id"] = id;
-  if (kind == Kind::kConnection && replace_id) {
-    // "********" sent back keeps the stored secret.
-    ASSIGN_OR_RETURN(Resource old, Get(workspace_id, kind, id));
-    for (const std::string& key : SecretKeys(canonical["service_provider"].get<std::string>())) {
-      if (canonical["config"].value(key, json()) == "********" &&
-          old.body["config"].contains(key)) {
-        canonical["config"][key] = old.body["config"][key];
-      }
+  if (kind == Kind::kConnection) {
+    // "********" sent back keeps the stored secret; new secrets are sealed before storage.
+    std::optional<Resource> old;
+    if (replace_id) {
+      ASSIGN_OR_RETURN(old, Get(workspace_id, kind, id));
     }
+    core::Status sealed =
+        SealSecrets(canonical["service_provider"].get<std::string>(), &canonical["config"],
+                    old ? &old->body["config"] : nullptr, secrets_);
+    RETURN_IF_ERROR(sealed);
   }
   int64_t now = clock_->NowMicros();
   core::Status s = db::InTransaction(db_.get(), [&]() -> core::Status {
@@ -179,6 +183,12 @@ core::Status SqliteCatalog::Delete(int64_t workspace_id, Kind kind, const std::s
   RETURN_IF_ERROR(Get(workspace_id, kind, id).status());
   static const char* kRefField[] = {"connection_id", "data_model_id", "field_transformation_id"};
   return db::InTransaction(db_.get(), [&]() -> core::Status {
+    if (kind == Kind::kConnection) {
+      ASSIGN_OR_RETURN(db::Stmt st, db_->Prepare("DELETE FROM connection_state WHERE "
+                                                 "workspace_id = ?1 AND connection_id = ?2"));
+      st.Bind(1, workspace_id).Bind(2, id);
+      RETURN_IF_ERROR(st.Run());
+    }
     if (kind != Kind::kPipeline) {
       ASSIGN_OR_RETURN(db::Stmt refs,
                        db_->Prepare("SELECT id FROM resources WHERE workspace_id = ?1 AND kind = "
@@ -246,6 +256,67 @@ core::Status SqliteCatalog::PutState(int64_t workspace_id, const std::string& pi
   RETURN_IF_ERROR(s.Run());
   if (db_->Changes() == 0) return core::NotFound("pipeline '" + pipeline_id + "' not found");
   return core::Status::Ok();
+}
+
+core::StatusOr<ConnectionState> SqliteCatalog::GetConnectionState(
+    int64_t workspace_id, const std::string& connection_id) {
+  ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("SELECT state, status, errors, verified_at FROM "
+                                            "connection_state WHERE workspace_id = ?1 AND "
+                                            "connection_id = ?2"));
+  s.Bind(1, workspace_id).Bind(2, connection_id);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  ConnectionState st;
+  if (!row) return st;
+  st.state = s.Text(0);
+  st.status = s.Text(1);
+  st.errors = json::parse(s.Text(2), nullptr, false);
+  st.verified_at = s.OptInt(3);
+  return st;
+}
+
+core::Status SqliteCatalog::PutConnectionState(int64_t workspace_id,
+                                               const std::string& connection_id,
+                                               const ConnectionState& st) {
+  ASSIGN_OR_RETURN(db::Stmt s,
+                   db_->Prepare("INSERT OR REPLACE INTO connection_state (workspace_id, "
+                                "connection_id, state, status, errors, verified_at) VALUES "
+                                "(?1, ?2, ?3, ?4, ?5, ?6)"));
+  s.Bind(1, workspace_id).Bind(2, connection_id).Bind(3, st.state).Bind(4, st.status);
+  s.Bind(5, st.errors.dump()).Bind(6, st.verified_at);
+  return s.Run();
+}
+
+core::Status SqliteCatalog::SetHealth(int64_t workspace_id, const std::string& pipeline_id,
+                                      const std::string& status, const json& errors) {
+  ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("UPDATE pipeline_state SET status = ?3, errors = ?4 "
+                                            "WHERE workspace_id = ?1 AND pipeline_id = ?2"));
+  s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, status).Bind(4, errors.dump());
+  return s.Run();
+}
+
+core::Status SqliteCatalog::SetLastSlot(int64_t workspace_id, const std::string& pipeline_id,
+                                        int64_t slot) {
+  ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("UPDATE pipeline_state SET last_slot = ?3 WHERE "
+                                            "workspace_id = ?1 AND pipeline_id = ?2"));
+  s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, slot);
+  return s.Run();
+}
+
+core::StatusOr<std::vector<LivePipeline>> SqliteCatalog::LivePipelines() {
+  ASSIGN_OR_RETURN(db::Stmt s,
+                   db_->Prepare("SELECT workspace_id, pipeline_id FROM pipeline_state WHERE "
+                                "state IN ('active', 'paused') ORDER BY workspace_id, "
+                                "pipeline_id"));
+  std::vector<LivePipeline> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back({s.Int(0), s.Text(1), {}});
+  }
+  for (LivePipeline& p : out) {
+    ASSIGN_OR_RETURN(p.state, GetState(p.workspace_id, p.pipeline_id));
+  }
+  return out;
 }
 
 core::StatusOr<Run> SqliteCatalog::CreateRun(const Run& run) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "catalog/catalog.h"
+#include "core/secret_box.h"
 #include "core/time.h"
 #include "db/sqlite_db.h"
 
@@ -12,9 +13,10 @@ namespace wsync::catalog {
 
 class SqliteCatalog : public Catalog {
  public:
-  // Opens `path` (already migrated, see db::Migrate). `clock` must outlive the catalog.
-  static core::StatusOr<std::unique_ptr<SqliteCatalog>> Open(const std::string& path,
-                                                             const core::Clock* clock);
+  // Opens `path` (already migrated, see db::Migrate). `clock` and `secrets` must outlive the
+  // catalog. With `secrets`, connection secrets are sealed on write (see secrets.h).
+  static core::StatusOr<std::unique_ptr<SqliteCatalog>> Open(
+      const std::string& path, const core::Clock* clock, const core::SecretBox* secrets = nullptr);
 
   core::StatusOr<Resource> Create(int64_t workspace_id, Kind kind, nlohmann::json body,
                                   const std::string& actor) override;
@@ -27,6 +29,15 @@ class SqliteCatalog : public Catalog {
                                          const std::string& pipeline_id) override;
   core::Status PutState(int64_t workspace_id, const std::string& pipeline_id,
                         const PipelineState& state) override;
+  core::Status SetHealth(int64_t workspace_id, const std::string& pipeline_id,
+                         const std::string& status, const nlohmann::json& errors) override;
+  core::Status SetLastSlot(int64_t workspace_id, const std::string& pipeline_id,
+                           int64_t slot) override;
+  core::StatusOr<std::vector<LivePipeline>> LivePipelines() override;
+  core::StatusOr<ConnectionState> GetConnectionState(int64_t workspace_id,
+                                                     const std::string& connection_id) override;
+  core::Status PutConnectionState(int64_t workspace_id, const std::string& connection_id,
+                                  const ConnectionState& state) override;
   core::StatusOr<Run> CreateRun(const Run& run) override;
   core::StatusOr<Run> GetRun(int64_t workspace_id, int64_t run_id) override;
   core::StatusOr<std::vector<Run>> ListRuns(int64_t workspace_id, const std::string& pipeline_id,
@@ -43,14 +54,16 @@ class SqliteCatalog : public Catalog {
   db::Db* db() { return db_.get(); }
 
  private:
-  SqliteCatalog(std::unique_ptr<db::Db> db, const core::Clock* clock)
-      : db_(std::move(db)), clock_(clock) {}
+  SqliteCatalog(std::unique_ptr<db::Db> db, const core::Clock* clock,
+                const core::SecretBox* secrets)
+      : db_(std::move(db)), clock_(clock), secrets_(secrets) {}
   core::StatusOr<Resource> Write(int64_t workspace_id, Kind kind, nlohmann::json body,
                                  const std::string& actor, const std::string* replace_id);
   core::StatusOr<std::vector<Run>> QueryRuns(const std::string& where,
                                              const std::function<void(db::Stmt&)>& bind);
   std::unique_ptr<db::Db> db_;
   const core::Clock* clock_;
+  const core::SecretBox* secrets_;
 };
 
 }  // namespace wsync::catalog

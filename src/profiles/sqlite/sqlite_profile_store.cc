@@ -12,7 +12,8 @@ namespace {
 // drops its file locks for every statement, which costs more than the lookups themselves.
 class ReadTransaction {
  public:
-  explicit ReadTransaction(db::Db* db) : db_(db), open_(db->Exec("BEGIN").ok()) {}
+  explicit ReadTransaction(db::Db* db)
+      : db_(db), open_(!db->InTransaction() && db->Exec("BEGIN").ok()) {}
   ~ReadTransaction() {
     if (open_) db_->Rollback();  // nothing was written: this only ends the read
   }
@@ -183,9 +184,16 @@ core::Status SqliteProfileStore::WriteCheckpoint(const Checkpoint& cp) {
   return core::Status::Ok();
 }
 
+core::Status SqliteProfileStore::Transaction(const std::function<core::Status()>& fn) {
+  return db::InTransaction(db_.get(), fn);
+}
+
 core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& changes,
                                        const Checkpoint& checkpoint) {
-  return db::InTransaction(db_.get(), [&]() -> core::Status {
+  if (!db_->InTransaction()) {
+    return Transaction([&] { return Apply(scope, changes, checkpoint); });
+  }
+  return [&]() -> core::Status {
     if (!changes.identity_deletes.empty()) {
       ASSIGN_OR_RETURN(db::Stmt * del,
                        db_->Cached("DELETE FROM identities WHERE workspace_id = ?1 AND "
@@ -273,7 +281,7 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
       }
     }
     return WriteCheckpoint(checkpoint);
-  });
+  }();
 }
 
 core::StatusOr<Profile> SqliteProfileStore::Get(int64_t workspace_id, int64_t mpid) {

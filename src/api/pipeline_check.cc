@@ -1,0 +1,123 @@
+#include "api/pipeline_check.h"
+
+#include <strings.h>
+
+#include "catalog/secrets.h"
+
+namespace wsync::api {
+
+namespace {
+
+bool HasColumn(const std::vector<core::Column>& columns, const std::string& name) {
+  for (const core::Column& c : columns) {
+    if (strcasecmp(c.name.c_str(), name.c_str()) == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Response PrefixedErrorResponse(const core::Status& status, const std::string& prefix) {
+  if (status.code() != core::StatusCode::kInvalidArgument) return ErrorResponse(status);
+  if (status.details().empty()) return ErrorResponse(status.Annotate(prefix));
+  // The field path stays the mapping's own ("mappings[0].source"); the message says whose.
+  nlohmann::json errors = nlohmann::json::array();
+  for (const core::FieldError& d : status.details()) {
+    errors.push_back(
+        {{"code", "invalid_argument"},
+         {"field", d.field.empty() ? nlohmann::json() : nlohmann::json(d.field)},
+         {"message", prefix + ": " + (d.field.empty() ? "" : d.field + ": ") + d.message}});
+  }
+  return JsonResponse(400, {{"errors", errors}});
+}
+
+std::optional<Response> PreparePipeline(const Services& services, catalog::Catalog* catalog,
+                                        int64_t workspace_id, const catalog::Pipeline& pipeline,
+                                        PreparedPipeline* out) {
+  using catalog::Kind;
+  out->pipeline = pipeline;
+  std::vector<core::FieldError> missing;
+  auto fetch = [&](Kind kind, const std::string& id,
+                   const char* field) -> std::optional<catalog::Resource> {
+    core::StatusOr<catalog::Resource> r = catalog->Get(workspace_id, kind, id);
+    if (r.ok()) return std::move(*r);
+    if (r.status().code() == core::StatusCode::kNotFound) {
+      missing.push_back({field, std::string(catalog::KindName(kind)) + " '" + id +
+                                    "' does not exist in workspace " +
+                                    std::to_string(workspace_id)});
+    } else {
+      missing.push_back({"", r.status().message()});
+    }
+    return std::nullopt;
+  };
+  auto connection = fetch(Kind::kConnection, pipeline.connection_id, "connection_id");
+  auto model = fetch(Kind::kDataModel, pipeline.data_model_id, "data_model_id");
+  std::optional<catalog::Resource> ft;
+  if (pipeline.field_transformation_id) {
+    ft = fetch(Kind::kFieldTransformation, *pipeline.field_transformation_id,
+               "field_transformation_id");
+  }
+  if (!missing.empty()) return ErrorResponse(core::Status::FromFieldErrors(missing));
+
+  core::StatusOr<catalog::Connection> conn = catalog::ParseConnection(connection->body);
+  core::StatusOr<catalog::DataModel> dm = catalog::ParseDataModel(model->body);
+  if (!conn.ok())
+    return ErrorResponse(core::Internal("stored connection: " + conn.status().message()));
+  if (!dm.ok()) return ErrorResponse(core::Internal("stored data model: " + dm.status().message()));
+  out->model = *dm;
+  if (ft) {
+    core::StatusOr<mapping::FieldTransformation> parsed =
+        mapping::ParseFieldTransformation(ft->body);
+    if (!parsed.ok()) {
+      return ErrorResponse(
+          core::Internal("stored field transformation: " + parsed.status().message()));
+    }
+    out->field_transformation = std::move(*parsed);
+  }
+
+  core::StatusOr<nlohmann::json> config = services.engine->RevealConfig(*conn);
+  if (!config.ok()) return ErrorResponse(config.status().Annotate("connection '" + conn->id + "'"));
+  core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
+      services.engine->registry().Create(conn->service_provider, *config);
+  if (!connector.ok()) {
+    return ErrorResponse(connector.status().Annotate("connection '" + conn->id + "'"));
+  }
+  out->connector = std::move(*connector);
+  core::StatusOr<warehouse::Discovery> discovered = out->connector->Discover(dm->sql_query, 0);
+  if (!discovered.ok()) {
+    return WarehouseErrorResponse(discovered.status().Annotate(
+        "data model '" + dm->id + "' on connection '" + conn->id + "'"));
+  }
+  out->columns = discovered->columns;
+
+  std::vector<core::FieldError> problems;
+  if (pipeline.sync_mode.incremental && !HasColumn(out->columns, pipeline.sync_mode.iterator)) {
+    problems.push_back({"sync_mode.iterator", "data model '" + dm->id + "' has no column '" +
+                                                  pipeline.sync_mode.iterator + "'"});
+  }
+  for (const std::string& pk : dm->primary_key) {
+    if (!HasColumn(out->columns, pk)) {
+      problems.push_back({"data_model_id", "primary key column '" + pk + "' of data model '" +
+                                               dm->id + "' is not in the model's columns"});
+    }
+  }
+  if (!problems.empty()) return ErrorResponse(core::Status::FromFieldErrors(problems));
+
+  mapping::MapperOptions options;
+  options.pipeline_type = pipeline.pipeline_type;
+  options.skip_nulls = pipeline.skip_nulls;
+  options.timestamp_field = dm->timestamp_field;
+  if (pipeline.sync_mode.incremental) options.iterator_column = pipeline.sync_mode.iterator;
+  core::StatusOr<mapping::Mapper> mapper = mapping::Mapper::Compile(
+      out->field_transformation ? &*out->field_transformation : nullptr, out->columns, options);
+  if (!mapper.ok()) {
+    std::string whose = out->field_transformation
+                            ? "field transformation '" + out->field_transformation->id + "'"
+                            : "default mapping of data model '" + dm->id + "'";
+    return PrefixedErrorResponse(mapper.status(), whose);
+  }
+  out->mapper.emplace(std::move(*mapper));
+  return std::nullopt;
+}
+
+}  // namespace wsync::api

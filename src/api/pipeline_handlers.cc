@@ -1,0 +1,341 @@
+// Pipeline actions (SPEC §5): activate, pause, resume, resync, trigger, preview, status; and
+// the pipeline's runs: list, detail, row errors, cancel.
+#include <charconv>
+#include <map>
+#include <set>
+
+#include "api/handler_macros.h"
+#include "api/handlers.h"
+#include "api/pipeline_check.h"
+#include "core/time.h"
+#include "mapping/identity_types.h"
+#include "profiles/resolver.h"
+#include "sync/run_spec.h"
+
+namespace wsync::api {
+
+namespace {
+
+using catalog::Kind;
+using nlohmann::json;
+
+constexpr int64_t kPreviewRows = 10;
+
+std::string Path(const std::string& suffix) { return std::string(kBase) + "/pipelines" + suffix; }
+
+core::Status WrongState(const std::string& id, const std::string& state, const std::string& action,
+                        const std::string& needs) {
+  return core::FailedPrecondition("pipeline '" + id + "' is " + state + "; " + action + " needs " +
+                                  needs);
+}
+
+// activate / pause / resume: a state change guarded by the current state.
+Response Transition(Services* services, RequestContext& ctx, const std::string& action,
+                    const std::string& from, const std::string& to) {
+  const std::string& id = ctx.params["id"];
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  catalog::Catalog* catalog = lease.catalog();
+  ASSIGN_OR_RESPOND(catalog::Resource r, catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
+  ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
+  if (st.state != from) {
+    return ErrorResponse(WrongState(id, st.state, action, "a " + from + " pipeline"));
+  }
+  if (action == "activate") {
+    ASSIGN_OR_RESPOND(catalog::Pipeline p, catalog::ParsePipeline(r.body));
+    PreparedPipeline prepared;
+    if (auto error = PreparePipeline(*services, catalog, ctx.workspace_id, p, &prepared)) {
+      return std::move(*error);
+    }
+    st.activated_at = services->clock->NowMicros();
+  }
+  st.state = to;
+  RESPOND_IF_ERROR(catalog->PutState(ctx.workspace_id, id, st));
+  ASSIGN_OR_RESPOND(json out, ResourceJson(catalog, r));
+  return JsonResponse(200, std::move(out));
+}
+
+Response Resync(Services* services, RequestContext& ctx) {
+  const std::string& id = ctx.params["id"];
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  catalog::Catalog* catalog = lease.catalog();
+  ASSIGN_OR_RESPOND(catalog::Resource r, catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
+  ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
+  if (st.state != "active" && st.state != "paused") {
+    return ErrorResponse(WrongState(id, st.state, "resync", "an active or paused pipeline"));
+  }
+  // Clearing under a running run would race its last checkpoint.
+  ASSIGN_OR_RESPOND(auto active, catalog->ActiveRuns(ctx.workspace_id, id, false));
+  if (!active.empty()) {
+    return ErrorResponse(core::FailedPrecondition(
+        "pipeline '" + id + "' is busy: run " + std::to_string(active.front().run_id) + " is " +
+        active.front().state + "; resync after it ends or cancel it"));
+  }
+  st.high_water_mark.reset();
+  RESPOND_IF_ERROR(catalog->PutState(ctx.workspace_id, id, st));
+  RESPOND_IF_ERROR(lease.store()->ClearFingerprints(ctx.workspace_id, id));
+  ASSIGN_OR_RESPOND(json out, ResourceJson(catalog, r));
+  return JsonResponse(200, std::move(out));
+}
+
+Response Trigger(Services* services, RequestContext& ctx) {
+  const std::string& id = ctx.params["id"];
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  catalog::Catalog* catalog = lease.catalog();
+  ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
+  if (st.state != "active" && st.state != "paused") {
+    return ErrorResponse(WrongState(id, st.state, "trigger", "an active or paused pipeline"));
+  }
+  ASSIGN_OR_RESPOND(catalog::Run run, sync::CreateRun(catalog, ctx.workspace_id, id, "manual",
+                                                      services->clock->NowMicros()));
+  if (services->workers) services->workers->Notify();
+  return JsonResponse(202, {{"pipeline_run_id", run.run_id}, {"state", run.state}});
+}
+
+json AttributeMap(const profiles::Profile& p) {
+  json out = json::object();
+  for (const auto& [name, a] : p.attributes) {
+    if (!a.removed) out[name] = json::parse(a.value.ToJson(), nullptr, false);
+  }
+  return out;
+}
+
+// What a row would change: identities and attributes, each {field, before, after}.
+json Changes(const profiles::Profile* before, const profiles::Profile& after) {
+  json changes = json::array();
+  std::map<std::string, std::pair<json, json>> fields;
+  if (before) {
+    for (const auto& [type, value] : before->identities) fields["identities." + type].first = value;
+    const json attributes = AttributeMap(*before);
+    for (const auto& [name, v] : attributes.items()) fields["user_attributes." + name].first = v;
+  }
+  for (const auto& [type, value] : after.identities) fields["identities." + type].second = value;
+  const json attributes = AttributeMap(after);
+  for (const auto& [name, v] : attributes.items()) fields["user_attributes." + name].second = v;
+  for (auto& [field, values] : fields) {
+    if (values.first == values.second) continue;
+    changes.push_back({{"field", field}, {"before", values.first}, {"after", values.second}});
+  }
+  return changes;
+}
+
+Response Preview(Services* services, RequestContext& ctx) {
+  const std::string& id = ctx.params["id"];
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  catalog::Catalog* catalog = lease.catalog();
+  ASSIGN_OR_RESPOND(catalog::Resource r, catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
+  ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
+  if (st.state != "draft" && st.state != "active") {
+    return ErrorResponse(WrongState(id, st.state, "preview", "a draft or active pipeline"));
+  }
+  ASSIGN_OR_RESPOND(catalog::Pipeline p, catalog::ParsePipeline(r.body));
+  PreparedPipeline prepared;
+  if (auto error = PreparePipeline(*services, catalog, ctx.workspace_id, p, &prepared)) {
+    return std::move(*error);
+  }
+  warehouse::Query query;
+  query.model_sql = prepared.model.sql_query;
+  query.limit = kPreviewRows;
+  query.batch_rows = kPreviewRows;
+  core::StatusOr<std::unique_ptr<warehouse::RowStream>> stream = prepared.connector->Execute(query);
+  if (!stream.ok()) return WarehouseErrorResponse(stream.status());
+  std::vector<core::Row> rows;
+  core::RowBatch batch;
+  while (static_cast<int64_t>(rows.size()) < kPreviewRows) {
+    core::StatusOr<bool> more = (*stream)->Next(&batch);
+    if (!more.ok()) return WarehouseErrorResponse(more.status());
+    if (!*more) break;
+    for (core::Row& row : batch.rows) rows.push_back(std::move(row));
+  }
+  if (static_cast<int64_t>(rows.size()) > kPreviewRows) rows.resize(kPreviewRows);
+
+  json warnings = json::array();
+  std::vector<mapping::Record> records(rows.size());
+  std::vector<profiles::ResolveInput> inputs;
+  const int64_t now = services->clock->NowMicros();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    mapping::RowError error;
+    const int64_t row_number = static_cast<int64_t>(i) + 1;
+    if (!prepared.mapper->Map(rows[i], row_number, &records[i], &error)) {
+      warnings.push_back("row " + std::to_string(row_number) + " [" + error.code +
+                         "]: " + error.message);
+      continue;
+    }
+    profiles::ResolveInput in;
+    in.record = &records[i];
+    in.row_number = row_number;
+    in.row_key = "row " + std::to_string(row_number);
+    in.row_hash = static_cast<uint64_t>(row_number);
+    in.source_time = records[i].source_time.value_or(now);
+    inputs.push_back(in);
+  }
+  // The resolver computes the change set; nothing here applies it, so the store is untouched.
+  profiles::Resolver resolver(
+      lease.store(),
+      {profiles::Scope{ctx.workspace_id, p.environment}, p.input_protection, p.id, /*run_id=*/0},
+      now);
+  profiles::BatchResult result;
+  RESPOND_IF_ERROR(resolver.ResolveBatch(inputs, &result));
+  json profiles_out = json::array();
+  std::set<int64_t> shown;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const profiles::ResolveResult& rr = result.rows[i];
+    const std::string row = "row " + std::to_string(inputs[i].row_number);
+    if (rr.outcome == profiles::Outcome::kFailed) {
+      warnings.push_back(row + " [" + rr.error.code + "]: " + rr.error.message);
+      continue;
+    }
+    if (rr.outcome == profiles::Outcome::kSkipped) {
+      warnings.push_back(row + ": skipped by input protection (no profile would change)");
+      continue;
+    }
+    if (rr.mpid == 0 || !shown.insert(rr.mpid).second) continue;
+    const profiles::Profile* after = resolver.Working(rr.mpid);
+    if (after == nullptr) continue;
+    core::StatusOr<profiles::Profile> before = lease.store()->Get(ctx.workspace_id, rr.mpid);
+    if (!before.ok() && before.status().code() != core::StatusCode::kNotFound) {
+      return ErrorResponse(before.status());
+    }
+    json after_json = ProfileJson(*after, nullptr);
+    // A new profile's mpid is only a draw of the resolver; a real run picks its own.
+    if (!before.ok()) after_json["mpid"] = nullptr;
+    profiles_out.push_back({{"before", before.ok() ? ProfileJson(*before, nullptr) : json()},
+                            {"after", after_json},
+                            {"changes", Changes(before.ok() ? &*before : nullptr, *after)}});
+  }
+  return JsonResponse(200, {{"profiles", profiles_out}, {"warnings", warnings}});
+}
+
+core::StatusOr<std::optional<catalog::Run>> LatestRun(catalog::Catalog* catalog,
+                                                      int64_t workspace_id, const std::string& id) {
+  for (int64_t page = 1;; ++page) {
+    int64_t total = 0;
+    ASSIGN_OR_RETURN(auto runs, catalog->ListRuns(workspace_id, id, {}, {page, 100}, &total));
+    for (catalog::Run& run : runs) {
+      if (run.run_type != "historical") return std::optional<catalog::Run>(std::move(run));
+    }
+    if (page * 100 >= total) return std::optional<catalog::Run>();
+  }
+}
+
+Response Status(Services* services, RequestContext& ctx) {
+  const std::string& id = ctx.params["id"];
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  catalog::Catalog* catalog = lease.catalog();
+  RESPOND_IF_ERROR(catalog->Get(ctx.workspace_id, Kind::kPipeline, id).status());
+  ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
+  ASSIGN_OR_RESPOND(auto latest, LatestRun(catalog, ctx.workspace_id, id));
+  return JsonResponse(200, {{"pipeline_id", id},
+                            {"state", st.state},
+                            {"status", st.status},
+                            {"errors", st.errors},
+                            {"high_water_mark", MarkJson(st.high_water_mark)},
+                            {"latest_run", latest ? RunJson(*latest) : json()}});
+}
+
+Response ListRuns(Services* services, RequestContext& ctx) {
+  const std::string& id = ctx.params["id"];
+  ASSIGN_OR_RESPOND(catalog::Page page, ParsePage(ctx));
+  catalog::RunFilter filter;
+  ASSIGN_OR_RESPOND(filter.from, ParseTimeParam(ctx, "from"));
+  ASSIGN_OR_RESPOND(filter.to, ParseTimeParam(ctx, "to"));
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  RESPOND_IF_ERROR(lease.catalog()->Get(ctx.workspace_id, Kind::kPipeline, id).status());
+  int64_t total = 0;
+  ASSIGN_OR_RESPOND(auto runs,
+                    lease.catalog()->ListRuns(ctx.workspace_id, id, filter, page, &total));
+  json items = json::array();
+  for (const catalog::Run& run : runs) items.push_back(RunJson(run));
+  return JsonResponse(200, PageJson(std::move(items), page, total));
+}
+
+// The run named by the path, which must belong to the path's pipeline.
+core::StatusOr<catalog::Run> PathRun(catalog::Catalog* catalog, RequestContext& ctx) {
+  const std::string& id = ctx.params["id"];
+  const std::string& text = ctx.params["runId"];
+  RETURN_IF_ERROR(catalog->Get(ctx.workspace_id, Kind::kPipeline, id).status());
+  int64_t run_id = 0;
+  auto r = std::from_chars(text.data(), text.data() + text.size(), run_id);
+  core::Status missing = core::NotFound("pipeline '" + id + "' has no run '" + text + "'");
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return missing;
+  core::StatusOr<catalog::Run> run = catalog->GetRun(ctx.workspace_id, run_id);
+  if (!run.ok() && run.status().code() == core::StatusCode::kNotFound) return missing;
+  if (run.ok() && run->pipeline_id != id) return missing;
+  return run;
+}
+
+Response GetRun(Services* services, RequestContext& ctx) {
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  ASSIGN_OR_RESPOND(catalog::Run run, PathRun(lease.catalog(), ctx));
+  return JsonResponse(200, RunJson(run));
+}
+
+Response RunErrors(Services* services, RequestContext& ctx) {
+  ASSIGN_OR_RESPOND(catalog::Page page, ParsePage(ctx));
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  ASSIGN_OR_RESPOND(catalog::Run run, PathRun(lease.catalog(), ctx));
+  int64_t total = 0;
+  ASSIGN_OR_RESPOND(auto errors, lease.catalog()->RowErrors(run.run_id, page, &total));
+  json items = json::array();
+  for (const mapping::RowError& e : errors) {
+    items.push_back({{"row", e.row},
+                     {"key", e.key},
+                     {"column", e.column.empty() ? json() : json(e.column)},
+                     {"code", e.code},
+                     {"message", e.message}});
+  }
+  return JsonResponse(200, PageJson(std::move(items), page, total));
+}
+
+Response Cancel(Services* services, RequestContext& ctx) {
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  ASSIGN_OR_RESPOND(catalog::Run run, PathRun(lease.catalog(), ctx));
+  std::string outcome;
+  if (services->workers) {
+    ASSIGN_OR_RESPOND(outcome,
+                      services->workers->Cancel(lease.catalog(), ctx.workspace_id, run.run_id));
+  } else if (run.state == "queued") {
+    RESPOND_IF_ERROR(lease.catalog()->SetRunState(run.run_id, "cancelled", std::nullopt,
+                                                  services->clock->NowMicros()));
+    outcome = "cancelled";
+  } else {
+    return ErrorResponse(core::FailedPrecondition("run " + std::to_string(run.run_id) + " is " +
+                                                  run.state +
+                                                  "; only a queued run can be "
+                                                  "cancelled here"));
+  }
+  ASSIGN_OR_RESPOND(catalog::Run now, lease.catalog()->GetRun(ctx.workspace_id, run.run_id));
+  // A running run stops at its next batch boundary: 202 says the cancel is under way.
+  return JsonResponse(outcome == "cancelled" ? 200 : 202, RunJson(now));
+}
+
+}  // namespace
+
+void AddPipelineRoutes(Router* router, Services* services) {
+  router->Add("POST", Path("/{id}/activate"), [services](RequestContext& ctx) {
+    return Transition(services, ctx, "activate", "draft", "active");
+  });
+  router->Add("POST", Path("/{id}/pause"), [services](RequestContext& ctx) {
+    return Transition(services, ctx, "pause", "active", "paused");
+  });
+  router->Add("POST", Path("/{id}/resume"), [services](RequestContext& ctx) {
+    return Transition(services, ctx, "resume", "paused", "active");
+  });
+  router->Add("POST", Path("/{id}/resync"),
+              [services](RequestContext& ctx) { return Resync(services, ctx); });
+  router->Add("POST", Path("/{id}/trigger"),
+              [services](RequestContext& ctx) { return Trigger(services, ctx); });
+  router->Add("POST", Path("/{id}/preview"),
+              [services](RequestContext& ctx) { return Preview(services, ctx); });
+  router->Add("GET", Path("/{id}/status"),
+              [services](RequestContext& ctx) { return Status(services, ctx); });
+  router->Add("GET", Path("/{id}/runs"),
+              [services](RequestContext& ctx) { return ListRuns(services, ctx); });
+  router->Add("GET", Path("/{id}/runs/{runId}"),
+              [services](RequestContext& ctx) { return GetRun(services, ctx); });
+  router->Add("GET", Path("/{id}/runs/{runId}/errors"),
+              [services](RequestContext& ctx) { return RunErrors(services, ctx); });
+  router->Add("POST", Path("/{id}/runs/{runId}/cancel"),
+              [services](RequestContext& ctx) { return Cancel(services, ctx); });
+}
+
+}  // namespace wsync::api

@@ -1,0 +1,222 @@
+// Connections, data models, field transformations and pipelines: create, list, get, replace,
+// delete; connection verify; data model discover.
+#include <chrono>
+
+#include "api/handler_macros.h"
+#include "api/handlers.h"
+#include "api/pipeline_check.h"
+#include "catalog/secrets.h"
+
+namespace wsync::api {
+
+namespace {
+
+using catalog::Kind;
+using nlohmann::json;
+
+std::string Path(Kind kind, const std::string& suffix = "") {
+  return std::string(kBase) + "/" + std::string(catalog::KindCollection(kind)) + suffix;
+}
+
+// Pipelines are checked against their model before they are written (SPEC §4).
+std::optional<Response> CheckBody(Services* services, catalog::Catalog* catalog, Kind kind,
+                                  int64_t workspace_id, const json& body) {
+  if (kind != Kind::kPipeline) return std::nullopt;
+  core::StatusOr<catalog::Pipeline> p = catalog::ParsePipeline(body);
+  if (!p.ok()) return ErrorResponse(p.status());
+  PreparedPipeline prepared;
+  return PreparePipeline(*services, catalog, workspace_id, *p, &prepared);
+}
+
+core::StatusOr<catalog::ResourcePage> ListFiltered(catalog::Catalog* catalog, int64_t workspace_id,
+                                                   Kind kind, const catalog::Page& page,
+                                                   const std::string& provider) {
+  // Workspaces hold few connections; filter the whole list, then cut the page.
+  catalog::ResourcePage all;
+  for (int64_t p = 1;; ++p) {
+    ASSIGN_OR_RETURN(catalog::ResourcePage chunk,
+                     catalog->List(workspace_id, kind, catalog::Page{p, kMaxPageSize}));
+    for (catalog::Resource& r : chunk.items) {
+      if (r.body.value("service_provider", "") == provider) all.items.push_back(std::move(r));
+    }
+    if (p * kMaxPageSize >= chunk.total) break;
+  }
+  catalog::ResourcePage out;
+  out.total = static_cast<int64_t>(all.items.size());
+  const int64_t begin = (page.page - 1) * page.page_size;
+  for (int64_t i = begin; i < out.total && i < begin + page.page_size; ++i) {
+    out.items.push_back(std::move(all.items[static_cast<size_t>(i)]));
+  }
+  return out;
+}
+
+void AddCrud(Router* router, Services* services, Kind kind) {
+  router->Add("GET", Path(kind), [services, kind](RequestContext& ctx) {
+    ASSIGN_OR_RESPOND(catalog::Page page, ParsePage(ctx));
+    ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+    catalog::ResourcePage list;
+    auto provider = ctx.Query("service_provider");
+    if (kind == Kind::kConnection && provider) {
+      ASSIGN_OR_RESPOND(list,
+                        ListFiltered(lease.catalog(), ctx.workspace_id, kind, page, *provider));
+    } else {
+      ASSIGN_OR_RESPOND(list, lease.catalog()->List(ctx.workspace_id, kind, page));
+    }
+    json items = json::array();
+    for (const catalog::Resource& r : list.items) {
+      ASSIGN_OR_RESPOND(json item, ResourceJson(lease.catalog(), r));
+      items.push_back(std::move(item));
+    }
+    return JsonResponse(200, PageJson(std::move(items), page, list.total));
+  });
+
+  router->Add("POST", Path(kind), [services, kind](RequestContext& ctx) {
+    ASSIGN_OR_RESPOND(json body, ParseJsonObject(ctx.body));
+    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body).status());
+    ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+    if (auto error = CheckBody(services, lease.catalog(), kind, ctx.workspace_id, body)) {
+      return std::move(*error);
+    }
+    ASSIGN_OR_RESPOND(
+        catalog::Resource created,
+        lease.catalog()->Create(ctx.workspace_id, kind, std::move(body), ctx.principal.client_id));
+    ASSIGN_OR_RESPOND(json out, ResourceJson(lease.catalog(), created));
+    return JsonResponse(201, std::move(out));
+  });
+
+  router->Add("GET", Path(kind, "/{id}"), [services, kind](RequestContext& ctx) {
+    ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+    ASSIGN_OR_RESPOND(catalog::Resource r,
+                      lease.catalog()->Get(ctx.workspace_id, kind, ctx.params["id"]));
+    ASSIGN_OR_RESPOND(json out, ResourceJson(lease.catalog(), r));
+    return JsonResponse(200, std::move(out));
+  });
+
+  router->Add("PUT", Path(kind, "/{id}"), [services, kind](RequestContext& ctx) {
+    ASSIGN_OR_RESPOND(json body, ParseJsonObject(ctx.body));
+    const std::string& id = ctx.params["id"];
+    ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+    ASSIGN_OR_RESPOND(catalog::Resource old, lease.catalog()->Get(ctx.workspace_id, kind, id));
+    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body).status());
+    if (auto error = CheckBody(services, lease.catalog(), kind, ctx.workspace_id, body)) {
+      return std::move(*error);
+    }
+    ASSIGN_OR_RESPOND(catalog::Resource updated,
+                      lease.catalog()->Replace(ctx.workspace_id, kind, id, std::move(body),
+                                               ctx.principal.client_id));
+    if (kind == Kind::kConnection && updated.body != old.body) {
+      // A verify of the old settings says nothing about the new ones.
+      RESPOND_IF_ERROR(
+          lease.catalog()->PutConnectionState(ctx.workspace_id, id, catalog::ConnectionState{}));
+    }
+    ASSIGN_OR_RESPOND(json out, ResourceJson(lease.catalog(), updated));
+    return JsonResponse(200, std::move(out));
+  });
+
+  router->Add("DELETE", Path(kind, "/{id}"), [services, kind](RequestContext& ctx) {
+    ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+    RESPOND_IF_ERROR(lease.catalog()->Delete(ctx.workspace_id, kind, ctx.params["id"]));
+    return JsonResponse(204, json());
+  });
+}
+
+core::StatusOr<std::unique_ptr<warehouse::Connector>> ConnectorFor(
+    Services* services, const catalog::Resource& resource) {
+  ASSIGN_OR_RETURN(catalog::Connection c, catalog::ParseConnection(resource.body));
+  ASSIGN_OR_RETURN(json config, services->engine->RevealConfig(c));
+  core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
+      services->engine->registry().Create(c.service_provider, config);
+  if (!connector.ok()) return connector.status().Annotate("connection '" + c.id + "'");
+  return connector;
+}
+
+Response Verify(Services* services, RequestContext& ctx) {
+  const std::string& id = ctx.params["id"];
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  ASSIGN_OR_RESPOND(catalog::Resource r,
+                    lease.catalog()->Get(ctx.workspace_id, Kind::kConnection, id));
+  ASSIGN_OR_RESPOND(auto connector, ConnectorFor(services, r));
+  auto start = std::chrono::steady_clock::now();
+  core::Status s = connector->Verify();
+  auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+  catalog::ConnectionState state;
+  state.verified_at = services->clock->NowMicros();
+  Response out;
+  if (s.ok()) {
+    state.state = "verified";
+    out = JsonResponse(200, {{"ok", true}, {"latency_ms", latency}});
+  } else {
+    s = s.Annotate("connection '" + id + "'");
+    out = WarehouseErrorResponse(s);
+    state.state = "failed";
+    state.status = "faulted";
+    state.errors = out.body["errors"];
+  }
+  RESPOND_IF_ERROR(lease.catalog()->PutConnectionState(ctx.workspace_id, id, state));
+  return out;
+}
+
+Response Discover(Services* services, RequestContext& ctx) {
+  ASSIGN_OR_RESPOND(json body, ParseJsonObject(ctx.body));
+  std::vector<core::FieldError> errors;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "connection_id") errors.push_back({it.key(), "unknown field"});
+  }
+  if (!body.contains("connection_id") || body["connection_id"].is_null()) {
+    errors.push_back({"connection_id", "is required"});
+  } else if (!body["connection_id"].is_string()) {
+    errors.push_back({"connection_id", "must be a string"});
+  }
+  RESPOND_IF_ERROR(core::Status::FromFieldErrors(errors));
+  const std::string connection_id = body["connection_id"];
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  ASSIGN_OR_RESPOND(catalog::Resource m,
+                    lease.catalog()->Get(ctx.workspace_id, Kind::kDataModel, ctx.params["id"]));
+  core::StatusOr<catalog::Resource> c =
+      lease.catalog()->Get(ctx.workspace_id, Kind::kConnection, connection_id);
+  if (c.status().code() == core::StatusCode::kNotFound) {
+    return ErrorResponse(core::Status::InvalidField(
+        "connection_id", "connection '" + connection_id + "' does not exist in workspace " +
+                             std::to_string(ctx.workspace_id)));
+  }
+  RESPOND_IF_ERROR(c.status());
+  ASSIGN_OR_RESPOND(auto connector, ConnectorFor(services, *c));
+  core::StatusOr<warehouse::Discovery> d =
+      connector->Discover(m.body.value("sql_query", ""), /*sample_rows=*/10);
+  if (!d.ok()) {
+    return WarehouseErrorResponse(
+        d.status().Annotate("data model '" + m.id + "' on connection '" + connection_id + "'"));
+  }
+  json columns = json::array();
+  for (const core::Column& col : d->columns) {
+    columns.push_back(
+        {{"name", col.name}, {"type", core::TypeName(col.type)}, {"inferred", col.inferred}});
+  }
+  json rows = json::array();
+  for (const core::Row& row : d->sample_rows) {
+    json obj = json::object();
+    for (size_t i = 0; i < row.size() && i < d->columns.size(); ++i) {
+      obj[d->columns[i].name] = json::parse(row[i].ToJson(), nullptr, false);
+    }
+    rows.push_back(std::move(obj));
+  }
+  return JsonResponse(200,
+                      {{"columns", columns}, {"sample_rows", rows}, {"warnings", d->warnings}});
+}
+
+}  // namespace
+
+void AddResourceRoutes(Router* router, Services* services) {
+  for (Kind kind :
+       {Kind::kConnection, Kind::kDataModel, Kind::kFieldTransformation, Kind::kPipeline}) {
+    AddCrud(router, services, kind);
+  }
+  router->Add("POST", Path(Kind::kConnection, "/{id}/verify"),
+              [services](RequestContext& ctx) { return Verify(services, ctx); });
+  router->Add("POST", Path(Kind::kDataModel, "/{id}/discover"),
+              [services](RequestContext& ctx) { return Discover(services, ctx); });
+}
+
+}  // namespace wsync::api

@@ -1,0 +1,144 @@
+#include "api/run_workers.h"
+
+#include <cstdio>
+
+#include "api/log.h"
+
+namespace wsync::api {
+
+core::StatusOr<int> RecoverInterruptedRuns(catalog::Catalog* catalog, int64_t now) {
+  ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog->UnfinishedRuns());
+  int marked = 0;
+  for (const catalog::Run& run : runs) {
+    if (run.state != "running") continue;
+    RETURN_IF_ERROR(catalog->SetRunState(run.run_id, "failed", "interrupted", now));
+    ++marked;
+  }
+  return marked;
+}
+
+RunWorkers::RunWorkers(const sync::Engine* engine, int threads, int64_t poll_ms)
+    : engine_(engine), threads_(threads), poll_ms_(poll_ms) {}
+
+RunWorkers::~RunWorkers() { Shutdown(); }
+
+void RunWorkers::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int i = 0; i < threads_; ++i) workers_.emplace_back([this] { Loop(); });
+}
+
+void RunWorkers::Notify() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    notified_ = true;
+  }
+  cv_.notify_all();
+}
+
+core::StatusOr<std::string> RunWorkers::Cancel(catalog::Catalog* catalog, int64_t workspace_id,
+                                               int64_t run_id) {
+  // Under the lock no worker can claim the run between our read and our write.
+  std::lock_guard<std::mutex> lock(mu_);
+  ASSIGN_OR_RETURN(catalog::Run run, catalog->GetRun(workspace_id, run_id));
+  auto it = claimed_.find(run_id);
+  if (it != claimed_.end()) {
+    it->second.stop->store(sync::StopReason::kCancelled);
+    return std::string("cancelling");
+  }
+  if (run.state == "queued") {
+    RETURN_IF_ERROR(
+        catalog->SetRunState(run_id, "cancelled", std::nullopt, engine_->clock()->NowMicros()));
+    return std::string("cancelled");
+  }
+  if (run.state == "running") {
+    return core::FailedPrecondition("run " + std::to_string(run_id) +
+                                    " is running in another wsync process; cancel it there");
+  }
+  return core::FailedPrecondition("run " + std::to_string(run_id) + " has already " +
+                                  (run.state == "cancelled" ? "been cancelled" : run.state));
+}
+
+void RunWorkers::Shutdown() {
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    for (auto& [id, claim] : claimed_) claim.stop->store(sync::StopReason::kInterrupted);
+    workers.swap(workers_);
+  }
+  cv_.notify_all();
+  for (std::thread& t : workers) t.join();
+}
+
+bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int64_t* run_id,
+                           std::shared_ptr<std::atomic<sync::StopReason>>* stop) {
+  core::StatusOr<std::vector<catalog::Run>> runs = catalog->UnfinishedRuns();
+  if (!runs.ok()) {
+    LogError("run queue: " + runs.status().ToString());
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_) return false;
+  // Pipelines with a non-historical run in flight (here or, after a crash, marked running).
+  std::set<std::pair<int64_t, std::string>> busy;
+  for (const auto& [id, claim] : claimed_) {
+    if (!claim.historical) busy.insert({claim.workspace_id, claim.pipeline_id});
+  }
+  for (const catalog::Run& run : *runs) {
+    if (run.state == "running" && run.run_type != "historical") {
+      busy.insert({run.workspace_id, run.pipeline_id});
+    }
+  }
+  for (const catalog::Run& run : *runs) {
+    if (run.state != "queued" || claimed_.contains(run.run_id)) continue;
+    const bool historical = run.run_type == "historical";
+    if (!historical && busy.contains({run.workspace_id, run.pipeline_id})) continue;
+    auto flag = std::make_shared<std::atomic<sync::StopReason>>(sync::StopReason::kNone);
+    claimed_[run.run_id] = Claim{run.workspace_id, run.pipeline_id, historical, flag};
+    *workspace_id = run.workspace_id;
+    *run_id = run.run_id;
+    *stop = std::move(flag);
+    return true;
+  }
+  return false;
+}
+
+void RunWorkers::Loop() {
+  auto catalog = engine_->NewCatalog();
+  auto store = engine_->NewStore();
+  if (!catalog.ok() || !store.ok()) {
+    LogError("run worker cannot open the database: " +
+             (catalog.ok() ? store.status() : catalog.status()).ToString());
+    return;
+  }
+  sync::RunExecutor executor(engine_->executor_deps(), catalog->get(), store->get());
+  while (true) {
+    int64_t workspace_id = 0;
+    int64_t run_id = 0;
+    std::shared_ptr<std::atomic<sync::StopReason>> stop;
+    if (ClaimNext(catalog->get(), &workspace_id, &run_id, &stop)) {
+      LogInfo("run " + std::to_string(run_id) + " started");
+      core::Status s;
+      try {
+        s = executor.Execute(workspace_id, run_id, stop.get());
+      } catch (const std::exception& e) {
+        s = core::Internal(std::string("run crashed: ") + e.what());
+        (*catalog)->SetRunState(run_id, "failed", s.message(), engine_->clock()->NowMicros());
+      }
+      auto done = (*catalog)->GetRun(workspace_id, run_id);
+      LogInfo("run " + std::to_string(run_id) + " ended: " + (done.ok() ? done->state : "?") +
+              (s.ok() ? "" : " (" + s.message() + ")"));
+      std::lock_guard<std::mutex> lock(mu_);
+      claimed_.erase(run_id);
+      continue;  // look for more work at once
+    }
+    std::unique_lock<std::mutex> lock(mu_);
+    if (stopping_) return;
+    cv_.wait_for(lock, std::chrono::milliseconds(poll_ms_),
+                 [this] { return stopping_ || notified_; });
+    notified_ = false;
+    if (stopping_) return;
+  }
+}
+
+}  // namespace wsync::api

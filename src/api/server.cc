@@ -1,0 +1,325 @@
+#include "api/server.h"
+
+#include <httplib.h>
+#include <strings.h>
+
+#include <charconv>
+#include <chrono>
+#include <set>
+
+#include "api/handler_macros.h"
+#include "api/handlers.h"
+#include "api/log.h"
+#include "api/openapi_json.h"
+
+namespace wsync::api {
+
+namespace {
+
+using nlohmann::json;
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string UrlDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && HexDigit(s[i + 1]) >= 0 &&
+               HexDigit(s[i + 2]) >= 0) {
+      out += static_cast<char>(HexDigit(s[i + 1]) * 16 + HexDigit(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// application/x-www-form-urlencoded into a JSON object of strings.
+json ParseForm(std::string_view body) {
+  json out = json::object();
+  size_t start = 0;
+  while (start <= body.size()) {
+    size_t end = body.find('&', start);
+    if (end == std::string_view::npos) end = body.size();
+    std::string_view pair = body.substr(start, end - start);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      std::string key = UrlDecode(pair.substr(0, eq));
+      std::string value = eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1));
+      if (!out.contains(key)) out[key] = value;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+Response Token(Services* services, RequestContext& ctx) {
+  json body;
+  if (ctx.content_type.starts_with("application/x-www-form-urlencoded")) {
+    body = ParseForm(ctx.body);
+  } else {
+    ASSIGN_OR_RESPOND(body, ParseJsonObject(ctx.body));
+  }
+  std::vector<core::FieldError> errors;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    static const std::set<std::string> kKnown = {"client_id", "client_secret", "grant_type",
+                                                 "audience", "scope"};
+    if (!kKnown.contains(it.key())) errors.push_back({it.key(), "unknown field"});
+  }
+  auto text = [&](const char* key) -> std::string {
+    if (!body.contains(key) || body[key].is_null()) {
+      errors.push_back({key, "is required"});
+      return "";
+    }
+    if (!body[key].is_string()) {
+      errors.push_back({key, "must be a string"});
+      return "";
+    }
+    return body[key].get<std::string>();
+  };
+  std::string grant = text("grant_type");
+  std::string client_id = text("client_id");
+  std::string secret = text("client_secret");
+  if (!grant.empty() && grant != "client_credentials") {
+    errors.push_back({"grant_type", "must be client_credentials (got '" + grant + "')"});
+  }
+  RESPOND_IF_ERROR(core::Status::FromFieldErrors(errors));
+  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
+  ASSIGN_OR_RESPOND(IssuedToken token, lease.credentials()->IssueToken(client_id, secret));
+  ctx.principal.client_id = client_id;  // for the access log
+  return JsonResponse(200, {{"access_token", token.access_token},
+                            {"expires_in", token.expires_in},
+                            {"token_type", "Bearer"}});
+}
+
+Response Health(Services* services) {
+  core::Status s;
+  {
+    core::StatusOr<ConnectionPool::Lease> lease = services->pool->Acquire();
+    s = lease.ok() ? lease->credentials()->Ping() : lease.status();
+  }
+  if (s.ok()) return JsonResponse(200, {{"status", "ok"}, {"database", "ok"}});
+  LogError("health check: " + s.ToString());
+  json body = ErrorBody("internal", std::nullopt, "the database is not reachable");
+  body["status"] = "unavailable";
+  body["database"] = "unreachable";
+  return JsonResponse(503, std::move(body));
+}
+
+std::string_view ErrorCodeForStatus(int status) {
+  switch (status) {
+    case 400:
+      return "invalid_argument";
+    case 401:
+      return "unauthenticated";
+    case 403:
+      return "permission_denied";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 413:
+      return "payload_too_large";
+    default:
+      return "internal";
+  }
+}
+
+}  // namespace
+
+void AddAllRoutes(Router* router, Services* services) {
+  router->Add(
+      "POST", "/oauth/token", [services](RequestContext& ctx) { return Token(services, ctx); },
+      /*authenticated=*/false);
+  router->Add(
+      "GET", "/healthz", [services](RequestContext&) { return Health(services); }, false);
+  router->Add(
+      "GET", "/platform/v2/openapi.json",
+      [](RequestContext&) {
+        Response r;
+        r.raw_body = std::string(kOpenApiJson);
+        return r;
+      },
+      false);
+  AddResourceRoutes(router, services);
+  AddPipelineRoutes(router, services);
+  AddProfileRoutes(router, services);
+}
+
+Server::Server(ServerOptions options) : options_(std::move(options)) {}
+
+Server::~Server() { Stop(); }
+
+core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+  std::unique_ptr<Server> server(new Server(options));
+  ASSIGN_OR_RETURN(server->engine_, sync::Engine::Open(options.data_dir, options.clock));
+  {
+    ASSIGN_OR_RETURN(auto catalog, server->engine_->NewCatalog());
+    ASSIGN_OR_RETURN(int recovered,
+                     RecoverInterruptedRuns(catalog.get(), options.clock->NowMicros()));
+    if (recovered > 0) {
+      LogInfo("marked " + std::to_string(recovered) +
+              " run(s) left running by a previous process as failed (interrupted)");
+    }
+  }
+  server->pool_ = std::make_unique<ConnectionPool>(server->engine_.get());
+  server->services_ = Services{server->engine_.get(), server->pool_.get(), nullptr, options.clock};
+  if (options.run_workers > 0) {
+    server->workers_ = std::make_unique<RunWorkers>(server->engine_.get(), options.run_workers,
+                                                    options.worker_poll_ms);
+    server->services_.workers = server->workers_.get();
+  }
+  AddAllRoutes(&server->router_, &server->services_);
+
+  auto http = std::make_unique<httplib::Server>();
+  const int threads = options.http_threads;
+  http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http->set_payload_max_length(kMaxBodyBytes);
+  Server* self = server.get();
+  auto handler = [self](const httplib::Request& req, httplib::Response& res) {
+    self->Dispatch(&req, &res);
+  };
+  // cpp-httplib reads a POST/PUT/PATCH/DELETE without Content-Length until the connection
+  // closes (and answers 400 after its read timeout). `curl -X POST URL` sends exactly that for
+  // a bodiless action, so such requests are answered here, before any body is read.
+  http->set_pre_routing_handler([self](const httplib::Request& req, httplib::Response& res) {
+    const bool body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                             req.method == "DELETE";
+    if (!body_method || req.has_header("Content-Length") ||
+        req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    self->Dispatch(&req, &res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  // Every method reaches Dispatch, which routes by itself so it can tell 404 from 405.
+  http->Get(".*", handler);
+  http->Post(".*", handler);
+  http->Put(".*", handler);
+  http->Delete(".*", handler);
+  http->Patch(".*", handler);
+  http->Options(".*", handler);
+  // Answers cpp-httplib produces itself (413 for a body over the limit, 400 for a malformed
+  // request) get the API's error body too.
+  http->set_error_handler(
+      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        std::string message = res.status == 413 ? "the request body is over 1 MiB"
+                                                : "the HTTP request could not be handled";
+        res.set_content(ErrorBody(ErrorCodeForStatus(res.status), std::nullopt, message).dump(),
+                        "application/json");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+
+  int port = options.port == 0
+                 ? http->bind_to_any_port(options.host)
+                 : (http->bind_to_port(options.host, options.port) ? options.port : -1);
+  if (port <= 0) {
+    server->Stop();
+    return core::Unavailable("cannot listen on " + options.host + ":" +
+                             std::to_string(options.port) + " (address in use or not local?)");
+  }
+  server->port_ = port;
+  server->http_ = std::move(http);
+  server->listener_ = std::thread([self] { self->http_->listen_after_bind(); });
+  // Stop() before the listener runs would be lost; wait until it does.
+  for (int i = 0; i < 5000 && !server->http_->is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (server->workers_) server->workers_->Start();
+  LogInfo("serving data directory " + options.data_dir + " on " + options.host + ":" +
+          std::to_string(port));
+  return server;
+}
+
+void Server::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (http_) http_->stop();
+  if (listener_.joinable()) listener_.join();
+  if (workers_) workers_->Shutdown();
+}
+
+void Server::Dispatch(const void* request, void* response) {
+  const auto& req = *static_cast<const httplib::Request*>(request);
+  auto& res = *static_cast<httplib::Response*>(response);
+  const auto start = std::chrono::steady_clock::now();
+  RequestContext ctx;
+  ctx.method = req.method;
+  ctx.path = req.path;
+  ctx.body = req.body;
+  ctx.content_type = req.get_header_value("Content-Type");
+  for (const auto& [k, v] : req.params) ctx.query.emplace(k, v);
+
+  Response out = Guard([&]() -> Response {
+    if (req.body.size() > kMaxBodyBytes) {
+      return ErrorResponse(413, "payload_too_large", std::nullopt,
+                           "the request body is over 1 MiB");
+    }
+    Router::Match match = router_.Find(req.method, req.path);
+    if (match.route == nullptr) {
+      if (!match.allowed_methods.empty()) {
+        std::string allowed;
+        for (const std::string& m : match.allowed_methods) {
+          allowed += (allowed.empty() ? "" : ", ") + m;
+        }
+        res.set_header("Allow", allowed);
+        return ErrorResponse(405, "method_not_allowed", std::nullopt,
+                             req.method + " is not allowed on " + req.path + "; use " + allowed);
+      }
+      return ErrorResponse(404, "not_found", std::nullopt, "no such endpoint: " + req.path);
+    }
+    ctx.params = match.params;
+    if (match.route->authenticated) {
+      std::string auth = req.get_header_value("Authorization");
+      constexpr std::string_view kBearer = "Bearer ";
+      if (auth.size() <= kBearer.size() ||
+          strncasecmp(auth.c_str(), kBearer.data(), kBearer.size()) != 0) {
+        return ErrorResponse(core::Unauthenticated(
+            "send an access token: Authorization: Bearer <token> (from POST /oauth/token)"));
+      }
+      ASSIGN_OR_RESPOND(auto lease, pool_->Acquire());
+      ASSIGN_OR_RESPOND(ctx.principal,
+                        lease.credentials()->Authenticate(auth.substr(kBearer.size())));
+    }
+    if (auto it = ctx.params.find("workspaceId"); it != ctx.params.end()) {
+      const std::string& text = it->second;
+      int64_t ws = 0;
+      auto r = std::from_chars(text.data(), text.data() + text.size(), ws);
+      if (r.ec != std::errc() || r.ptr != text.data() + text.size() || ws <= 0) {
+        return ErrorResponse(core::NotFound("workspace '" + text + "' not found"));
+      }
+      if (ws != ctx.principal.workspace_id) {
+        return ErrorResponse(core::PermissionDenied("this credential belongs to workspace " +
+                                                    std::to_string(ctx.principal.workspace_id) +
+                                                    " and cannot reach workspace " + text));
+      }
+      ctx.workspace_id = ws;
+    }
+    return match.route->handler(ctx);
+  });
+
+  res.status = out.status;
+  if (out.www_authenticate) res.set_header("WWW-Authenticate", *out.www_authenticate);
+  if (out.raw_body) {
+    res.set_content(*out.raw_body, out.content_type);
+  } else if (out.status != 204) {
+    res.set_content(out.body.dump(), "application/json");
+  }
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+  // Path only: query strings may carry identity values. Never the Authorization header.
+  LogInfo(req.method + " " + req.path + " " + std::to_string(out.status) + " " +
+          std::to_string(ms) + "ms" +
+          (ctx.principal.client_id.empty() ? "" : " client=" + ctx.principal.client_id));
+}
+
+}  // namespace wsync::api

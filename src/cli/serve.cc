@@ -1,0 +1,137 @@
+#include "cli/serve.h"
+
+#include <signal.h>
+
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "api/auth.h"
+#include "api/server.h"
+#include "core/time.h"
+#include "sync/engine.h"
+
+namespace wsync::cli {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitBadInput = 2;
+
+bool ParseListen(const std::string& text, std::string* host, int* port) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  *host = text.substr(0, colon);
+  if (host->size() > 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  std::string p = text.substr(colon + 1);
+  auto r = std::from_chars(p.data(), p.data() + p.size(), *port);
+  return r.ec == std::errc() && r.ptr == p.data() + p.size() && *port >= 0 && *port <= 65535;
+}
+
+}  // namespace
+
+int Serve(const ServeArgs& args) {
+  api::ServerOptions options;
+  options.data_dir = args.data_dir;
+  options.run_workers = args.workers;
+  if (!ParseListen(args.listen, &options.host, &options.port)) {
+    std::cerr << "wsync: --listen must be HOST:PORT (got '" << args.listen << "')\n";
+    return kExitBadInput;
+  }
+  // Block the stop signals in every thread (threads inherit the mask) and take them with
+  // sigwait below, so no handler runs in the middle of a request.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  core::StatusOr<std::unique_ptr<api::Server>> server = api::Server::Start(options);
+  if (!server.ok()) {
+    std::cerr << "wsync: " << server.status().message() << "\n";
+    return server.status().code() == core::StatusCode::kInvalidArgument ? kExitBadInput
+                                                                        : kExitFailed;
+  }
+  std::string host =
+      options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
+  std::printf("listening on http://%s:%d\n", host.c_str(), (*server)->port());
+  std::fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::fprintf(stderr, "%s INFO received %s: stopping intake, interrupting runs\n",
+               core::FormatTimestamp(core::SystemClock::Default()->NowMicros()).c_str(),
+               sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->Stop();
+  std::fprintf(stderr, "%s INFO stopped\n",
+               core::FormatTimestamp(core::SystemClock::Default()->NowMicros()).c_str());
+  return kExitOk;
+}
+
+int Credentials(const CredentialsArgs& args) {
+  using nlohmann::json;
+  if (args.workspace_id <= 0) {
+    std::cerr << "wsync: --workspace must be a positive integer\n";
+    return kExitBadInput;
+  }
+  auto engine = sync::Engine::Open(args.data_dir, core::SystemClock::Default());
+  if (!engine.ok()) {
+    std::cerr << "wsync: " << engine.status().message() << "\n";
+    return kExitBadInput;
+  }
+  auto store = api::CredentialStore::Open((*engine)->db_path(), core::SystemClock::Default());
+  if (!store.ok()) {
+    std::cerr << "wsync: " << store.status().message() << "\n";
+    return kExitFailed;
+  }
+  if (args.action == "create") {
+    auto cred = (*store)->Create(args.workspace_id);
+    if (!cred.ok()) {
+      std::cerr << "wsync: " << cred.status().message() << "\n";
+      return kExitFailed;
+    }
+    std::printf("%s\n",
+                json({{"client_id", cred->client_id}, {"client_secret", cred->client_secret}})
+                    .dump()
+                    .c_str());
+    return kExitOk;
+  }
+  if (args.action == "list") {
+    auto list = (*store)->List(args.workspace_id);
+    if (!list.ok()) {
+      std::cerr << "wsync: " << list.status().message() << "\n";
+      return kExitFailed;
+    }
+    json out = json::array();
+    for (const api::CredentialInfo& c : *list) {
+      out.push_back(
+          {{"client_id", c.client_id},
+           {"workspace_id", c.workspace_id},
+           {"created_at", core::FormatTimestamp(c.created_at)},
+           {"revoked_at", c.revoked_at ? json(core::FormatTimestamp(*c.revoked_at)) : json()}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return kExitOk;
+  }
+  if (args.action == "revoke") {
+    if (args.client_id.empty()) {
+      std::cerr << "wsync: revoke needs --client-id\n";
+      return kExitBadInput;
+    }
+    core::Status s = (*store)->Revoke(args.workspace_id, args.client_id);
+    if (!s.ok()) {
+      std::cerr << "wsync: " << s.message() << "\n";
+      return s.code() == core::StatusCode::kNotFound ? kExitBadInput : kExitFailed;
+    }
+    std::printf("%s\n", json({{"client_id", args.client_id}, {"revoked", true}}).dump().c_str());
+    return kExitOk;
+  }
+  std::cerr << "wsync: credentials needs create, list or revoke\n";
+  return kExitBadInput;
+}
+
+}  // namespace wsync::cli

@@ -1,0 +1,28 @@
+// `wsync serve` and `wsync credentials` (SPEC §10). Thin: the server and the credential store
+// live in src/api. Each returns the process exit code (0 ok, 1 failure, 2 bad input).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace wsync::cli {
+
+struct ServeArgs {
+  std::string data_dir = "./wsync-data";
+  std::string listen = "127.0.0.1:8080";
+  int workers = 2;
+};
+
+// Serves until SIGTERM or SIGINT, then stops intake, interrupts runs and returns 0.
+int Serve(const ServeArgs& args);
+
+struct CredentialsArgs {
+  std::string action;  // create | list | revoke
+  std::string data_dir = "./wsync-data";
+  int64_t workspace_id = 0;
+  std::string client_id;  // for revoke
+};
+
+int Credentials(const CredentialsArgs& args);
+
+}  // namespace wsync::cli

@@ -1,0 +1,71 @@
+#include "core/secret_box.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "testing/temp_dir.h"
+
+namespace wsync::core {
+namespace {
+
+constexpr char kHexKey[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+TEST(SecretBoxTest, SealsAndOpens) {
+  auto box = SecretBox::FromKeyText(kHexKey);
+  ASSERT_TRUE(box.ok()) << box.status().ToString();
+  std::string sealed = (*box)->Seal("hunter2");
+  EXPECT_TRUE(SecretBox::IsSealed(sealed));
+  EXPECT_EQ(sealed.find("hunter2"), std::string::npos);
+  EXPECT_NE(sealed, (*box)->Seal("hunter2"));  // fresh nonce each time
+  auto opened = (*box)->Open(sealed);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(*opened, "hunter2");
+}
+
+TEST(SecretBoxTest, RefusesOtherKeyAndDamage) {
+  auto a = SecretBox::FromKeyText(kHexKey);
+  // The same 32 bytes as base64 open what the hex key sealed.
+  auto same = SecretBox::FromKeyText("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=");
+  auto other = SecretBox::FromKeyText(std::string(64, 'f'));
+  ASSERT_TRUE(a.ok() && same.ok() && other.ok());
+  std::string sealed = (*a)->Seal("pw");
+  EXPECT_EQ(*(*same)->Open(sealed), "pw");
+  EXPECT_EQ((*other)->Open(sealed).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*a)->Open("plain").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ((*a)->Open("sealed:v1:!!").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(SecretBox::FromKeyText("abc").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(SecretBoxTest, CreatesKeyFileOnce) {
+  testing::TempDir dir;
+  unsetenv("WSYNC_SECRET_KEY");
+  auto first = SecretBox::LoadOrCreate(dir.path());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  struct stat st;
+  ASSERT_EQ(stat(dir.File("secret.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  auto second = SecretBox::LoadOrCreate(dir.path());
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*(*second)->Open((*first)->Seal("x")), "x");
+}
+
+TEST(SecretBoxTest, EnvironmentKeyWins) {
+  testing::TempDir dir;
+  setenv("WSYNC_SECRET_KEY", kHexKey, 1);
+  auto box = SecretBox::LoadOrCreate(dir.path());
+  unsetenv("WSYNC_SECRET_KEY");
+  ASSERT_TRUE(box.ok());
+  auto ref = SecretBox::FromKeyText(kHexKey);
+  EXPECT_EQ(*(*ref)->Open((*box)->Seal("y")), "y");
+  struct stat st;
+  EXPECT_NE(stat(dir.File("secret.key").c_str(), &st), 0);
+  setenv("WSYNC_SECRET_KEY", "nope", 1);
+  auto bad = SecretBox::LoadOrCreate(dir.path());
+  unsetenv("WSYNC_SECRET_KEY");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("WSYNC_SECRET_KEY"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wsync::core

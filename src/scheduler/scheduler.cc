@@ -1,0 +1,44 @@
+#include "scheduler/scheduler.h"
+
+#include <nlohmann/json.hpp>
+
+#include "scheduler/schedule.h"
+#include "sync/run_spec.h"
+
+namespace wsync::scheduler {
+
+core::StatusOr<std::vector<catalog::Run>> Scheduler::Tick() {
+  const int64_t now = clock_->NowMicros();
+  std::vector<catalog::Run> queued;
+  ASSIGN_OR_RETURN(std::vector<catalog::LivePipeline> live, catalog_->LivePipelines());
+  for (const catalog::LivePipeline& p : live) {
+    if (!p.state.activated_at) continue;
+    core::StatusOr<catalog::Resource> pipeline =
+        catalog_->Get(p.workspace_id, catalog::Kind::kPipeline, p.pipeline_id);
+    if (!pipeline.ok()) continue;
+    core::StatusOr<Schedule> schedule =
+        ParseSchedule(pipeline->body.value("schedule", nlohmann::json()));
+    if (!schedule.ok()) continue;
+    const int64_t anchor = AnchorFor(*schedule, *p.state.activated_at);
+    if (p.state.state == "paused") {
+      std::optional<int64_t> latest = LatestSlotAtOrBefore(*schedule, anchor, now);
+      if (latest && (!p.state.last_slot || *latest > *p.state.last_slot)) {
+        RETURN_IF_ERROR(catalog_->SetLastSlot(p.workspace_id, p.pipeline_id, *latest));
+      }
+      continue;
+    }
+    std::optional<int64_t> due = DueSlot(*schedule, anchor, p.state.last_slot, now);
+    if (!due) continue;
+    ASSIGN_OR_RETURN(auto busy, catalog_->ActiveRuns(p.workspace_id, p.pipeline_id, false));
+    if (!busy.empty()) continue;  // still due next tick: coalesced into one later run
+    const char* run_type = schedule->type == ScheduleType::kOnce ? "once" : "scheduled";
+    core::StatusOr<catalog::Run> run =
+        sync::CreateRun(catalog_, p.workspace_id, p.pipeline_id, run_type, now, due);
+    if (!run.ok()) continue;
+    RETURN_IF_ERROR(catalog_->SetLastSlot(p.workspace_id, p.pipeline_id, *due));
+    queued.push_back(std::move(*run));
+  }
+  return queued;
+}
+
+}  // namespace wsync::scheduler

@@ -1,0 +1,287 @@
+// Pipelines over real HTTP: model checks on create/update/activate, the lifecycle and its 409s,
+// trigger → a worker runs it → status and runs, row errors, cancel, preview (and that it writes
+// nothing).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "api_test_util.h"
+
+namespace wsync::api_test {
+namespace {
+
+class ApiPipelinesTest : public ::testing::Test {
+ protected:
+  explicit ApiPipelinesTest(int workers = 1) : server_(workers) {}
+  void SetUp() override {
+    warehouse_ = server_.data_dir() + "/warehouse.db";
+    WriteCustomers(warehouse_, 12);
+    ASSERT_EQ(client_.Post("/connections", SqliteConnection("local", warehouse_)).status, 201);
+    ASSERT_EQ(client_.Post("/data-models", CustomersModel("customers")).status, 201);
+  }
+  HttpResult CreatePipeline(const std::string& id) {
+    return client_.Post("/pipelines", CustomersPipeline(id, "local", "customers"));
+  }
+  TestServer server_;
+  api::NewCredential cred_ = server_.NewCredential(1);
+  Client client_{&server_, server_.Token(cred_), 1};
+  std::string warehouse_;
+};
+
+class ApiQueueTest : public ApiPipelinesTest {
+ protected:
+  ApiQueueTest() : ApiPipelinesTest(/*workers=*/0) {}
+};
+
+TEST_F(ApiPipelinesTest, CreateChecksTheMappingAgainstTheModel) {
+  json ft = {
+      {"id", "ft"},
+      {"destination_type", "user_attributes"},
+      {"mappings",
+       {{{"mapping_type", "column"}, {"source", "email"}, {"destination", "user_identities.email"}},
+        {{"mapping_type", "column"},
+         {"source", "plann"},
+         {"destination", "user_attributes.plan"}}}}};
+  ASSERT_EQ(client_.Post("/field-transformations", ft).status, 201);
+  json p = CustomersPipeline("p", "local", "customers");
+  p["field_transformation_id"] = "ft";
+  HttpResult r = client_.Post("/pipelines", p);
+  ASSERT_EQ(r.status, 400) << r.text;
+  EXPECT_EQ(FirstError(r)["code"], "invalid_argument");
+  EXPECT_EQ(FirstError(r)["field"], "mappings[1].source");
+  std::string message = FirstError(r)["message"];
+  EXPECT_NE(message.find("field transformation 'ft'"), std::string::npos) << message;
+  EXPECT_NE(message.find("mapping 1"), std::string::npos) << message;
+  EXPECT_NE(message.find("no column 'plann'"), std::string::npos) << message;
+  EXPECT_EQ(client_.Get("/pipelines/p").status, 404);
+
+  json missing = CustomersPipeline("p", "nope", "customers");
+  HttpResult ref = client_.Post("/pipelines", missing);
+  EXPECT_EQ(ref.status, 400);
+  EXPECT_EQ(FirstError(ref)["field"], "connection_id");
+
+  ASSERT_EQ(
+      client_.Post("/connections", SqliteConnection("gone", server_.data_dir() + "/missing.db"))
+          .status,
+      201);
+  HttpResult refused = client_.Post("/pipelines", CustomersPipeline("p", "gone", "customers"));
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_EQ(FirstError(refused)["code"], "warehouse_rejected");
+}
+
+TEST_F(ApiPipelinesTest, PipelineShapeAndReadOnlyState) {
+  HttpResult r = CreatePipeline("p");
+  ASSERT_EQ(r.status, 201) << r.text;
+  EXPECT_EQ(r.body["state"], "draft");
+  EXPECT_EQ(r.body["status"], "healthy");
+  EXPECT_EQ(r.body["errors"], json::array());
+  EXPECT_TRUE(r.body["high_water_mark"].is_null());
+  EXPECT_EQ(r.body["input_protection"], "create_and_update");
+  EXPECT_EQ(r.body["created_by"], cred_.client_id);
+  json put = r.body;
+  put["state"] = "active";  // read-only: ignored
+  put["name"] = "Renamed";
+  HttpResult updated = client_.Put("/pipelines/p", put);
+  ASSERT_EQ(updated.status, 200) << updated.text;
+  EXPECT_EQ(updated.body["state"], "draft");
+  EXPECT_EQ(updated.body["name"], "Renamed");
+}
+
+TEST_F(ApiPipelinesTest, LifecycleAndWrongStates) {
+  ASSERT_EQ(CreatePipeline("p").status, 201);
+  auto action = [&](const std::string& a) { return client_.Post("/pipelines/p/" + a); };
+  for (const char* a : {"pause", "resume", "trigger", "resync"}) {
+    HttpResult r = action(a);
+    EXPECT_EQ(r.status, 409) << a;
+    EXPECT_EQ(FirstError(r)["code"], "conflict") << a;
+    EXPECT_NE(FirstError(r)["message"].get<std::string>().find("is draft"), std::string::npos);
+  }
+  HttpResult activated = action("activate");
+  ASSERT_EQ(activated.status, 200) << activated.text;
+  EXPECT_EQ(activated.body["state"], "active");
+  EXPECT_EQ(action("activate").status, 409);
+  EXPECT_EQ(action("resume").status, 409);
+  HttpResult paused = action("pause");
+  EXPECT_EQ(paused.status, 200);
+  EXPECT_EQ(paused.body["state"], "paused");
+  EXPECT_EQ(action("pause").status, 409);
+  EXPECT_EQ(action("preview").status, 409);
+  EXPECT_EQ(action("resume").body["state"], "active");
+  EXPECT_EQ(client_.Post("/pipelines/nope/activate").status, 404);
+}
+
+TEST_F(ApiPipelinesTest, TriggerRunsAndReportsStatus) {
+  ASSERT_EQ(CreatePipeline("p").status, 201);
+  HttpResult none = client_.Get("/pipelines/p/status");
+  ASSERT_EQ(none.status, 200);
+  EXPECT_TRUE(none.body["latest_run"].is_null());
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  HttpResult trig = client_.Post("/pipelines/p/trigger");
+  ASSERT_EQ(trig.status, 202) << trig.text;
+  EXPECT_EQ(trig.body["state"], "queued");
+  int64_t run_id = trig.body["pipeline_run_id"];
+  json run = client_.WaitForRun("p", run_id);
+  EXPECT_EQ(run["state"], "succeeded") << run.dump();
+  EXPECT_EQ(run["records_extracted"], 12);
+  EXPECT_EQ(run["profiles_created"], 12);
+  EXPECT_EQ(run["run_type"], "manual");
+  EXPECT_EQ(run["created_at"], "2024-06-01T00:00:00Z");
+
+  HttpResult status = client_.Get("/pipelines/p/status");
+  EXPECT_EQ(status.body["pipeline_id"], "p");
+  EXPECT_EQ(status.body["state"], "active");
+  EXPECT_EQ(status.body["status"], "healthy");
+  EXPECT_EQ(status.body["latest_run"]["pipeline_run_id"], run_id);
+
+  // A second run: unchanged rows; runs are listed newest first and filter by time.
+  server_.clock()->Advance(3600 * core::kMicrosPerSecond);
+  int64_t second = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  EXPECT_EQ(client_.WaitForRun("p", second)["records_unchanged"], 12);
+  HttpResult runs = client_.Get("/pipelines/p/runs");
+  ASSERT_EQ(runs.status, 200);
+  EXPECT_EQ(runs.body["total"], 2);
+  EXPECT_EQ(runs.body["items"][0]["pipeline_run_id"], second);
+  EXPECT_EQ(runs.body["items"][1]["pipeline_run_id"], run_id);
+  HttpResult recent = client_.Get("/pipelines/p/runs?from=2024-06-01T00:30:00Z");
+  ASSERT_EQ(recent.body["items"].size(), 1u);
+  EXPECT_EQ(recent.body["items"][0]["pipeline_run_id"], second);
+  EXPECT_EQ(client_.Get("/pipelines/p/runs?to=2024-06-01T00:30:00Z").body["total"], 1);
+  HttpResult bad_from = client_.Get("/pipelines/p/runs?from=yesterday");
+  EXPECT_EQ(bad_from.status, 400);
+  EXPECT_EQ(FirstError(bad_from)["field"], "from");
+  EXPECT_EQ(client_.Get("/pipelines/p/runs?page_size=1&page=2").body["items"][0]["pipeline_run_id"],
+            run_id);
+
+  HttpResult detail = client_.Get("/pipelines/p/runs/" + std::to_string(run_id));
+  EXPECT_EQ(detail.status, 200);
+  EXPECT_EQ(detail.body["pipeline_id"], "p");
+  EXPECT_EQ(client_.Get("/pipelines/p/runs/999999").status, 404);
+  EXPECT_EQ(client_.Get("/pipelines/p/runs/abc").status, 404);
+
+  HttpResult finished = client_.Post("/pipelines/p/runs/" + std::to_string(run_id) + "/cancel");
+  EXPECT_EQ(finished.status, 409);
+  EXPECT_EQ(FirstError(finished)["code"], "conflict");
+}
+
+TEST_F(ApiPipelinesTest, RunErrorsArePaged) {
+  ExecSql(warehouse_,
+          "INSERT INTO customers VALUES (NULL, NULL, 'Nobody', 'free', NULL);"
+          "INSERT INTO customers VALUES (NULL, NULL, 'Noone', 'free', NULL);");
+  ASSERT_EQ(CreatePipeline("p").status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  int64_t run_id = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  json run = client_.WaitForRun("p", run_id);
+  EXPECT_EQ(run["state"], "succeeded");
+  EXPECT_EQ(run["records_failed"], 2);
+  EXPECT_EQ(run["row_errors_total"], 2);
+  HttpResult errors =
+      client_.Get("/pipelines/p/runs/" + std::to_string(run_id) + "/errors?page_size=1");
+  ASSERT_EQ(errors.status, 200) << errors.text;
+  EXPECT_EQ(errors.body["total"], 2);
+  ASSERT_EQ(errors.body["items"].size(), 1u);
+  EXPECT_EQ(errors.body["items"][0]["row"], 13);
+  EXPECT_EQ(errors.body["items"][0]["code"], "no_identity");
+}
+
+TEST_F(ApiPipelinesTest, ResyncClearsFingerprints) {
+  ASSERT_EQ(CreatePipeline("p").status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  int64_t first = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  client_.WaitForRun("p", first);
+  HttpResult resync = client_.Post("/pipelines/p/resync");
+  ASSERT_EQ(resync.status, 200) << resync.text;
+  EXPECT_TRUE(resync.body["high_water_mark"].is_null());
+  int64_t second = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  json run = client_.WaitForRun("p", second);
+  EXPECT_EQ(run["records_unchanged"], 0);
+  EXPECT_EQ(run["records_mapped"], 12);
+}
+
+TEST_F(ApiPipelinesTest, PreviewResolvesWithoutWriting) {
+  ASSERT_EQ(CreatePipeline("p").status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  int64_t run_id = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  client_.WaitForRun("p", run_id);
+  // Customer 1 changes plan; every other row becomes a new person.
+  ExecSql(warehouse_,
+          "UPDATE customers SET plan = 'enterprise' WHERE customer_id = 1;"
+          "UPDATE customers SET customer_id = customer_id + 1000, "
+          "email = 'new' || customer_id || '@example.com' WHERE customer_id > 1");
+  const std::string db = server_.data_dir() + "/wsync.db";
+  int64_t profiles = CountRows(db, "profiles");
+  int64_t identities = CountRows(db, "identities");
+  int64_t fingerprints = CountRows(db, "fingerprints");
+  int64_t runs = CountRows(db, "runs");
+
+  HttpResult preview = client_.Post("/pipelines/p/preview");
+  ASSERT_EQ(preview.status, 200) << preview.text;
+  ASSERT_EQ(preview.body["profiles"].size(), 10u);
+  json existing = preview.body["profiles"][0];
+  ASSERT_TRUE(existing["before"].is_object()) << existing.dump();
+  EXPECT_EQ(existing["before"]["user_attributes"]["plan"], "free");
+  EXPECT_EQ(existing["after"]["user_attributes"]["plan"], "enterprise");
+  EXPECT_EQ(existing["after"]["mpid"], existing["before"]["mpid"]);
+  EXPECT_EQ(
+      existing["changes"],
+      json::array(
+          {{{"field", "user_attributes.plan"}, {"before", "free"}, {"after", "enterprise"}}}));
+  json fresh = preview.body["profiles"][1];
+  EXPECT_TRUE(fresh["before"].is_null());
+  EXPECT_TRUE(fresh["after"]["mpid"].is_null());
+  EXPECT_EQ(fresh["after"]["user_identities"]["customer_id"], "1002");
+  EXPECT_EQ(fresh["after"]["user_identities"]["email"], "new2@example.com");
+  EXPECT_EQ(fresh["changes"].size(), 4u);  // two identities, two attributes
+  EXPECT_EQ(preview.body["warnings"], json::array());
+
+  EXPECT_EQ(CountRows(db, "profiles"), profiles);
+  EXPECT_EQ(CountRows(db, "identities"), identities);
+  EXPECT_EQ(CountRows(db, "fingerprints"), fingerprints);
+  EXPECT_EQ(CountRows(db, "runs"), runs);
+  HttpResult lookup = client_.Get("/profiles?identity_type=customer_id&value=1002");
+  EXPECT_EQ(lookup.body["total"], 0);
+}
+
+TEST_F(ApiQueueTest, BusyTriggerAndCancelQueued) {
+  ASSERT_EQ(CreatePipeline("p").status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  HttpResult first = client_.Post("/pipelines/p/trigger");
+  ASSERT_EQ(first.status, 202);
+  int64_t run_id = first.body["pipeline_run_id"];
+  HttpResult busy = client_.Post("/pipelines/p/trigger");
+  EXPECT_EQ(busy.status, 409);
+  EXPECT_EQ(FirstError(busy)["code"], "conflict");
+  EXPECT_NE(FirstError(busy)["message"].get<std::string>().find("run " + std::to_string(run_id) +
+                                                                " is queued"),
+            std::string::npos);
+  HttpResult cancel = client_.Post("/pipelines/p/runs/" + std::to_string(run_id) + "/cancel");
+  ASSERT_EQ(cancel.status, 200) << cancel.text;
+  EXPECT_EQ(cancel.body["state"], "cancelled");
+  EXPECT_EQ(client_.Post("/pipelines/p/runs/" + std::to_string(run_id) + "/cancel").status, 409);
+  EXPECT_EQ(client_.Post("/pipelines/p/trigger").status, 202);
+  // A pipeline with a run queued cannot be deleted.
+  HttpResult del = client_.Delete("/pipelines/p");
+  EXPECT_EQ(del.status, 409);
+}
+
+TEST_F(ApiPipelinesTest, CancelRunningRunStopsAtBatchBoundary) {
+  WriteCustomers(server_.data_dir() + "/big.db", 300000);
+  ASSERT_EQ(
+      client_.Post("/connections", SqliteConnection("big", server_.data_dir() + "/big.db")).status,
+      201);
+  ASSERT_EQ(client_.Post("/pipelines", CustomersPipeline("p", "big", "customers")).status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  int64_t run_id = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  const std::string path = "/pipelines/p/runs/" + std::to_string(run_id);
+  for (int i = 0; i < 2000 && client_.Get(path).body["state"] == "queued"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  HttpResult cancel = client_.Post(path + "/cancel");
+  ASSERT_EQ(cancel.status, 202) << cancel.text;
+  json run = client_.WaitForRun("p", run_id);
+  EXPECT_EQ(run["state"], "cancelled");
+  EXPECT_LT(run["records_extracted"].get<int64_t>(), 300000);
+}
+
+}  // namespace
+}  // namespace wsync::api_test

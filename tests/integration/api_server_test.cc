@@ -1,0 +1,93 @@
+// Server lifecycle: runs a dead process left `running` are failed as interrupted at start-up;
+// stopping the server interrupts a running run at its next batch boundary; the router and the
+// published OpenAPI document list the same routes.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "api/openapi_json.h"
+#include "api_test_util.h"
+#include "catalog/sqlite/sqlite_catalog.h"
+
+namespace wsync::api_test {
+namespace {
+
+TEST(ApiServerTest, MarksRunsOfADeadProcessInterrupted) {
+  TestServer server(/*run_workers=*/0);
+  api::NewCredential cred = server.NewCredential(1);
+  const std::string dir = server.data_dir();
+  server.Stop();
+  {
+    auto catalog = catalog::SqliteCatalog::Open(dir + "/wsync.db", server.clock());
+    ASSERT_TRUE(catalog.ok());
+    catalog::Run run;
+    run.workspace_id = 1;
+    run.pipeline_id = "p";
+    run.state = "running";
+    run.created_at = kStartMicros;
+    ASSERT_TRUE((*catalog)->CreateRun(run).ok());
+  }
+  server.Restart(0);
+  auto catalog = catalog::SqliteCatalog::Open(dir + "/wsync.db", server.clock());
+  auto run = (*catalog)->GetRun(1, 1);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->state, "failed");
+  EXPECT_EQ(run->error, "interrupted");
+}
+
+TEST(ApiServerTest, StopInterruptsARunningRun) {
+  TestServer server(/*run_workers=*/1);
+  Client client(&server, server.Token(server.NewCredential(1)), 1);
+  const std::string warehouse = server.data_dir() + "/big.db";
+  WriteCustomers(warehouse, 300000);
+  ASSERT_EQ(client.Post("/connections", SqliteConnection("big", warehouse)).status, 201);
+  ASSERT_EQ(client.Post("/data-models", CustomersModel("customers")).status, 201);
+  ASSERT_EQ(client.Post("/pipelines", CustomersPipeline("p", "big", "customers")).status, 201);
+  ASSERT_EQ(client.Post("/pipelines/p/activate").status, 200);
+  int64_t run_id = client.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  for (int i = 0;
+       i < 2000 &&
+       client.Get("/pipelines/p/runs/" + std::to_string(run_id)).body["state"] != "running";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto start = std::chrono::steady_clock::now();
+  server.Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  auto catalog = catalog::SqliteCatalog::Open(server.data_dir() + "/wsync.db", server.clock());
+  auto run = (*catalog)->GetRun(1, run_id);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->state, "failed");
+  EXPECT_EQ(run->error, "interrupted");
+  EXPECT_LT(run->counters.records_extracted, 300000);
+}
+
+TEST(ApiServerTest, OpenApiDocumentMatchesTheRouter) {
+  TestServer server(/*run_workers=*/0);
+  HttpResult served = server.Request("GET", "/platform/v2/openapi.json", "");
+  ASSERT_EQ(served.status, 200);
+  json doc = json::parse(api::kOpenApiJson);
+  EXPECT_EQ(served.body, doc);
+  EXPECT_TRUE(doc["openapi"].get<std::string>().starts_with("3."));
+
+  std::set<std::string> documented;
+  for (auto& [path, item] : doc["paths"].items()) {
+    for (auto& [method, op] : item.items()) {
+      if (method == "parameters") continue;
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      documented.insert(upper + " " + path);
+    }
+  }
+  std::set<std::string> routed;
+  for (const api::Route& route : server.server()->router().routes()) {
+    routed.insert(route.method + " " + route.pattern);
+  }
+  EXPECT_EQ(routed, documented);
+  EXPECT_EQ(routed.size(), 40u);
+}
+
+}  // namespace
+}  // namespace wsync::api_test

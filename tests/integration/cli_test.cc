@@ -1,0 +1,145 @@
+// The wsync binary as a user runs it: `wsync run --config FILE` with its exit codes (SPEC §10:
+// 0 succeeded, 1 run failed, 2 bad input) and `wsync demo`.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include "db/sqlite_db.h"
+#include "testing/temp_dir.h"
+
+namespace wsync::testing {
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Result Wsync(const std::string& args) {
+  std::string cmd = std::string(WSYNC_BINARY) + " " + args + " 2>&1";
+  Result r;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = db::Db::Open(dir_.File("warehouse.db"));
+    ASSERT_TRUE((*db)
+                    ->Exec("CREATE TABLE customers (customer_id INTEGER, email TEXT, plan TEXT);"
+                           "INSERT INTO customers VALUES (1, 'a@x.com', 'pro'), "
+                           "(2, 'b@x.com', 'free'), (NULL, NULL, 'nobody');")
+                    .ok());
+  }
+
+  // Writes a YAML config whose model is `sql` and returns its path.
+  std::string Config(const std::string& sql, const std::string& warehouse = "warehouse.db",
+                     const std::string& extra = "") {
+    std::string path = dir_.File("sync.yaml");
+    std::ofstream(path) << "connections:\n"
+                           "  - id: wh\n"
+                           "    service_provider: sqlite\n"
+                           "    config:\n"
+                           "      path: "
+                        << dir_.File(warehouse)
+                        << "\n"
+                           "data_models:\n"
+                           "  - id: customers\n"
+                           "    sql_query: \""
+                        << sql << "\"\n"
+                        << extra
+                        << "pipelines:\n"
+                           "  - id: customers-to-profiles\n"
+                           "    pipeline_type: user_attributes\n"
+                           "    connection_id: wh\n"
+                           "    data_model_id: customers\n"
+                           "    environment: production\n";
+    return path;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(CliTest, RunSucceedsWithRowErrors) {
+  Result r = Wsync("run --config " + Config("SELECT * FROM customers") + " --data-dir " +
+                   dir_.File("data"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("run 1 of pipeline 'customers-to-profiles': succeeded"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("records: 3 extracted, 2 mapped, 0 unchanged, 0 skipped, 1 failed"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("profiles: 2 created, 0 updated"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("row 3 [no_identity]"), std::string::npos) << r.output;
+
+  // The same file again: same profiles, every row unchanged.
+  r = Wsync("run --config " + dir_.File("sync.yaml") + " --data-dir " + dir_.File("data"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("records: 3 extracted, 2 mapped, 2 unchanged"), std::string::npos)
+      << r.output;
+}
+
+TEST_F(CliTest, RefusedSqlIsBadInput) {
+  Result r =
+      Wsync("run --config " + Config("DELETE FROM customers") + " --data-dir " + dir_.File("data"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("data_models[0] ('customers')"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'DELETE'"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, UnknownMappingSourceIsBadInput) {
+  std::string ft =
+      "field_transformations:\n"
+      "  - id: ft\n"
+      "    destination_type: user_attributes\n"
+      "    mappings:\n"
+      "      - {mapping_type: column, source: emial, destination: user_identities.email}\n";
+  std::string path = Config("SELECT * FROM customers", "warehouse.db", ft);
+  std::ofstream(path, std::ios::app) << "    field_transformation_id: ft\n";
+  Result r = Wsync("run --config " + path + " --data-dir " + dir_.File("data"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("'emial'"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, UnreachableWarehouseFailsTheRun) {
+  Result r = Wsync("run --config " + Config("SELECT * FROM customers", "missing.db") +
+                   " --data-dir " + dir_.File("data"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("failed"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("does not exist"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, MalformedConfigIsBadInput) {
+  std::string path = dir_.File("bad.yaml");
+  std::ofstream(path) << "connections:\n  - id: [unclosed\n";
+  Result r = Wsync("run --config " + path + " --data-dir " + dir_.File("data"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("line "), std::string::npos) << r.output;
+  r = Wsync("run --config " + dir_.File("nope.yaml") + " --data-dir " + dir_.File("data"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("cannot read config file"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, DemoSyncsTheSampleWarehouse) {
+  Result r = Wsync("demo --data-dir " + dir_.File("demo"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(
+      r.output.find("records: 10003 extracted, 10000 mapped, 0 unchanged, 0 skipped, 3 failed"),
+      std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("\"email\": \"customer1@example.com\""), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(dir_.File("demo") + "/wsync.db"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace wsync::testing
