@@ -50,6 +50,13 @@ Response Transition(Services* services, RequestContext& ctx, const std::string& 
   }
   st.state = to;
   RESPOND_IF_ERROR(catalog->PutState(ctx.workspace_id, id, st));
+  if (action == "activate") {
+    // A sync start date loads S <= ts < activation in the background (SPEC §5).
+    ASSIGN_OR_RESPOND(std::optional<catalog::Run> historical,
+                      sync::CreateHistoricalRun(catalog, ctx.workspace_id, id, *st.activated_at,
+                                                services->clock->NowMicros()));
+    if (historical && services->workers) services->workers->Notify();
+  }
   ASSIGN_OR_RESPOND(json out, ResourceJson(catalog, r));
   return JsonResponse(200, std::move(out));
 }

@@ -234,6 +234,14 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   if (server->workers_) server->workers_->Start();
+  if (options.scheduler_tick_ms > 0) {
+    RunWorkers* workers = server->workers_.get();
+    server->scheduler_ = std::make_unique<scheduler::SchedulerLoop>(
+        server->engine_.get(), options.scheduler_tick_ms, [workers] {
+          if (workers) workers->Notify();
+        });
+    RETURN_IF_ERROR(server->scheduler_->Start());
+  }
   LogInfo("serving data directory " + options.data_dir + " on " + options.host + ":" +
           std::to_string(port));
   return server;
@@ -244,6 +252,7 @@ void Server::Stop() {
   stopped_ = true;
   if (http_) http_->stop();
   if (listener_.joinable()) listener_.join();
+  if (scheduler_) scheduler_->Stop();
   if (workers_) workers_->Shutdown();
 }
 

@@ -16,6 +16,7 @@
 #include "api/services.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "scheduler/scheduler.h"
 #include "sync/engine.h"
 
 namespace httplib {
@@ -32,6 +33,7 @@ struct ServerOptions {
   int run_workers = 2;  // 0: runs are queued but not executed by this process
   int http_threads = 8;
   int64_t worker_poll_ms = 200;
+  int64_t scheduler_tick_ms = 1000;  // 0: schedules do not fire in this process
 };
 
 class Server {
@@ -56,6 +58,7 @@ class Server {
   std::unique_ptr<sync::Engine> engine_;
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<RunWorkers> workers_;
+  std::unique_ptr<scheduler::SchedulerLoop> scheduler_;
   Services services_;
   Router router_;
   std::unique_ptr<httplib::Server> http_;

@@ -41,4 +41,29 @@ core::StatusOr<std::vector<catalog::Run>> Scheduler::Tick() {
   return queued;
 }
 
+core::Status SchedulerLoop::Start() {
+  ASSIGN_OR_RETURN(std::shared_ptr<catalog::Catalog> catalog, engine_->NewCatalog());
+  thread_ = std::thread([this, catalog] {
+    Scheduler scheduler(catalog.get(), engine_->clock());
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      core::StatusOr<std::vector<catalog::Run>> queued = scheduler.Tick();
+      if (queued.ok() && !queued->empty() && on_queued_) on_queued_();
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::milliseconds(tick_ms_), [this] { return stopping_; });
+    }
+  });
+  return core::Status::Ok();
+}
+
+void SchedulerLoop::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
 }  // namespace wsync::scheduler

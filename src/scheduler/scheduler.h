@@ -7,11 +7,16 @@
 // Not thread-safe: one thread (the server's scheduler loop) owns a Scheduler and its catalog.
 #pragma once
 
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "catalog/catalog.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "sync/engine.h"
 
 namespace wsync::scheduler {
 
@@ -27,6 +32,28 @@ class Scheduler {
  private:
   catalog::Catalog* catalog_;
   const core::Clock* clock_;
+};
+
+// Runs Scheduler::Tick every `tick_ms` on its own thread with its own catalog connection, and
+// calls `on_queued` when a tick queued runs (the server wakes its workers). Start and Stop from
+// one thread; Stop is idempotent and joins.
+class SchedulerLoop {
+ public:
+  SchedulerLoop(const sync::Engine* engine, int64_t tick_ms, std::function<void()> on_queued)
+      : engine_(engine), tick_ms_(tick_ms), on_queued_(std::move(on_queued)) {}
+  ~SchedulerLoop() { Stop(); }
+
+  core::Status Start();
+  void Stop();
+
+ private:
+  const sync::Engine* engine_;
+  const int64_t tick_ms_;
+  std::function<void()> on_queued_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 }  // namespace wsync::scheduler

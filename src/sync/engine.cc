@@ -1,5 +1,6 @@
 #include "sync/engine.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "catalog/secrets.h"
@@ -45,6 +46,11 @@ ExecutorDeps Engine::executor_deps() const {
   deps.clock = clock_;
   deps.registry = &registry_;
   deps.reveal_config = [this](const catalog::Connection& c) { return RevealConfig(c); };
+  // Rows per batch: an operator's knob (and the crash test's, to get many batches quickly).
+  if (const char* rows = std::getenv("WSYNC_BATCH_ROWS")) {
+    long n = std::strtol(rows, nullptr, 10);
+    if (n > 0) deps.batch_rows = static_cast<size_t>(n);
+  }
   return deps;
 }
 
