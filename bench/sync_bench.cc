@@ -1,8 +1,9 @@
 // End-to-end sync benchmark (issue: foundation). Builds an N-row SQLite warehouse (customer_id,
 // email and 8 attributes of mixed types), measures in the same process a plain scan of the
 // model through the connector (the baseline: the warehouse side alone) and a full sync into a
-// fresh embedded store, and reports rows/s, their ratio and peak memory. Each size runs in a
-// child process so peak RSS belongs to that size alone.
+// fresh embedded store, and reports rows/s, their ratio and peak memory. Then it syncs the
+// unchanged table again (full-sync change detection: every row unchanged, nothing applied) and
+// reports both durations. Each size runs in a child process so peak RSS belongs to it alone.
 //
 // Usage: sync_bench [ROWS ...]   (default: 1000000 3000000)
 #include <sys/wait.h>
@@ -129,9 +130,22 @@ void RunSize(long rows, int out_fd) {
                  scanned, static_cast<long long>(done->counters.profiles_created));
     std::exit(1);
   }
+  // Change detection: the same full sync again over unchanged data applies nothing.
+  auto rerun = wsync::sync::CreateRun(catalog->get(), 1, "bench", "manual",
+                                      wsync::core::SystemClock::Default()->NowMicros());
+  Check(rerun.status(), "create rerun");
+  start = Clock::now();
+  Check(executor.Execute(1, rerun->run_id), "rerun");
+  double rerun_s = Seconds(start);
+  auto again = (*catalog)->GetRun(1, rerun->run_id);
+  if (again->counters.records_unchanged != rows || again->counters.profiles_updated != 0) {
+    std::fprintf(stderr, "bench: the rerun applied rows (%lld unchanged)\n",
+                 static_cast<long long>(again->counters.records_unchanged));
+    std::exit(1);
+  }
   std::string line = std::to_string(rows) + " " + std::to_string(rows / sync_s) + " " +
                      std::to_string(rows / scan_s) + " " + std::to_string(PeakRssKb() / 1024) +
-                     "\n";
+                     " " + std::to_string(sync_s) + " " + std::to_string(rerun_s) + "\n";
   if (write(out_fd, line.data(), line.size()) < 0) std::exit(1);
   std::filesystem::remove_all(dir);
 }
@@ -142,8 +156,8 @@ int main(int argc, char** argv) {
   std::vector<long> sizes;
   for (int i = 1; i < argc; ++i) sizes.push_back(std::atol(argv[i]));
   if (sizes.empty()) sizes = {1'000'000, 3'000'000};
-  std::printf("%10s %14s %14s %7s %12s\n", "rows", "sync rows/s", "scan rows/s", "ratio",
-              "peak RSS MB");
+  std::printf("%10s %14s %14s %7s %12s %10s %10s\n", "rows", "sync rows/s", "scan rows/s", "ratio",
+              "peak RSS MB", "sync s", "rerun s");
   double first_sync = 0, first_scan = 0;
   long max_rss = 0;
   for (long rows : sizes) {
@@ -162,13 +176,15 @@ int main(int argc, char** argv) {
     int status = 0;
     waitpid(pid, &status, 0);
     long r = 0, rss = 0;
-    double sync = 0, scan = 0;
+    double sync = 0, scan = 0, sync_s = 0, rerun_s = 0;
     if (n <= 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-        std::sscanf(buf, "%ld %lf %lf %ld", &r, &sync, &scan, &rss) != 4) {
+        std::sscanf(buf, "%ld %lf %lf %ld %lf %lf", &r, &sync, &scan, &rss, &sync_s, &rerun_s) !=
+            6) {
       std::fprintf(stderr, "bench: the %ld-row run failed\n", rows);
       return 1;
     }
-    std::printf("%10ld %14.0f %14.0f %7.3f %12ld\n", rows, sync, scan, sync / scan, rss);
+    std::printf("%10ld %14.0f %14.0f %7.3f %12ld %10.1f %10.1f\n", rows, sync, scan, sync / scan,
+                rss, sync_s, rerun_s);
     if (first_sync == 0) {
       first_sync = sync;
       first_scan = scan;

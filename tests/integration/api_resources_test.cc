@@ -1,6 +1,7 @@
 // Connections, data models and field transformations over real HTTP: CRUD with exact shapes,
 // the secret rules, verify, discover, in-use deletes, paging, and malformed requests.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fstream>
 #include <sstream>
@@ -303,6 +304,31 @@ TEST_F(ApiResourcesTest, MalformedRequests) {
   EXPECT_EQ(FirstError(method)["code"], "method_not_allowed");
   EXPECT_EQ(method.headers.find("Allow")->second, "GET, POST");
   EXPECT_EQ(client_.Raw("DELETE", "/pipelines/p/status", "").status, 405);
+}
+
+}  // namespace
+}  // namespace wsync::api_test
+
+namespace wsync::api_test {
+namespace {
+
+// A warehouse another process holds an exclusive lock on cannot be read: verify answers 502
+// warehouse_unreachable once the connector's busy timeout runs out.
+TEST_F(ApiResourcesTest, VerifyOfALockedWarehouseIsUnreachable) {
+  ASSERT_EQ(client_.Post("/connections", SqliteConnection("locked", warehouse_)).status, 201);
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(warehouse_.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "PRAGMA journal_mode=DELETE; BEGIN EXCLUSIVE", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  HttpResult r = client_.Post("/connections/locked/verify");
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_EQ(r.status, 502) << r.text;
+  EXPECT_EQ(FirstError(r)["code"], "warehouse_unreachable");
+  EXPECT_NE(FirstError(r)["message"].get<std::string>().find("busy"), std::string::npos) << r.text;
+  // Once the lock is gone the same connection verifies.
+  EXPECT_EQ(client_.Post("/connections/locked/verify").status, 200);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "db/sqlite_db.h"
 #include "testing/temp_dir.h"
@@ -139,6 +140,33 @@ TEST_F(CliTest, DemoSyncsTheSampleWarehouse) {
       << r.output;
   EXPECT_NE(r.output.find("\"email\": \"customer1@example.com\""), std::string::npos) << r.output;
   EXPECT_NE(r.output.find(dir_.File("demo") + "/wsync.db"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, CredentialsCreateListRevoke) {
+  std::string data = " --data-dir " + dir_.File("data") + " --workspace 7";
+  Result created = Wsync("credentials create" + data);
+  ASSERT_EQ(created.exit_code, 0) << created.output;
+  nlohmann::json cred = nlohmann::json::parse(created.output);
+  std::string id = cred["client_id"];
+  EXPECT_FALSE(cred["client_secret"].get<std::string>().empty());
+
+  Result listed = Wsync("credentials list" + data);
+  ASSERT_EQ(listed.exit_code, 0) << listed.output;
+  nlohmann::json list = nlohmann::json::parse(listed.output);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0]["client_id"], id);
+  EXPECT_TRUE(list[0]["revoked_at"].is_null());
+  // The secret is shown once, at creation, and never stored in clear.
+  EXPECT_EQ(listed.output.find(cred["client_secret"].get<std::string>()), std::string::npos);
+
+  Result revoked = Wsync("credentials revoke --client-id " + id + data);
+  EXPECT_EQ(revoked.exit_code, 0) << revoked.output;
+  list = nlohmann::json::parse(Wsync("credentials list" + data).output);
+  EXPECT_FALSE(list[0]["revoked_at"].is_null());
+  // Another workspace's credential cannot be revoked from here.
+  Result other = Wsync("credentials revoke --client-id " + id + " --data-dir " + dir_.File("data") +
+                       " --workspace 8");
+  EXPECT_NE(other.exit_code, 0) << other.output;
 }
 
 }  // namespace
