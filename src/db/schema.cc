@@ -84,7 +84,8 @@ CREATE TABLE profiles (
   identities TEXT NOT NULL,
   attributes TEXT NOT NULL,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  updated_run INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE identities (

@@ -44,6 +44,7 @@ struct Profile {
   std::map<std::string, StoredAttribute> attributes;
   int64_t created_at = 0;
   int64_t updated_at = 0;
+  int64_t updated_run = 0;  // the last run that changed it: counts each profile once per run
 };
 
 struct StoredEvent {

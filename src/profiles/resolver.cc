@@ -79,7 +79,10 @@ int64_t Resolver::NewMpid() {
   // Each run counts up from a random point in a 2^62 space: new profiles append to the
   // store's B-tree instead of landing at random pages, and two runs never meet in practice (a
   // clash would fail the batch's insert, never overwrite a profile).
-  if (next_mpid_ == 0) next_mpid_ = static_cast<int64_t>((rng_() & 0x3fffffffULL) << 32) + 1;
+  if (next_mpid_ == 0) {
+    next_mpid_ = static_cast<int64_t>((rng_() & 0x3fffffffULL) << 32) + 1;
+    first_mpid_ = next_mpid_;
+  }
   return next_mpid_++;
 }
 
@@ -198,7 +201,6 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
     p.environment = options_.scope.environment;
     p.created_at = now_;
     p.updated_at = now_;
-    created_.insert(matched);
     ++out->profiles_created;
     dirty_.insert(matched);
   }
@@ -228,7 +230,11 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
   if (changed) {
     profile.updated_at = now_;
     dirty_.insert(matched);
-    if (!created_.contains(matched) && updated_.insert(matched).second) ++out->profiles_updated;
+    // Distinct counts without remembering every profile: this run's new mpids form one range,
+    // and a profile carries the last run that updated it.
+    const bool created_here = matched >= first_mpid_ && matched < next_mpid_;
+    if (!created_here && profile.updated_run != options_.run_id) ++out->profiles_updated;
+    profile.updated_run = options_.run_id;
   }
   result.changed = changed;
   return result;

@@ -3,8 +3,9 @@
 // in extraction order against that in-memory view — so two new rows with the same identity in
 // one batch make one profile — and returns the batch's ChangeSet for the store to apply.
 //
-// One Resolver serves one run (it remembers which profiles the run created or updated, for the
-// distinct counts). Not thread-safe; the executor drives it from one thread.
+// One Resolver serves one run: its new mpids count up from one random point, which is how it
+// tells the profiles it created from those it updated (distinct counts in constant memory). Not
+// thread-safe; the executor drives it from one thread.
 #pragma once
 
 #include <cstdint>
@@ -74,9 +75,8 @@ class Resolver {
   ResolverOptions options_;
   int64_t now_;
   std::mt19937_64 rng_;
+  int64_t first_mpid_ = 0;  // this run's new profiles are [first_mpid_, next_mpid_)
   int64_t next_mpid_ = 0;
-  std::unordered_set<int64_t> created_;
-  std::unordered_set<int64_t> updated_;
   // Per batch: the profiles in play, the identity index overlay, and the keys as stored.
   std::unordered_map<int64_t, Profile> working_;
   std::unordered_map<IdentityRef, int64_t, IdentityRefHash> index_;  // 0 = removed

@@ -22,11 +22,12 @@ class ResolverTest : public ::testing::Test {
     auto db = db::Db::Open(dir_.File("w.db"));
     ASSERT_TRUE(db.ok());
     ASSERT_TRUE(db::Migrate(db->get()).ok());
-    ASSERT_TRUE((*db)
-                    ->Exec("INSERT INTO runs (run_id, workspace_id, pipeline_id, run_type, "
-                           "state, created_at) VALUES (1, 1, 'p', 'manual', 'running', 0), "
-                           "(2, 1, 'p', 'manual', 'running', 0)")
-                    .ok());
+    ASSERT_TRUE(
+        (*db)
+            ->Exec("INSERT INTO runs (run_id, workspace_id, pipeline_id, run_type, "
+                   "state, created_at) VALUES (1, 1, 'p', 'manual', 'running', 0), "
+                   "(2, 1, 'p', 'manual', 'running', 0), (3, 1, 'p', 'manual', 'running', 0)")
+            .ok());
     store_ = *SqliteProfileStore::Open(dir_.File("w.db"));
   }
 
@@ -41,12 +42,14 @@ class ResolverTest : public ::testing::Test {
     EXPECT_TRUE(r->ResolveBatch(inputs, &out).ok());
     Checkpoint cp;
     cp.run_id = run_id;
-    EXPECT_TRUE(store_->Apply(scope_, out.changes, cp).ok());
+    core::Status applied = store_->Apply(scope_, out.changes, cp);
+    EXPECT_TRUE(applied.ok()) << applied.ToString();
     return out;
   }
 
-  ResolverOptions Options(InputProtection p = InputProtection::kCreateAndUpdate) {
-    return {scope_, p, "p", 1};
+  ResolverOptions Options(InputProtection p = InputProtection::kCreateAndUpdate,
+                          int64_t run_id = 1) {
+    return {scope_, p, "p", run_id};
   }
 
   int64_t Find(const char* type, const char* value, const char* env = "production") {
@@ -181,15 +184,18 @@ TEST_F(ResolverTest, UnknownMpidIsARowError) {
 TEST_F(ResolverTest, DistinctUpdatedProfilesCountOnce) {
   Resolver create(store_.get(), Options(), 100);
   std::vector<mapping::Record> b = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(1)}})};
-  Batch(&create, b);
-  Resolver r(store_.get(), Options(), 200);
+  EXPECT_EQ(Batch(&create, b).profiles_created, 1);
+  std::vector<mapping::Record> again = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(9)}})};
+  EXPECT_EQ(Batch(&create, again, 11).profiles_updated, 0);  // created by this run
+
+  Resolver r(store_.get(), Options(InputProtection::kCreateAndUpdate, 2), 200);
   std::vector<mapping::Record> b1 = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(2)}})};
   std::vector<mapping::Record> b2 = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(3)}})};
-  EXPECT_EQ(Batch(&r, b1, 20).profiles_updated, 1);
-  EXPECT_EQ(Batch(&r, b2, 30).profiles_updated, 0);  // already counted in this run
+  EXPECT_EQ(Batch(&r, b1, 20, 2).profiles_updated, 1);
+  EXPECT_EQ(Batch(&r, b2, 30, 2).profiles_updated, 0);  // already counted in this run
   std::vector<mapping::Record> same = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(3)}})};
-  Resolver again(store_.get(), Options(), 300);
-  EXPECT_EQ(Batch(&again, same, 40).profiles_updated, 0);  // no real change
+  Resolver third(store_.get(), Options(InputProtection::kCreateAndUpdate, 3), 300);
+  EXPECT_EQ(Batch(&third, same, 40, 3).profiles_updated, 0);  // no real change
 }
 
 }  // namespace

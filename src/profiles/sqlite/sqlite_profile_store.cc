@@ -24,7 +24,7 @@ class ReadTransaction {
 };
 
 constexpr std::string_view kProfileColumns =
-    "mpid, environment, identities, attributes, created_at, updated_at";
+    "mpid, environment, identities, attributes, created_at, updated_at, updated_run";
 
 }  // namespace
 
@@ -64,6 +64,7 @@ core::StatusOr<Profile> SqliteProfileStore::ReadProfile(db::Stmt* stmt) {
   RETURN_IF_ERROR(DecodeAttributes(stmt->Text(3), &p.attributes));
   p.created_at = stmt->Int(4);
   p.updated_at = stmt->Int(5);
+  p.updated_run = stmt->Int(6);
   return p;
 }
 
@@ -213,11 +214,12 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
               [](const Profile* a, const Profile* b) { return a->mpid < b->mpid; });
     ASSIGN_OR_RETURN(
         db::Stmt * up,
-        db_->Cached("INSERT INTO profiles (workspace_id, mpid, environment, identities, "
-                    "attributes, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
-                    "ON CONFLICT (mpid) DO UPDATE SET identities = "
-                    "excluded.identities, attributes = excluded.attributes, updated_at = "
-                    "excluded.updated_at"));
+        db_->Cached(
+            "INSERT INTO profiles (workspace_id, mpid, environment, identities, "
+            "attributes, created_at, updated_at, updated_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+            "?8) ON CONFLICT (mpid) DO UPDATE SET identities = excluded.identities, "
+            "attributes = excluded.attributes, updated_at = excluded.updated_at, "
+            "updated_run = excluded.updated_run"));
     for (const Profile* p : profiles) {
       up->Reset();
       up->Bind(1, scope.workspace_id)
@@ -226,7 +228,8 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
           .Bind(4, EncodeIdentities(p->identities))
           .Bind(5, EncodeAttributes(p->attributes))
           .Bind(6, p->created_at)
-          .Bind(7, p->updated_at);
+          .Bind(7, p->updated_at)
+          .Bind(8, p->updated_run);
       RETURN_IF_ERROR(up->Run());
     }
     std::vector<const std::pair<IdentityRef, int64_t>*> ids;
@@ -316,9 +319,10 @@ core::StatusOr<ProfilePage> SqliteProfileStore::List(int64_t workspace_id,
   bind(count);
   ASSIGN_OR_RETURN(bool has, count.Step());
   out.total = has ? count.Int(0) : 0;
-  ASSIGN_OR_RETURN(db::Stmt rows, db_->Prepare("SELECT p.mpid, p.environment, p.identities, "
-                                               "p.attributes, p.created_at, p.updated_at" +
-                                               where + " ORDER BY p.mpid LIMIT ?5 OFFSET ?6"));
+  ASSIGN_OR_RETURN(db::Stmt rows,
+                   db_->Prepare("SELECT p.mpid, p.environment, p.identities, "
+                                "p.attributes, p.created_at, p.updated_at, p.updated_run" +
+                                where + " ORDER BY p.mpid LIMIT ?5 OFFSET ?6"));
   bind(rows);
   rows.Bind(5, page_size).Bind(6, (page - 1) * page_size);
   while (true) {
