@@ -13,7 +13,7 @@ build-asan: deps
 
 build-release: deps
 	@cmake --preset release >/dev/null
-	@cmake --build build/release -j $(JOBS)
+	@cmake --build build/release -j $(JOBS) --target wsync sync_bench
 
 test: build-asan format-check
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
