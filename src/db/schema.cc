@@ -94,7 +94,8 @@ CREATE TABLE identities (
   type TEXT NOT NULL,
   value TEXT NOT NULL,
   mpid INTEGER NOT NULL,
-  PRIMARY KEY (workspace_id, environment, type, value)
+  -- The most selective column first: most key comparisons then end at the first bytes.
+  PRIMARY KEY (value, type, workspace_id, environment)
 ) WITHOUT ROWID;
 
 CREATE TABLE events (
@@ -107,7 +108,7 @@ CREATE TABLE events (
   pipeline_id TEXT NOT NULL,
   run_id INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
-  PRIMARY KEY (workspace_id, environment, dedup_key)
+  PRIMARY KEY (dedup_key, workspace_id, environment)
 ) WITHOUT ROWID;
 CREATE INDEX events_by_profile ON events (workspace_id, mpid, created_at);
 
@@ -116,7 +117,7 @@ CREATE TABLE fingerprints (
   pipeline_id TEXT NOT NULL,
   row_key TEXT NOT NULL,
   hash INTEGER NOT NULL,
-  PRIMARY KEY (workspace_id, pipeline_id, row_key)
+  PRIMARY KEY (row_key, pipeline_id, workspace_id)
 ) WITHOUT ROWID;
 
 CREATE TABLE credentials (

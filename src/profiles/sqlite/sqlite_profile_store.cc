@@ -236,7 +236,7 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
     ids.reserve(changes.identity_inserts.size());
     for (const auto& i : changes.identity_inserts) ids.push_back(&i);
     std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) {
-      return std::tie(a->first.type, a->first.value) < std::tie(b->first.type, b->first.value);
+      return std::tie(a->first.value, a->first.type) < std::tie(b->first.value, b->first.type);
     });
     ASSIGN_OR_RETURN(db::Stmt * ins,
                      db_->Cached("INSERT INTO identities (workspace_id, environment, type, value, "
@@ -274,7 +274,13 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
                        db_->Cached("INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, "
                                    "hash) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
                                    "hash = excluded.hash"));
-      for (const auto& [key, hash] : changes.fingerprints) {
+      std::vector<const std::pair<std::string, uint64_t>*> fps;
+      fps.reserve(changes.fingerprints.size());
+      for (const auto& f : changes.fingerprints) fps.push_back(&f);
+      std::sort(fps.begin(), fps.end(),
+                [](const auto* a, const auto* b) { return a->first < b->first; });
+      for (const auto* f : fps) {
+        const auto& [key, hash] = *f;
         fp->Reset();
         fp->Bind(1, scope.workspace_id)
             .Bind(2, checkpoint.pipeline_id)
