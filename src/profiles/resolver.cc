@@ -90,7 +90,6 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
   *out = BatchResult();
   working_.clear();
   index_.clear();
-  stored_keys_.clear();
   dirty_.clear();
   batch_events_.clear();
 
@@ -98,33 +97,31 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
   std::vector<IdentityRef> keys;
   std::vector<int64_t> mpids;
   std::vector<std::string> event_keys;
-  std::unordered_set<IdentityRef, IdentityRefHash> unique_keys;
   for (const ResolveInput& in : inputs) {
     for (const mapping::Identity& id : in.record->identities) {
       if (id.type == 0) {
         if (auto m = ParseMpid(id.value)) mpids.push_back(*m);
         continue;
       }
-      IdentityRef ref = RefOf(id);
-      if (unique_keys.insert(ref).second) keys.push_back(std::move(ref));
+      keys.push_back(RefOf(id));  // a repeated key is just looked up twice
     }
     if (in.record->event) {
       event_keys.push_back(EventDedupKey(*in.record->event, options_.pipeline_id, in.row_hash));
     }
   }
-  ASSIGN_OR_RETURN(index_, store_->LookupIdentities(options_.scope, keys));
-  for (const auto& [ref, mpid] : index_) mpids.push_back(mpid);
+  ASSIGN_OR_RETURN(auto found, store_->LookupIdentities(options_.scope, keys));
+  for (auto& [ref, mpid] : found) {
+    mpids.push_back(mpid);
+    index_.emplace(ref, IndexEntry{mpid, true});
+  }
   std::sort(mpids.begin(), mpids.end());
   mpids.erase(std::unique(mpids.begin(), mpids.end()), mpids.end());
   ASSIGN_OR_RETURN(working_, store_->LoadProfiles(options_.scope, mpids));
   for (const auto& [mpid, profile] : working_) {
     for (const auto& [type, value] : profile.identities) {
-      IdentityRef ref{type, value};
-      index_.emplace(ref, mpid);
-      stored_keys_.insert(std::move(ref));
+      index_.emplace(IdentityRef{type, value}, IndexEntry{mpid, true});
     }
   }
-  for (const auto& [ref, mpid] : index_) stored_keys_.insert(ref);
   std::unordered_set<std::string> seen_events;
   if (!event_keys.empty()) {
     ASSIGN_OR_RETURN(seen_events, store_->ExistingEvents(options_.scope, event_keys));
@@ -134,10 +131,10 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
   for (const ResolveInput& in : inputs) out->rows.push_back(ResolveOne(in, seen_events, out));
 
   // The identity index changes: compare each touched key's final owner with what is stored.
-  for (const auto& [ref, mpid] : index_) {
-    bool stored = stored_keys_.contains(ref);
-    if (mpid == 0 && stored) out->changes.identity_deletes.push_back(ref);
-    if (mpid != 0 && !stored) out->changes.identity_inserts.emplace_back(ref, mpid);
+  for (const auto& [ref, entry] : index_) {
+    if (entry.mpid == 0 && entry.stored) out->changes.identity_deletes.push_back(ref);
+    if (entry.mpid != 0 && !entry.stored)
+      out->changes.identity_inserts.emplace_back(ref, entry.mpid);
   }
   for (int64_t mpid : dirty_) out->changes.profiles.push_back(&working_.at(mpid));
   return core::Status::Ok();
@@ -172,14 +169,14 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
       break;
     }
     auto it = index_.find(RefOf(id));
-    if (it == index_.end() || it->second == 0) continue;
-    const Profile& candidate = working_.at(it->second);
+    if (it == index_.end() || it->second.mpid == 0) continue;
+    const Profile& candidate = working_.at(it->second.mpid);
     for (size_t j = 0; j < i; ++j) {
       const mapping::Identity& higher = record.identities[j];
       auto held = candidate.identities.find(std::string(mapping::IdentityTypeAt(higher.type).name));
       if (held != candidate.identities.end() && held->second != higher.value) conflict = true;
     }
-    if (!conflict) matched = it->second;
+    if (!conflict) matched = it->second.mpid;
   }
 
   const bool read_only = options_.protection == InputProtection::kReadOnly;
@@ -246,19 +243,19 @@ bool Resolver::ApplyIdentities(const mapping::Record& record, Profile* profile, 
     if (id.type == 0) continue;
     IdentityRef ref = RefOf(id);
     auto owner = index_.find(ref);
-    if (owner != index_.end() && owner->second != 0) {
+    if (owner != index_.end() && owner->second.mpid != 0) {
       // Owned by another profile: it stays where it is (profiles are never merged silently).
-      if (owner->second != profile->mpid) *conflict = true;
+      if (owner->second.mpid != profile->mpid) *conflict = true;
       continue;
     }
     auto held = profile->identities.find(ref.type);
     if (held != profile->identities.end()) {
-      index_[IdentityRef{ref.type, held->second}] = 0;  // the old value goes: an email can change
+      index_[IdentityRef{ref.type, held->second}].mpid = 0;  // the old value goes: emails change
       held->second = ref.value;
     } else {
       profile->identities.emplace(ref.type, ref.value);
     }
-    index_[std::move(ref)] = profile->mpid;
+    index_[std::move(ref)].mpid = profile->mpid;
     changed = true;
   }
   return changed;

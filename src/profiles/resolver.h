@@ -79,8 +79,11 @@ class Resolver {
   int64_t next_mpid_ = 0;
   // Per batch: the profiles in play, the identity index overlay, and the keys as stored.
   std::unordered_map<int64_t, Profile> working_;
-  std::unordered_map<IdentityRef, int64_t, IdentityRefHash> index_;  // 0 = removed
-  std::unordered_set<IdentityRef, IdentityRefHash> stored_keys_;
+  struct IndexEntry {
+    int64_t mpid = 0;     // 0: removed from its profile in this batch
+    bool stored = false;  // in the store when the batch began
+  };
+  std::unordered_map<IdentityRef, IndexEntry, IdentityRefHash> index_;
   std::unordered_set<int64_t> dirty_;
   std::unordered_set<std::string> batch_events_;
 };
