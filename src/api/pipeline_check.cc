@@ -103,13 +103,8 @@ std::optional<Response> PreparePipeline(const Services& services, catalog::Catal
   }
   if (!problems.empty()) return ErrorResponse(core::Status::FromFieldErrors(problems));
 
-  mapping::MapperOptions options;
-  options.pipeline_type = pipeline.pipeline_type;
-  options.skip_nulls = pipeline.skip_nulls;
-  options.timestamp_field = dm->timestamp_field;
-  if (pipeline.sync_mode.incremental) options.iterator_column = pipeline.sync_mode.iterator;
-  core::StatusOr<mapping::Mapper> mapper = mapping::Mapper::Compile(
-      out->field_transformation ? &*out->field_transformation : nullptr, out->columns, options);
+  core::StatusOr<mapping::Mapper> mapper =
+      catalog::CompileMapper(pipeline, *dm, out->field_transformation, out->columns);
   if (!mapper.ok()) {
     std::string whose = out->field_transformation
                             ? "field transformation '" + out->field_transformation->id + "'"

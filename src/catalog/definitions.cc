@@ -344,6 +344,19 @@ json ToJson(const Pipeline& p) {
   return j;
 }
 
+core::StatusOr<mapping::Mapper> CompileMapper(
+    const Pipeline& pipeline, const DataModel& model,
+    const std::optional<mapping::FieldTransformation>& field_transformation,
+    const std::vector<core::Column>& columns) {
+  mapping::MapperOptions options;
+  options.pipeline_type = pipeline.pipeline_type;
+  options.skip_nulls = pipeline.skip_nulls;
+  options.timestamp_field = model.timestamp_field;
+  if (pipeline.sync_mode.incremental) options.iterator_column = pipeline.sync_mode.iterator;
+  return mapping::Mapper::Compile(field_transformation ? &*field_transformation : nullptr, columns,
+                                  options);
+}
+
 core::StatusOr<json> Canonicalize(Kind kind, const json& body) {
   switch (kind) {
     case Kind::kConnection: {

@@ -74,6 +74,13 @@ nlohmann::json ToJson(const Connection& c);
 nlohmann::json ToJson(const DataModel& m);
 nlohmann::json ToJson(const Pipeline& p);
 
+// The pipeline's mapper against the model's columns as discovered (stage-two validation):
+// the field transformation when it has one, else the default mapping.
+core::StatusOr<mapping::Mapper> CompileMapper(
+    const Pipeline& pipeline, const DataModel& model,
+    const std::optional<mapping::FieldTransformation>& field_transformation,
+    const std::vector<core::Column>& columns);
+
 // Parses any kind and returns its canonical JSON body (defaults filled in), id included.
 core::StatusOr<nlohmann::json> Canonicalize(Kind kind, const nlohmann::json& body);
 

@@ -294,15 +294,8 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   core::StatusOr<warehouse::Discovery> discovered = connector->Discover(spec.model.sql_query, 0);
   if (!discovered.ok()) return discovered.status().Annotate("data model '" + spec.model.id + "'");
   const std::vector<core::Column>& columns = discovered->columns;
-  mapping::MapperOptions options;
-  options.pipeline_type = pipeline.pipeline_type;
-  options.skip_nulls = pipeline.skip_nulls;
-  options.timestamp_field = spec.model.timestamp_field;
-  if (pipeline.sync_mode.incremental) {
-    options.iterator_column = pipeline.sync_mode.iterator;
-  }
-  core::StatusOr<mapping::Mapper> mapper = mapping::Mapper::Compile(
-      spec.field_transformation ? &*spec.field_transformation : nullptr, columns, options);
+  core::StatusOr<mapping::Mapper> mapper =
+      catalog::CompileMapper(pipeline, spec.model, spec.field_transformation, columns);
   if (!mapper.ok()) return mapper.status().Annotate(where);
 
   std::vector<int> pk;
