@@ -105,6 +105,9 @@ class Catalog {
 
   virtual core::StatusOr<PipelineState> GetState(int64_t workspace_id,
                                                  const std::string& pipeline_id) = 0;
+  // Writes the lifecycle fields (state, activated_at, high_water_mark) only: status, errors and
+  // last_slot belong to the executor and the scheduler (SetHealth, SetLastSlot), so an API
+  // action that read the state earlier never writes back a stale copy of them.
   virtual core::Status PutState(int64_t workspace_id, const std::string& pipeline_id,
                                 const PipelineState& state) = 0;
   // Narrow updates for the executor and the scheduler: they never overwrite a lifecycle change

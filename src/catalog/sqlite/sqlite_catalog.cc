@@ -247,12 +247,10 @@ core::StatusOr<PipelineState> SqliteCatalog::GetState(int64_t workspace_id,
 core::Status SqliteCatalog::PutState(int64_t workspace_id, const std::string& pipeline_id,
                                      const PipelineState& st) {
   ASSIGN_OR_RETURN(db::Stmt s,
-                   db_->Prepare("UPDATE pipeline_state SET state = ?3, status = ?4, errors = ?5, "
-                                "high_water_mark = ?6, activated_at = ?7, last_slot = ?8 WHERE "
-                                "workspace_id = ?1 AND pipeline_id = ?2"));
-  s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, st.state).Bind(4, st.status);
-  s.Bind(5, st.errors.dump()).Bind(6, st.high_water_mark).Bind(7, st.activated_at);
-  s.Bind(8, st.last_slot);
+                   db_->Prepare("UPDATE pipeline_state SET state = ?3, high_water_mark = ?4, "
+                                "activated_at = ?5 WHERE workspace_id = ?1 AND pipeline_id = ?2"));
+  s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, st.state).Bind(4, st.high_water_mark);
+  s.Bind(5, st.activated_at);
   RETURN_IF_ERROR(s.Run());
   if (db_->Changes() == 0) return core::NotFound("pipeline '" + pipeline_id + "' not found");
   return core::Status::Ok();

@@ -110,5 +110,22 @@ TEST_F(SqliteCatalogTest, RunsAndStates) {
   EXPECT_EQ(catalog_->GetRun(2, created->run_id).status().code(), core::StatusCode::kNotFound);
 }
 
+TEST_F(SqliteCatalogTest, PutStateNeverWritesBackStaleHealthOrSlots) {
+  ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
+  PipelineState read_earlier = *catalog_->GetState(1, "p1");
+  // Meanwhile a run faults the pipeline and the scheduler records a slot.
+  ASSERT_TRUE(catalog_->SetHealth(1, "p1", "faulted", json::array({"boom"})).ok());
+  ASSERT_TRUE(catalog_->SetLastSlot(1, "p1", 42).ok());
+  read_earlier.state = "active";
+  read_earlier.activated_at = 7;
+  ASSERT_TRUE(catalog_->PutState(1, "p1", read_earlier).ok());
+  PipelineState now = *catalog_->GetState(1, "p1");
+  EXPECT_EQ(now.state, "active");
+  EXPECT_EQ(now.activated_at, 7);
+  EXPECT_EQ(now.status, "faulted");
+  EXPECT_EQ(now.errors, json::array({"boom"}));
+  EXPECT_EQ(now.last_slot, 42);
+}
+
 }  // namespace
 }  // namespace wsync::catalog
