@@ -16,38 +16,78 @@ std::string EncodeIdentities(const std::map<std::string, std::string>& identitie
   return out;
 }
 
-std::string EncodeAttributes(const std::map<std::string, StoredAttribute>& attributes) {
-  std::string out = "{";
-  for (const auto& [name, a] : attributes) {
-    if (out.size() > 1) out.push_back(',');
-    core::AppendJsonString(name, &out);
-    out.append(":{\"v\":");
-    a.value.AppendJson(&out);
-    switch (a.value.type()) {
-      case core::Type::kDecimal:
-      case core::Type::kDate:
-      case core::Type::kTimestamp:
-      case core::Type::kDouble:
-        // JSON alone does not tell these apart from strings or integers.
-        out.append(",\"t\":\"");
-        out.append(core::TypeName(a.value.type()));
-        out.push_back('"');
-        break;
-      default:
-        break;
-    }
-    out.append(",\"s\":");
-    out.append(std::to_string(a.source_time));
-    out.append(",\"p\":");
-    core::AppendJsonString(a.pipeline_id, &out);
-    out.append(",\"r\":");
-    out.append(std::to_string(a.run_id));
-    out.append(",\"u\":");
-    out.append(std::to_string(a.updated_at));
-    if (a.removed) out.append(",\"x\":1");
-    out.push_back('}');
+namespace {
+
+// Provenance is what makes attribute documents large, and one row writes the same provenance
+// to all its attributes: version 2 stores each distinct tuple once and refers to it by index.
+struct Provenance {
+  const StoredAttribute* first;
+  bool Same(const StoredAttribute& a) const {
+    return a.source_time == first->source_time && a.run_id == first->run_id &&
+           a.updated_at == first->updated_at && a.pipeline_id == first->pipeline_id;
   }
-  out.push_back('}');
+};
+
+std::string_view TypeTag(core::Type type) {
+  switch (type) {
+    case core::Type::kDecimal:
+    case core::Type::kDate:
+    case core::Type::kTimestamp:
+    case core::Type::kDouble:
+      // JSON alone does not tell these apart from strings or integers.
+      return core::TypeName(type);
+    default:
+      return {};
+  }
+}
+
+}  // namespace
+
+std::string EncodeAttributes(const std::map<std::string, StoredAttribute>& attributes) {
+  std::vector<Provenance> provenance;
+  std::string body;
+  body.reserve(attributes.size() * 24);
+  for (const auto& [name, a] : attributes) {
+    size_t index = 0;
+    while (index < provenance.size() && !provenance[index].Same(a)) ++index;
+    if (index == provenance.size()) provenance.push_back(Provenance{&a});
+    if (!body.empty()) body.push_back(',');
+    core::AppendJsonString(name, &body);
+    body.append(":[");
+    if (!a.removed) {
+      if (a.value.type() == core::Type::kDecimal) {
+        core::AppendJsonString(a.value.decimal_value(), &body);  // keeps every digit
+      } else {
+        a.value.AppendJson(&body);
+      }
+      body.push_back(',');
+    }
+    body.append(std::to_string(index));
+    if (std::string_view tag = a.removed ? "" : TypeTag(a.value.type()); !tag.empty()) {
+      body.append(",\"");
+      body.append(tag);
+      body.push_back('"');
+    }
+    body.push_back(']');
+  }
+  std::string out = "{\"v\":2,\"m\":[";
+  out.reserve(body.size() + 64 * provenance.size() + 24);
+  for (size_t i = 0; i < provenance.size(); ++i) {
+    const StoredAttribute& a = *provenance[i].first;
+    if (i > 0) out.push_back(',');
+    out.push_back('[');
+    out.append(std::to_string(a.source_time));
+    out.push_back(',');
+    core::AppendJsonString(a.pipeline_id, &out);
+    out.push_back(',');
+    out.append(std::to_string(a.run_id));
+    out.push_back(',');
+    out.append(std::to_string(a.updated_at));
+    out.push_back(']');
+  }
+  out.append("],\"a\":{");
+  out.append(body);
+  out.append("}}");
   return out;
 }
 
@@ -100,22 +140,58 @@ core::Status DecodeIdentities(std::string_view text, std::map<std::string, std::
   return core::Status::Ok();
 }
 
-core::Status DecodeAttributes(std::string_view text, std::map<std::string, StoredAttribute>* out) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
-  if (!j.is_object()) return core::Internal("stored profile attributes are not a JSON object");
-  out->clear();
+namespace {
+
+core::Value TypedValue(const nlohmann::json& v, const nlohmann::json* tag) {
+  core::Type type = core::Type::kNull;
+  if (tag != nullptr && tag->is_string() && core::ParseTypeName(tag->get<std::string>(), &type)) {
+    return ValueFromJson(v, type);
+  }
+  return ValueFromJson(v);
+}
+
+// Version 2 (see EncodeAttributes): "name": [value, m] | [value, m, "type"] | [m] (removed).
+core::Status DecodeV2(const nlohmann::json& j, std::map<std::string, StoredAttribute>* out) {
+  auto prov_it = j.find("m");
+  auto attrs_it = j.find("a");
+  if (prov_it == j.end() || attrs_it == j.end() || !prov_it->is_array() ||
+      !attrs_it->is_object()) {
+    return core::Internal("stored profile attributes: malformed version 2 document");
+  }
+  const nlohmann::json& prov = *prov_it;
+  const nlohmann::json& attrs = *attrs_it;
+  for (auto it = attrs.begin(); it != attrs.end(); ++it) {
+    const nlohmann::json& a = *it;
+    if (!a.is_array() || a.empty() || a.size() > 3) continue;
+    StoredAttribute attr;
+    attr.removed = a.size() == 1;
+    const nlohmann::json& m = attr.removed ? a[0] : a[1];
+    if (!m.is_number_unsigned() || m.get<size_t>() >= prov.size()) {
+      return core::Internal("stored profile attributes: bad provenance index");
+    }
+    if (!attr.removed) attr.value = TypedValue(a[0], a.size() == 3 ? &a[2] : nullptr);
+    const nlohmann::json& p = prov[m.get<size_t>()];
+    if (!p.is_array() || p.size() != 4 || !p[0].is_number_integer() || !p[1].is_string() ||
+        !p[2].is_number_integer() || !p[3].is_number_integer()) {
+      return core::Internal("stored profile attributes: malformed provenance");
+    }
+    attr.source_time = p[0].get<int64_t>();
+    attr.pipeline_id = p[1].get<std::string>();
+    attr.run_id = p[2].get<int64_t>();
+    attr.updated_at = p[3].get<int64_t>();
+    (*out)[it.key()] = std::move(attr);
+  }
+  return core::Status::Ok();
+}
+
+// Version 1: "name": {"v": value, "t": "type", "s": …, "p": …, "r": …, "u": …, "x": 1}.
+void DecodeV1(const nlohmann::json& j, std::map<std::string, StoredAttribute>* out) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const nlohmann::json& a = *it;
     if (!a.is_object()) continue;
     StoredAttribute attr;
-    const nlohmann::json& v = a.contains("v") ? a["v"] : nlohmann::json();
-    core::Type type = core::Type::kNull;
-    if (a.contains("t")) {
-      core::ParseTypeName(a.value("t", "null"), &type);
-      attr.value = ValueFromJson(v, type);
-    } else {
-      attr.value = ValueFromJson(v);
-    }
+    auto tag = a.find("t");
+    attr.value = TypedValue(a.value("v", nlohmann::json()), tag == a.end() ? nullptr : &*tag);
     attr.removed = a.contains("x");
     attr.source_time = a.value("s", int64_t{0});
     attr.pipeline_id = a.value("p", "");
@@ -123,6 +199,21 @@ core::Status DecodeAttributes(std::string_view text, std::map<std::string, Store
     attr.updated_at = a.value("u", int64_t{0});
     (*out)[it.key()] = std::move(attr);
   }
+}
+
+}  // namespace
+
+core::Status DecodeAttributes(std::string_view text, std::map<std::string, StoredAttribute>* out) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return core::Internal("stored profile attributes are not a JSON object");
+  out->clear();
+  // A version 1 attribute named "v" holds an object, never a number.
+  auto version = j.find("v");
+  if (version != j.end() && version->is_number()) {
+    if (*version != 2) return core::Internal("stored profile attributes: unknown version");
+    return DecodeV2(j, out);
+  }
+  DecodeV1(j, out);
   return core::Status::Ok();
 }
 
