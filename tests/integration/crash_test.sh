@@ -49,12 +49,15 @@ SELECT 'profiles', count(*) FROM profiles;
 SELECT 'identities', count(*), count(DISTINCT value) FROM identities;
 SELECT 'events', count(*), count(DISTINCT dedup_key) FROM events;
 SELECT 'mark', high_water_mark FROM pipeline_state;
-SELECT 'plans', group_concat(c || '=' || p, ',') FROM (SELECT json_extract(identities, '$.customer_id') AS c, json_extract(attributes, '$.plan.v') AS p FROM profiles ORDER BY CAST(c AS INTEGER));
+SELECT 'plans', group_concat(c || '=' || p, ',') FROM (SELECT json_extract(identities, '$.customer_id') AS c, json_extract(attributes, '$.a.plan[0]') AS p FROM profiles ORDER BY CAST(c AS INTEGER));
 SQL
 }
 state "$work/reference" >"$work/reference.state"
 grep -qx "events|$rows|$rows" "$work/reference.state" || fail "reference has $(grep events "$work/reference.state")"
 grep -qx "mark|$rows" "$work/reference.state" || fail "reference mark: $(grep mark "$work/reference.state")"
+# Every profile's plan is read (a stored-format change must not make the comparison vacuous).
+[ "$(sqlite3 "$work/reference/wsync.db" "SELECT count(*) FROM profiles WHERE json_extract(attributes, '\$.a.plan[0]') IS NULL")" -eq 0 ] ||
+  fail "reference profiles without a plan"
 
 start_server() {
   : >"$work/serve.out"
