@@ -122,9 +122,31 @@ std::optional<int64_t> ParseTimestamp(std::string_view text) {
   return micros - sign * (oh * 3600 + om * 60) * kMicrosPerSecond;
 }
 
+namespace {
+
+// Writes `v` (0 <= v < 10^width) as exactly `width` digits: this runs for every date and
+// timestamp a sync writes, where snprintf dominated.
+char* PutDigits(int64_t v, int width, char* p) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) p[i] = static_cast<char>('0' + v % 10);
+  return p + width;
+}
+
+// "YYYY-MM-DD" into `p` (11 bytes), or nullptr for years outside 0..9999.
+char* PutDate(const CivilDate& c, char* p) {
+  if (c.year < 0 || c.year > 9999) return nullptr;
+  p = PutDigits(c.year, 4, p);
+  *p++ = '-';
+  p = PutDigits(c.month, 2, p);
+  *p++ = '-';
+  return PutDigits(c.day, 2, p);
+}
+
+}  // namespace
+
 std::string FormatDate(int32_t days) {
   CivilDate c = CivilFromDays(days);
   char buf[32];
+  if (char* end = PutDate(c, buf)) return std::string(buf, end);
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", c.year, c.month, c.day);
   return buf;
 }
@@ -132,21 +154,28 @@ std::string FormatDate(int32_t days) {
 std::string FormatTimestamp(int64_t micros) {
   int64_t days = FloorDiv(micros, kMicrosPerDay);
   int64_t rest = micros - days * kMicrosPerDay;
-  CivilDate c = CivilFromDays(static_cast<int32_t>(days));
   int64_t secs = rest / kMicrosPerSecond;
   int64_t frac = rest % kMicrosPerSecond;
   char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", c.year, c.month, c.day,
-                        static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60),
-                        static_cast<int>(secs % 60));
-  std::string out(buf, n);
+  std::string out = FormatDate(static_cast<int32_t>(days));
+  char* p = buf;
+  *p++ = 'T';
+  p = PutDigits(secs / 3600, 2, p);
+  *p++ = ':';
+  p = PutDigits(secs / 60 % 60, 2, p);
+  *p++ = ':';
+  p = PutDigits(secs % 60, 2, p);
   if (frac != 0) {
-    std::snprintf(buf, sizeof buf, ".%06d", static_cast<int>(frac));
-    std::string f(buf);
-    while (f.back() == '0') f.pop_back();
-    out += f;
+    *p++ = '.';
+    int width = 6;
+    while (frac % 10 == 0) {
+      frac /= 10;
+      --width;
+    }
+    p = PutDigits(frac, width, p);
   }
-  out += 'Z';
+  *p++ = 'Z';
+  out.append(buf, p);
   return out;
 }
 

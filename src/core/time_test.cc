@@ -206,6 +206,8 @@ TEST(FormatDateTest, KnownDays) {
   EXPECT_EQ(FormatDate(-1), "1969-12-31");
   EXPECT_EQ(FormatDate(19782), "2024-02-29");
   EXPECT_EQ(FormatDate(-719162), "0001-01-01");
+  EXPECT_EQ(FormatDate(2932896), "9999-12-31");
+  EXPECT_EQ(FormatDate(2932897), "10000-01-01");  // past the four-digit fast path
 }
 
 TEST(FloorDivTest, RoundsTowardNegativeInfinity) {
