@@ -26,6 +26,48 @@ class ReadTransaction {
 constexpr std::string_view kProfileColumns =
     "mpid, environment, identities, attributes, created_at, updated_at, updated_run";
 
+// Inserts `n` rows of `columns` values through statements of kRowsPerInsert value tuples:
+// one statement runs its rows with one open cursor, where a statement per row pays for
+// opening and closing it each time. `bind_row(stmt, first_param, i)` binds row i.
+template <typename BindRow>
+core::Status InsertRows(db::Db* db, std::string_view head, int columns, std::string_view tail,
+                        size_t n, const BindRow& bind_row) {
+  constexpr size_t kRowsPerInsert = 64;
+  auto sql = [&](size_t rows) {
+    std::string tuple = "(";
+    for (int c = 0; c < columns; ++c) tuple.append(c == 0 ? "?" : ",?");
+    tuple.push_back(')');
+    std::string out(head);
+    out.append(" VALUES ");
+    for (size_t r = 0; r < rows; ++r) {
+      if (r > 0) out.push_back(',');
+      out.append(tuple);
+    }
+    out.append(tail);
+    return out;
+  };
+  size_t i = 0;
+  if (n >= kRowsPerInsert) {
+    const std::string many = sql(kRowsPerInsert);
+    for (; i + kRowsPerInsert <= n; i += kRowsPerInsert) {
+      ASSIGN_OR_RETURN(db::Stmt * stmt, db->Cached(many));
+      for (size_t r = 0; r < kRowsPerInsert; ++r) {
+        bind_row(stmt, static_cast<int>(r) * columns + 1, i + r);
+      }
+      RETURN_IF_ERROR(stmt->Run());
+    }
+  }
+  if (i < n) {
+    const std::string one = sql(1);
+    for (; i < n; ++i) {
+      ASSIGN_OR_RETURN(db::Stmt * stmt, db->Cached(one));
+      bind_row(stmt, 1, i);
+      RETURN_IF_ERROR(stmt->Run());
+    }
+  }
+  return core::Status::Ok();
+}
+
 }  // namespace
 
 core::StatusOr<std::unique_ptr<SqliteProfileStore>> SqliteProfileStore::Open(
@@ -212,44 +254,40 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
     std::vector<const Profile*> profiles = changes.profiles;
     std::sort(profiles.begin(), profiles.end(),
               [](const Profile* a, const Profile* b) { return a->mpid < b->mpid; });
-    ASSIGN_OR_RETURN(
-        db::Stmt * up,
-        db_->Cached(
-            "INSERT INTO profiles (workspace_id, mpid, environment, identities, "
-            "attributes, created_at, updated_at, updated_run) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-            "?8) ON CONFLICT (mpid) DO UPDATE SET identities = excluded.identities, "
-            "attributes = excluded.attributes, updated_at = excluded.updated_at, "
-            "updated_run = excluded.updated_run"));
-    for (const Profile* p : profiles) {
-      up->Reset();
-      up->Bind(1, scope.workspace_id)
-          .Bind(2, p->mpid)
-          .Bind(3, scope.environment)
-          .Bind(4, EncodeIdentities(p->identities))
-          .Bind(5, EncodeAttributes(p->attributes))
-          .Bind(6, p->created_at)
-          .Bind(7, p->updated_at)
-          .Bind(8, p->updated_run);
-      RETURN_IF_ERROR(up->Run());
-    }
+    RETURN_IF_ERROR(InsertRows(
+        db_.get(),
+        "INSERT INTO profiles (workspace_id, mpid, environment, identities, attributes, "
+        "created_at, updated_at, updated_run)",
+        8,
+        " ON CONFLICT (mpid) DO UPDATE SET identities = excluded.identities, attributes = "
+        "excluded.attributes, updated_at = excluded.updated_at, updated_run = "
+        "excluded.updated_run",
+        profiles.size(), [&](db::Stmt* stmt, int p, size_t i) {
+          const Profile& profile = *profiles[i];
+          stmt->Bind(p, scope.workspace_id)
+              .Bind(p + 1, profile.mpid)
+              .Bind(p + 2, scope.environment)
+              .Bind(p + 3, EncodeIdentities(profile.identities))
+              .Bind(p + 4, EncodeAttributes(profile.attributes))
+              .Bind(p + 5, profile.created_at)
+              .Bind(p + 6, profile.updated_at)
+              .Bind(p + 7, profile.updated_run);
+        }));
     std::vector<const std::pair<IdentityRef, int64_t>*> ids;
     ids.reserve(changes.identity_inserts.size());
     for (const auto& i : changes.identity_inserts) ids.push_back(&i);
     std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) {
       return std::tie(a->first.value, a->first.type) < std::tie(b->first.value, b->first.type);
     });
-    ASSIGN_OR_RETURN(db::Stmt * ins,
-                     db_->Cached("INSERT INTO identities (workspace_id, environment, type, value, "
-                                 "mpid) VALUES (?1, ?2, ?3, ?4, ?5)"));
-    for (const auto* i : ids) {
-      ins->Reset();
-      ins->Bind(1, scope.workspace_id)
-          .Bind(2, scope.environment)
-          .Bind(3, i->first.type)
-          .Bind(4, i->first.value)
-          .Bind(5, i->second);
-      RETURN_IF_ERROR(ins->Run());
-    }
+    RETURN_IF_ERROR(InsertRows(
+        db_.get(), "INSERT INTO identities (workspace_id, environment, type, value, mpid)", 5, "",
+        ids.size(), [&](db::Stmt* stmt, int p, size_t i) {
+          stmt->Bind(p, scope.workspace_id)
+              .Bind(p + 1, scope.environment)
+              .Bind(p + 2, ids[i]->first.type)
+              .Bind(p + 3, ids[i]->first.value)
+              .Bind(p + 4, ids[i]->second);
+        }));
     if (!changes.events.empty()) {
       ASSIGN_OR_RETURN(db::Stmt * ev,
                        db_->Cached("INSERT OR IGNORE INTO events (workspace_id, environment, "
@@ -269,26 +307,20 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
         RETURN_IF_ERROR(ev->Run());
       }
     }
-    if (!changes.fingerprints.empty()) {
-      ASSIGN_OR_RETURN(db::Stmt * fp,
-                       db_->Cached("INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, "
-                                   "hash) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
-                                   "hash = excluded.hash"));
-      std::vector<const std::pair<std::string, uint64_t>*> fps;
-      fps.reserve(changes.fingerprints.size());
-      for (const auto& f : changes.fingerprints) fps.push_back(&f);
-      std::sort(fps.begin(), fps.end(),
-                [](const auto* a, const auto* b) { return a->first < b->first; });
-      for (const auto* f : fps) {
-        const auto& [key, hash] = *f;
-        fp->Reset();
-        fp->Bind(1, scope.workspace_id)
-            .Bind(2, checkpoint.pipeline_id)
-            .Bind(3, key)
-            .Bind(4, static_cast<int64_t>(hash));
-        RETURN_IF_ERROR(fp->Run());
-      }
-    }
+    std::vector<const std::pair<std::string, uint64_t>*> fps;
+    fps.reserve(changes.fingerprints.size());
+    for (const auto& f : changes.fingerprints) fps.push_back(&f);
+    std::sort(fps.begin(), fps.end(),
+              [](const auto* a, const auto* b) { return a->first < b->first; });
+    RETURN_IF_ERROR(InsertRows(
+        db_.get(), "INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, hash)", 4,
+        " ON CONFLICT DO UPDATE SET hash = excluded.hash", fps.size(),
+        [&](db::Stmt* stmt, int p, size_t i) {
+          stmt->Bind(p, scope.workspace_id)
+              .Bind(p + 1, checkpoint.pipeline_id)
+              .Bind(p + 2, fps[i]->first)
+              .Bind(p + 3, static_cast<int64_t>(fps[i]->second));
+        }));
     return WriteCheckpoint(checkpoint);
   }();
 }
