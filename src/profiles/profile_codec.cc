@@ -154,8 +154,7 @@ core::Value TypedValue(const nlohmann::json& v, const nlohmann::json* tag) {
 core::Status DecodeV2(const nlohmann::json& j, std::map<std::string, StoredAttribute>* out) {
   auto prov_it = j.find("m");
   auto attrs_it = j.find("a");
-  if (prov_it == j.end() || attrs_it == j.end() || !prov_it->is_array() ||
-      !attrs_it->is_object()) {
+  if (prov_it == j.end() || attrs_it == j.end() || !prov_it->is_array() || !attrs_it->is_object()) {
     return core::Internal("stored profile attributes: malformed version 2 document");
   }
   const nlohmann::json& prov = *prov_it;

@@ -73,7 +73,10 @@ core::Status InsertRows(db::Db* db, std::string_view head, int columns, std::str
 core::StatusOr<std::unique_ptr<SqliteProfileStore>> SqliteProfileStore::Open(
     const std::string& path) {
   ASSIGN_OR_RETURN(auto db, db::Db::Open(path));
-  return std::unique_ptr<SqliteProfileStore>(new SqliteProfileStore(std::move(db)));
+  auto store = std::unique_ptr<SqliteProfileStore>(new SqliteProfileStore(std::move(db)));
+  // Syncs commit large batches here: their WAL checkpoints overlap with the next batch.
+  ASSIGN_OR_RETURN(store->checkpointer_, db::BackgroundCheckpointer::Start(store->db_.get()));
+  return store;
 }
 
 core::StatusOr<std::unordered_map<IdentityRef, int64_t, IdentityRefHash>>
@@ -312,15 +315,15 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
     for (const auto& f : changes.fingerprints) fps.push_back(&f);
     std::sort(fps.begin(), fps.end(),
               [](const auto* a, const auto* b) { return a->first < b->first; });
-    RETURN_IF_ERROR(InsertRows(
-        db_.get(), "INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, hash)", 4,
-        " ON CONFLICT DO UPDATE SET hash = excluded.hash", fps.size(),
-        [&](db::Stmt* stmt, int p, size_t i) {
-          stmt->Bind(p, scope.workspace_id)
-              .Bind(p + 1, checkpoint.pipeline_id)
-              .Bind(p + 2, fps[i]->first)
-              .Bind(p + 3, static_cast<int64_t>(fps[i]->second));
-        }));
+    RETURN_IF_ERROR(
+        InsertRows(db_.get(), "INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, hash)",
+                   4, " ON CONFLICT DO UPDATE SET hash = excluded.hash", fps.size(),
+                   [&](db::Stmt* stmt, int p, size_t i) {
+                     stmt->Bind(p, scope.workspace_id)
+                         .Bind(p + 1, checkpoint.pipeline_id)
+                         .Bind(p + 2, fps[i]->first)
+                         .Bind(p + 3, static_cast<int64_t>(fps[i]->second));
+                   }));
     return WriteCheckpoint(checkpoint);
   }();
 }

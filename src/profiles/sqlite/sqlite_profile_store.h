@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "db/checkpointer.h"
 #include "db/sqlite_db.h"
 #include "profiles/profile_store.h"
 
@@ -43,6 +44,7 @@ class SqliteProfileStore : public ProfileStore {
   core::Status WriteCheckpoint(const Checkpoint& checkpoint);
   core::StatusOr<Profile> ReadProfile(db::Stmt* stmt);
   std::unique_ptr<db::Db> db_;
+  std::unique_ptr<db::BackgroundCheckpointer> checkpointer_;  // stops before db_ closes
 };
 
 }  // namespace wsync::profiles
