@@ -4,11 +4,10 @@
 
 namespace wsync::db {
 
-core::StatusOr<std::unique_ptr<BackgroundCheckpointer>> BackgroundCheckpointer::Start(
-    Db* writer) {
+core::StatusOr<std::unique_ptr<BackgroundCheckpointer>> BackgroundCheckpointer::Start(Db* writer) {
   ASSIGN_OR_RETURN(std::unique_ptr<Db> own, Db::Open(writer->path(), /*create=*/false));
-  auto c = std::unique_ptr<BackgroundCheckpointer>(
-      new BackgroundCheckpointer(writer, std::move(own)));
+  auto c =
+      std::unique_ptr<BackgroundCheckpointer>(new BackgroundCheckpointer(writer, std::move(own)));
   // Replaces the writer's automatic checkpoints (they are a WAL hook too).
   sqlite3_wal_hook(writer->handle(), &BackgroundCheckpointer::OnCommit, c.get());
   return c;
@@ -70,8 +69,8 @@ void BackgroundCheckpointer::Loop() {
     running_ = true;
     lock.unlock();
     // PASSIVE never blocks the writer; frames it cannot copy yet wait for the next round.
-    int rc = sqlite3_wal_checkpoint_v2(own_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE,
-                                       nullptr, nullptr);
+    int rc = sqlite3_wal_checkpoint_v2(own_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                       nullptr);
     lock.lock();
     running_ = false;
     if (rc == SQLITE_OK) ++checkpoints_;

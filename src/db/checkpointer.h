@@ -23,7 +23,7 @@ class BackgroundCheckpointer {
   BackgroundCheckpointer(const BackgroundCheckpointer&) = delete;
   BackgroundCheckpointer& operator=(const BackgroundCheckpointer&) = delete;
 
-  static constexpr int kStartPages = 4096;   // 16 MB of WAL: wake the thread
+  static constexpr int kStartPages = 4096;    // 16 MB of WAL: wake the thread
   static constexpr int kWriterPages = 65536;  // 256 MB: the writer stops to checkpoint
 
   int checkpoints() const;  // completed background checkpoints (for tests)

@@ -1,6 +1,7 @@
 #include "profiles/sqlite/sqlite_profile_store.h"
 
 #include <algorithm>
+#include <future>
 
 #include "profiles/profile_codec.h"
 
@@ -239,6 +240,26 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
   if (!db_->InTransaction()) {
     return Transaction([&] { return Apply(scope, changes, checkpoint); });
   }
+  // Writes go in key order: B-tree inserts in order are far cheaper than random ones.
+  std::vector<const Profile*> profiles = changes.profiles;
+  std::sort(profiles.begin(), profiles.end(),
+            [](const Profile* a, const Profile* b) { return a->mpid < b->mpid; });
+  // Encoding the documents is CPU work that overlaps with the identity and fingerprint writes
+  // when the batch is big enough to pay for a thread.
+  struct Docs {
+    std::string identities, attributes;
+  };
+  std::vector<Docs> docs(profiles.size());
+  auto encode = [&] {
+    for (size_t i = 0; i < profiles.size(); ++i) {
+      docs[i] = {EncodeIdentities(profiles[i]->identities),
+                 EncodeAttributes(profiles[i]->attributes)};
+    }
+  };
+  constexpr size_t kParallelEncode = 512;
+  std::future<void> encoded = profiles.size() >= kParallelEncode
+                                  ? std::async(std::launch::async, encode)
+                                  : std::async(std::launch::deferred, encode);
   return [&]() -> core::Status {
     if (!changes.identity_deletes.empty()) {
       ASSIGN_OR_RETURN(db::Stmt * del,
@@ -253,29 +274,6 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
         RETURN_IF_ERROR(del->Run());
       }
     }
-    // Writes go in key order: B-tree inserts in order are far cheaper than random ones.
-    std::vector<const Profile*> profiles = changes.profiles;
-    std::sort(profiles.begin(), profiles.end(),
-              [](const Profile* a, const Profile* b) { return a->mpid < b->mpid; });
-    RETURN_IF_ERROR(InsertRows(
-        db_.get(),
-        "INSERT INTO profiles (workspace_id, mpid, environment, identities, attributes, "
-        "created_at, updated_at, updated_run)",
-        8,
-        " ON CONFLICT (mpid) DO UPDATE SET identities = excluded.identities, attributes = "
-        "excluded.attributes, updated_at = excluded.updated_at, updated_run = "
-        "excluded.updated_run",
-        profiles.size(), [&](db::Stmt* stmt, int p, size_t i) {
-          const Profile& profile = *profiles[i];
-          stmt->Bind(p, scope.workspace_id)
-              .Bind(p + 1, profile.mpid)
-              .Bind(p + 2, scope.environment)
-              .Bind(p + 3, EncodeIdentities(profile.identities))
-              .Bind(p + 4, EncodeAttributes(profile.attributes))
-              .Bind(p + 5, profile.created_at)
-              .Bind(p + 6, profile.updated_at)
-              .Bind(p + 7, profile.updated_run);
-        }));
     std::vector<const std::pair<IdentityRef, int64_t>*> ids;
     ids.reserve(changes.identity_inserts.size());
     for (const auto& i : changes.identity_inserts) ids.push_back(&i);
@@ -324,6 +322,26 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
                          .Bind(p + 2, fps[i]->first)
                          .Bind(p + 3, static_cast<int64_t>(fps[i]->second));
                    }));
+    encoded.wait();
+    RETURN_IF_ERROR(InsertRows(
+        db_.get(),
+        "INSERT INTO profiles (workspace_id, mpid, environment, identities, attributes, "
+        "created_at, updated_at, updated_run)",
+        8,
+        " ON CONFLICT (mpid) DO UPDATE SET identities = excluded.identities, attributes = "
+        "excluded.attributes, updated_at = excluded.updated_at, updated_run = "
+        "excluded.updated_run",
+        profiles.size(), [&](db::Stmt* stmt, int p, size_t i) {
+          const Profile& profile = *profiles[i];
+          stmt->Bind(p, scope.workspace_id)
+              .Bind(p + 1, profile.mpid)
+              .Bind(p + 2, scope.environment)
+              .Bind(p + 3, docs[i].identities)
+              .Bind(p + 4, docs[i].attributes)
+              .Bind(p + 5, profile.created_at)
+              .Bind(p + 6, profile.updated_at)
+              .Bind(p + 7, profile.updated_run);
+        }));
     return WriteCheckpoint(checkpoint);
   }();
 }
