@@ -36,6 +36,8 @@ class Stmt {
   Stmt& Bind(int index, std::nullopt_t);
   Stmt& Bind(int index, const std::optional<int64_t>& v);
   Stmt& Bind(int index, const std::optional<std::string>& v);
+  // Binds text without copying it: `v` must outlive the statement's next Reset. For hot loops.
+  Stmt& BindUnowned(int index, std::string_view v);
 
   // True when a row is ready, false when done.
   core::StatusOr<bool> Step();

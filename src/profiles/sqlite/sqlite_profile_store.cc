@@ -92,9 +92,9 @@ SqliteProfileStore::LookupIdentities(const Scope& scope, const std::vector<Ident
   for (const IdentityRef& key : keys) {
     stmt->Reset();
     stmt->Bind(1, scope.workspace_id)
-        .Bind(2, scope.environment)
-        .Bind(3, key.type)
-        .Bind(4, key.value);
+        .BindUnowned(2, scope.environment)
+        .BindUnowned(3, key.type)
+        .BindUnowned(4, key.value);
     ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (row) found.emplace(key, stmt->Int(0));
   }
@@ -161,7 +161,7 @@ core::StatusOr<std::unordered_map<std::string, uint64_t>> SqliteProfileStore::Lo
   std::unordered_map<std::string, uint64_t> out;
   for (const std::string& key : row_keys) {
     stmt->Reset();
-    stmt->Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, key);
+    stmt->Bind(1, workspace_id).BindUnowned(2, pipeline_id).BindUnowned(3, key);
     ASSIGN_OR_RETURN(bool row, stmt->Step());
     if (row) out.emplace(key, static_cast<uint64_t>(stmt->Int(0)));
   }
@@ -284,9 +284,9 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
         db_.get(), "INSERT INTO identities (workspace_id, environment, type, value, mpid)", 5, "",
         ids.size(), [&](db::Stmt* stmt, int p, size_t i) {
           stmt->Bind(p, scope.workspace_id)
-              .Bind(p + 1, scope.environment)
-              .Bind(p + 2, ids[i]->first.type)
-              .Bind(p + 3, ids[i]->first.value)
+              .BindUnowned(p + 1, scope.environment)
+              .BindUnowned(p + 2, ids[i]->first.type)
+              .BindUnowned(p + 3, ids[i]->first.value)
               .Bind(p + 4, ids[i]->second);
         }));
     if (!changes.events.empty()) {
@@ -318,8 +318,8 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
                    4, " ON CONFLICT DO UPDATE SET hash = excluded.hash", fps.size(),
                    [&](db::Stmt* stmt, int p, size_t i) {
                      stmt->Bind(p, scope.workspace_id)
-                         .Bind(p + 1, checkpoint.pipeline_id)
-                         .Bind(p + 2, fps[i]->first)
+                         .BindUnowned(p + 1, checkpoint.pipeline_id)
+                         .BindUnowned(p + 2, fps[i]->first)
                          .Bind(p + 3, static_cast<int64_t>(fps[i]->second));
                    }));
     encoded.wait();
@@ -335,9 +335,9 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
           const Profile& profile = *profiles[i];
           stmt->Bind(p, scope.workspace_id)
               .Bind(p + 1, profile.mpid)
-              .Bind(p + 2, scope.environment)
-              .Bind(p + 3, docs[i].identities)
-              .Bind(p + 4, docs[i].attributes)
+              .BindUnowned(p + 2, scope.environment)
+              .BindUnowned(p + 3, docs[i].identities)
+              .BindUnowned(p + 4, docs[i].attributes)
               .Bind(p + 5, profile.created_at)
               .Bind(p + 6, profile.updated_at)
               .Bind(p + 7, profile.updated_run);
