@@ -23,7 +23,7 @@ profile="INSERT INTO profiles (mpid, workspace_id, environment, identities, attr
 ids="INSERT INTO identities (workspace_id, environment, type, value, mpid) SELECT 1, 'production', 'customer_id', CAST(value AS TEXT), value FROM generate_series(LO, HI); INSERT INTO identities (workspace_id, environment, type, value, mpid) SELECT 1, 'production', 'email', 'user' || value || '@example.com', value FROM generate_series(LO, HI);"
 fps="INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, hash) SELECT 1, 'bench', CAST(value AS TEXT), value * 7 FROM generate_series(LO, HI);"
 
-measure() {  # measure NAME SQL...: rows/s of the statements over all rows
+measure() {  # measure NAME SQL...: prints and sets $rate, rows/s of the statements over all rows
   local name=$1
   shift
   rm -f "$work/floor.db"*
@@ -41,9 +41,8 @@ measure() {  # measure NAME SQL...: rows/s of the statements over all rows
   start=$(date +%s.%N)
   sqlite3 "$work/floor.db" <"$work/script.sql" >/dev/null
   end=$(date +%s.%N)
-  awk -v n="$rows" -v s="$start" -v e="$end" -v name="$name" \
-    'BEGIN { r = n / (e - s); printf "%-28s %10.0f rows/s\n", name, r; print r > "/dev/stderr" }' \
-    2>"$work/last"
+  rate=$(awk -v n="$rows" -v s="$start" -v e="$end" 'BEGIN { printf "%.0f", n / (e - s) }')
+  printf '%-28s %10s rows/s\n' "$name" "$rate"
 }
 
 echo "rows: $rows"
@@ -51,4 +50,4 @@ measure "profiles" "$profile"
 measure "identity index (2 per row)" "$ids"
 measure "fingerprints" "$fps"
 measure "all writes" "$profile" "$ids" "$fps"
-printf 'floor_rows_per_s=%.0f\n' "$(cat "$work/last")"
+echo "floor_rows_per_s=$rate"

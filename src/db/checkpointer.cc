@@ -17,7 +17,7 @@ BackgroundCheckpointer::BackgroundCheckpointer(Db* writer, std::unique_ptr<Db> o
     : writer_(writer), own_(std::move(own)), thread_([this] { Loop(); }) {}
 
 BackgroundCheckpointer::~BackgroundCheckpointer() {
-  sqlite3_wal_autocheckpoint(writer_->handle(), 16384);  // also removes our hook
+  sqlite3_wal_autocheckpoint(writer_->handle(), kAutoCheckpointPages);  // also removes our hook
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;

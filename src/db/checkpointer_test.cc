@@ -28,41 +28,45 @@ int64_t Count(const std::string& path) {
   return stmt->Int(0);
 }
 
-TEST(BackgroundCheckpointerTest, CheckpointsOffTheWritersThreadAndLosesNothing) {
-  testing::TempDir dir;
-  const std::string path = dir.File("w.db");
-  auto writer = Db::Open(path);
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)").ok());
+class BackgroundCheckpointerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = Db::Open(path_);
+    ASSERT_TRUE(db.ok());
+    writer_ = std::move(*db);
+    ASSERT_TRUE(writer_->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)").ok());
+  }
+
+  testing::TempDir dir_;
+  const std::string path_ = dir_.File("w.db");
+  std::unique_ptr<Db> writer_;
+};
+
+TEST_F(BackgroundCheckpointerTest, CheckpointsOffTheWritersThreadAndLosesNothing) {
   {
-    auto checkpointer = BackgroundCheckpointer::Start(writer->get());
+    auto checkpointer = BackgroundCheckpointer::Start(writer_.get());
     ASSERT_TRUE(checkpointer.ok()) << checkpointer.status().ToString();
-    Write(writer->get(), 10);  // 40 MB: past kStartPages (16 MB) of WAL
+    Write(writer_.get(), 10);  // 40 MB: past kStartPages (16 MB) of WAL
     for (int i = 0; i < 200 && (*checkpointer)->checkpoints() == 0; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     EXPECT_GE((*checkpointer)->checkpoints(), 1);
-    EXPECT_EQ(Count(path), 10'000);
+    EXPECT_EQ(Count(path_), 10'000);
   }
   // Stopped: the writer checkpoints for itself again, and every row is still there.
-  Write(writer->get(), 2);
-  EXPECT_EQ(Count(path), 12'000);
+  Write(writer_.get(), 2);
+  EXPECT_EQ(Count(path_), 12'000);
 }
 
-TEST(BackgroundCheckpointerTest, TheWalStaysBounded) {
-  testing::TempDir dir;
-  const std::string path = dir.File("w.db");
-  auto writer = Db::Open(path);
-  ASSERT_TRUE(writer.ok());
-  ASSERT_TRUE((*writer)->Exec("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)").ok());
-  auto checkpointer = BackgroundCheckpointer::Start(writer->get());
+TEST_F(BackgroundCheckpointerTest, TheWalStaysBounded) {
+  auto checkpointer = BackgroundCheckpointer::Start(writer_.get());
   ASSERT_TRUE(checkpointer.ok());
   // 400 MB through a WAL that the writer's own checkpoints cap at 256 MB plus one commit
   // (about 1,010 pages here): without any checkpoint the WAL would hold all of it.
-  Write(writer->get(), 100);
-  const auto wal = std::filesystem::file_size(path + "-wal");
+  Write(writer_.get(), 100);
+  const auto wal = std::filesystem::file_size(path_ + "-wal");
   EXPECT_LT(wal, (BackgroundCheckpointer::kWriterPages + 1500) * 4096ull) << wal;
-  EXPECT_EQ(Count(path), 100'000);
+  EXPECT_EQ(Count(path_), 100'000);
 }
 
 }  // namespace

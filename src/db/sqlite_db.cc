@@ -136,7 +136,8 @@ core::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool creat
       db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
                "PRAGMA temp_store=MEMORY; "
-               "PRAGMA wal_autocheckpoint=16384;"));
+               "PRAGMA wal_autocheckpoint=" +
+               std::to_string(kAutoCheckpointPages)));
   return db;
 }
 

@@ -57,6 +57,9 @@ class Stmt {
   sqlite3* db_ = nullptr;
 };
 
+// WAL pages after which a connection's commit copies the WAL into the database file.
+inline constexpr int kAutoCheckpointPages = 16384;
+
 class Db {
  public:
   // Opens (creating when allowed) the database file with WAL and a busy timeout.

@@ -47,24 +47,19 @@ core::Status InsertRows(db::Db* db, std::string_view head, int columns, std::str
     out.append(tail);
     return out;
   };
-  size_t i = 0;
-  if (n >= kRowsPerInsert) {
-    const std::string many = sql(kRowsPerInsert);
-    for (; i + kRowsPerInsert <= n; i += kRowsPerInsert) {
-      ASSIGN_OR_RETURN(db::Stmt * stmt, db->Cached(many));
-      for (size_t r = 0; r < kRowsPerInsert; ++r) {
-        bind_row(stmt, static_cast<int>(r) * columns + 1, i + r);
-      }
-      RETURN_IF_ERROR(stmt->Run());
+  // Full chunks use the 64-row statement, the rest the one-row one: two statements a table.
+  // Run resets a statement and every parameter is bound again, so each is fetched once.
+  db::Stmt* many = nullptr;
+  db::Stmt* one = nullptr;
+  for (size_t i = 0; i < n;) {
+    const size_t rows = n - i >= kRowsPerInsert ? kRowsPerInsert : 1;
+    db::Stmt*& stmt = rows == 1 ? one : many;
+    if (stmt == nullptr) {
+      ASSIGN_OR_RETURN(stmt, db->Cached(sql(rows)));
     }
-  }
-  if (i < n) {
-    const std::string one = sql(1);
-    for (; i < n; ++i) {
-      ASSIGN_OR_RETURN(db::Stmt * stmt, db->Cached(one));
-      bind_row(stmt, 1, i);
-      RETURN_IF_ERROR(stmt->Run());
-    }
+    for (size_t r = 0; r < rows; ++r) bind_row(stmt, static_cast<int>(r) * columns + 1, i + r);
+    RETURN_IF_ERROR(stmt->Run());
+    i += rows;
   }
   return core::Status::Ok();
 }
@@ -260,90 +255,82 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
   std::future<void> encoded = profiles.size() >= kParallelEncode
                                   ? std::async(std::launch::async, encode)
                                   : std::async(std::launch::deferred, encode);
-  return [&]() -> core::Status {
-    if (!changes.identity_deletes.empty()) {
-      ASSIGN_OR_RETURN(db::Stmt * del,
-                       db_->Cached("DELETE FROM identities WHERE workspace_id = ?1 AND "
-                                   "environment = ?2 AND type = ?3 AND value = ?4"));
-      for (const IdentityRef& r : changes.identity_deletes) {
-        del->Reset();
-        del->Bind(1, scope.workspace_id)
-            .Bind(2, scope.environment)
-            .Bind(3, r.type)
-            .Bind(4, r.value);
-        RETURN_IF_ERROR(del->Run());
-      }
+  if (!changes.identity_deletes.empty()) {
+    ASSIGN_OR_RETURN(db::Stmt * del,
+                     db_->Cached("DELETE FROM identities WHERE workspace_id = ?1 AND "
+                                 "environment = ?2 AND type = ?3 AND value = ?4"));
+    for (const IdentityRef& r : changes.identity_deletes) {
+      del->Reset();
+      del->Bind(1, scope.workspace_id).Bind(2, scope.environment).Bind(3, r.type).Bind(4, r.value);
+      RETURN_IF_ERROR(del->Run());
     }
-    std::vector<const std::pair<IdentityRef, int64_t>*> ids;
-    ids.reserve(changes.identity_inserts.size());
-    for (const auto& i : changes.identity_inserts) ids.push_back(&i);
-    std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) {
-      return std::tie(a->first.value, a->first.type) < std::tie(b->first.value, b->first.type);
-    });
-    RETURN_IF_ERROR(InsertRows(
-        db_.get(), "INSERT INTO identities (workspace_id, environment, type, value, mpid)", 5, "",
-        ids.size(), [&](db::Stmt* stmt, int p, size_t i) {
-          stmt->Bind(p, scope.workspace_id)
-              .BindUnowned(p + 1, scope.environment)
-              .BindUnowned(p + 2, ids[i]->first.type)
-              .BindUnowned(p + 3, ids[i]->first.value)
-              .Bind(p + 4, ids[i]->second);
-        }));
-    if (!changes.events.empty()) {
-      ASSIGN_OR_RETURN(db::Stmt * ev,
-                       db_->Cached("INSERT OR IGNORE INTO events (workspace_id, environment, "
-                                   "dedup_key, mpid, body, timestamp_ms, pipeline_id, run_id, "
-                                   "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
-      for (const StoredEvent& e : changes.events) {
-        ev->Reset();
-        ev->Bind(1, scope.workspace_id)
-            .Bind(2, scope.environment)
-            .Bind(3, e.dedup_key)
-            .Bind(4, e.mpid)
-            .Bind(5, e.body)
-            .Bind(6, e.timestamp_ms)
-            .Bind(7, e.pipeline_id)
-            .Bind(8, e.run_id)
-            .Bind(9, e.created_at);
-        RETURN_IF_ERROR(ev->Run());
-      }
-    }
-    std::vector<const std::pair<std::string, uint64_t>*> fps;
-    fps.reserve(changes.fingerprints.size());
-    for (const auto& f : changes.fingerprints) fps.push_back(&f);
-    std::sort(fps.begin(), fps.end(),
-              [](const auto* a, const auto* b) { return a->first < b->first; });
-    RETURN_IF_ERROR(
-        InsertRows(db_.get(), "INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, hash)",
-                   4, " ON CONFLICT DO UPDATE SET hash = excluded.hash", fps.size(),
-                   [&](db::Stmt* stmt, int p, size_t i) {
-                     stmt->Bind(p, scope.workspace_id)
-                         .BindUnowned(p + 1, checkpoint.pipeline_id)
-                         .BindUnowned(p + 2, fps[i]->first)
-                         .Bind(p + 3, static_cast<int64_t>(fps[i]->second));
-                   }));
-    encoded.wait();
-    RETURN_IF_ERROR(InsertRows(
-        db_.get(),
-        "INSERT INTO profiles (workspace_id, mpid, environment, identities, attributes, "
-        "created_at, updated_at, updated_run)",
-        8,
-        " ON CONFLICT (mpid) DO UPDATE SET identities = excluded.identities, attributes = "
-        "excluded.attributes, updated_at = excluded.updated_at, updated_run = "
-        "excluded.updated_run",
-        profiles.size(), [&](db::Stmt* stmt, int p, size_t i) {
-          const Profile& profile = *profiles[i];
-          stmt->Bind(p, scope.workspace_id)
-              .Bind(p + 1, profile.mpid)
-              .BindUnowned(p + 2, scope.environment)
-              .BindUnowned(p + 3, docs[i].identities)
-              .BindUnowned(p + 4, docs[i].attributes)
-              .Bind(p + 5, profile.created_at)
-              .Bind(p + 6, profile.updated_at)
-              .Bind(p + 7, profile.updated_run);
-        }));
-    return WriteCheckpoint(checkpoint);
-  }();
+  }
+  std::vector<const std::pair<IdentityRef, int64_t>*> ids;
+  ids.reserve(changes.identity_inserts.size());
+  for (const auto& i : changes.identity_inserts) ids.push_back(&i);
+  std::sort(ids.begin(), ids.end(), [](const auto* a, const auto* b) {
+    return std::tie(a->first.value, a->first.type) < std::tie(b->first.value, b->first.type);
+  });
+  RETURN_IF_ERROR(
+      InsertRows(db_.get(), "INSERT INTO identities (workspace_id, environment, type, value, mpid)",
+                 5, "", ids.size(), [&](db::Stmt* stmt, int p, size_t i) {
+                   stmt->Bind(p, scope.workspace_id)
+                       .BindUnowned(p + 1, scope.environment)
+                       .BindUnowned(p + 2, ids[i]->first.type)
+                       .BindUnowned(p + 3, ids[i]->first.value)
+                       .Bind(p + 4, ids[i]->second);
+                 }));
+  RETURN_IF_ERROR(
+      InsertRows(db_.get(),
+                 "INSERT OR IGNORE INTO events (workspace_id, environment, dedup_key, mpid, body, "
+                 "timestamp_ms, pipeline_id, run_id, created_at)",
+                 9, "", changes.events.size(), [&](db::Stmt* stmt, int p, size_t i) {
+                   const StoredEvent& e = changes.events[i];
+                   stmt->Bind(p, scope.workspace_id)
+                       .BindUnowned(p + 1, scope.environment)
+                       .BindUnowned(p + 2, e.dedup_key)
+                       .Bind(p + 3, e.mpid)
+                       .BindUnowned(p + 4, e.body)
+                       .Bind(p + 5, e.timestamp_ms)
+                       .BindUnowned(p + 6, e.pipeline_id)
+                       .Bind(p + 7, e.run_id)
+                       .Bind(p + 8, e.created_at);
+                 }));
+  std::vector<const std::pair<std::string, uint64_t>*> fps;
+  fps.reserve(changes.fingerprints.size());
+  for (const auto& f : changes.fingerprints) fps.push_back(&f);
+  std::sort(fps.begin(), fps.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  RETURN_IF_ERROR(InsertRows(db_.get(),
+                             "INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, hash)",
+                             4, " ON CONFLICT DO UPDATE SET hash = excluded.hash", fps.size(),
+                             [&](db::Stmt* stmt, int p, size_t i) {
+                               stmt->Bind(p, scope.workspace_id)
+                                   .BindUnowned(p + 1, checkpoint.pipeline_id)
+                                   .BindUnowned(p + 2, fps[i]->first)
+                                   .Bind(p + 3, static_cast<int64_t>(fps[i]->second));
+                             }));
+  encoded.wait();
+  RETURN_IF_ERROR(
+      InsertRows(db_.get(),
+                 "INSERT INTO profiles (workspace_id, mpid, environment, identities, attributes, "
+                 "created_at, updated_at, updated_run)",
+                 8,
+                 " ON CONFLICT (mpid) DO UPDATE SET identities = excluded.identities, attributes = "
+                 "excluded.attributes, updated_at = excluded.updated_at, updated_run = "
+                 "excluded.updated_run",
+                 profiles.size(), [&](db::Stmt* stmt, int p, size_t i) {
+                   const Profile& profile = *profiles[i];
+                   stmt->Bind(p, scope.workspace_id)
+                       .Bind(p + 1, profile.mpid)
+                       .BindUnowned(p + 2, scope.environment)
+                       .BindUnowned(p + 3, docs[i].identities)
+                       .BindUnowned(p + 4, docs[i].attributes)
+                       .Bind(p + 5, profile.created_at)
+                       .Bind(p + 6, profile.updated_at)
+                       .Bind(p + 7, profile.updated_run);
+                 }));
+  return WriteCheckpoint(checkpoint);
 }
 
 core::StatusOr<Profile> SqliteProfileStore::Get(int64_t workspace_id, int64_t mpid) {
