@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/stop_token.h"
 #include "core/value.h"
 
 namespace wsync::warehouse {
@@ -87,17 +88,27 @@ class Connector {
   virtual core::StatusOr<std::unique_ptr<RowStream>> Execute(const Query& query) = 0;
 };
 
+// What a connector gets besides its config. `stop` (optional, owned by the caller, outliving
+// the connector and its streams) is polled while statements run: a cancelled token or a passed
+// deadline ends the statement with Cancelled / DeadlineExceeded. `trusted` marks a config the
+// operator wrote (config files of `wsync run` / `apply`), as opposed to an API client's.
+struct ConnectorContext {
+  const core::StopToken* stop = nullptr;
+  bool trusted = false;
+};
+
 // Builds a connector from a connection's provider config (secrets already decrypted into it).
 // Creating a connector never contacts the warehouse.
-using ConnectorFactory =
-    std::function<core::StatusOr<std::unique_ptr<Connector>>(const nlohmann::json& config)>;
+using ConnectorFactory = std::function<core::StatusOr<std::unique_ptr<Connector>>(
+    const nlohmann::json& config, const ConnectorContext& context)>;
 
 // Providers by name. Backends are added by explicit calls at start-up (RegisterSqlite(...)).
 class Registry {
  public:
   void Register(std::string provider, ConnectorFactory factory);
-  core::StatusOr<std::unique_ptr<Connector>> Create(std::string_view provider,
-                                                    const nlohmann::json& config) const;
+  core::StatusOr<std::unique_ptr<Connector>> Create(
+      std::string_view provider, const nlohmann::json& config,
+      const ConnectorContext& context = ConnectorContext()) const;
   bool Has(std::string_view provider) const;
 
  private:

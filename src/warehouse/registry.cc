@@ -38,7 +38,8 @@ void Registry::Register(std::string provider, ConnectorFactory factory) {
 }
 
 core::StatusOr<std::unique_ptr<Connector>> Registry::Create(std::string_view provider,
-                                                            const nlohmann::json& config) const {
+                                                            const nlohmann::json& config,
+                                                            const ConnectorContext& context) const {
   auto it = factories_.find(provider);
   if (it == factories_.end()) {
     std::string known;
@@ -49,7 +50,7 @@ core::StatusOr<std::unique_ptr<Connector>> Registry::Create(std::string_view pro
     return core::InvalidArgument("unknown warehouse provider '" + std::string(provider) +
                                  "'; this build supports: " + known);
   }
-  return it->second(config);
+  return it->second(config, context);
 }
 
 bool Registry::Has(std::string_view provider) const { return factories_.contains(provider); }

@@ -136,13 +136,13 @@ TEST_F(SemanticsTest, RetryableWarehouseFailuresAreRetriedThenFailTheRun) {
   Define("SELECT * FROM t");
   int failures = 2;
   warehouse::Registry flaky;
-  flaky.Register(
-      "sqlite",
-      [&](const nlohmann::json& config) -> core::StatusOr<std::unique_ptr<warehouse::Connector>> {
-        ASSIGN_OR_RETURN(auto real, warehouse::NewSqliteConnector(config));
-        return std::unique_ptr<warehouse::Connector>(
-            new FlakyConnector(std::move(real), &failures));
-      });
+  flaky.Register("sqlite",
+                 [&](const nlohmann::json& config, const warehouse::ConnectorContext& context)
+                     -> core::StatusOr<std::unique_ptr<warehouse::Connector>> {
+                   ASSIGN_OR_RETURN(auto real, warehouse::NewSqliteConnector(config, context));
+                   return std::unique_ptr<warehouse::Connector>(
+                       new FlakyConnector(std::move(real), &failures));
+                 });
   sync::ExecutorDeps deps = engine_->executor_deps();
   deps.registry = &flaky;
   deps.retry_backoff_ms = 1;

@@ -523,7 +523,9 @@ class SqliteConnector : public Connector {
 
 }  // namespace
 
-core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(const nlohmann::json& config) {
+core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(const nlohmann::json& config,
+                                                              const ConnectorContext& context) {
+  (void)context;  // TODO(issue 9): statement interruption and path confinement
   if (!config.is_object()) return core::Status::InvalidField("config", "must be an object");
   auto path = config.find("path");
   if (path == config.end() || !path->is_string() || path->get_ref<const std::string&>().empty()) {

@@ -18,7 +18,8 @@ namespace wsync::warehouse {
 
 // Validates the config (config.path must be a non-empty string; config.max_columns, optional,
 // a positive integer, default 100) without touching the file.
-core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(const nlohmann::json& config);
+core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(
+    const nlohmann::json& config, const ConnectorContext& context = ConnectorContext());
 
 // Adds provider "sqlite" to `registry`.
 void RegisterSqlite(Registry* registry);
