@@ -66,7 +66,8 @@ size_t DollarTagLength(std::string_view sql, size_t pos) {
   return 0;
 }
 
-core::Status Tokenize(std::string_view sql, std::vector<Token>* tokens) {
+core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Token>* tokens) {
+  const bool postgres = dialect == SqlDialect::kPostgres;
   const auto unterminated = [](std::string_view what) {
     return core::InvalidArgument("the data model has an unterminated " + std::string(what));
   };
@@ -87,8 +88,9 @@ core::Status Tokenize(std::string_view sql, std::vector<Token>* tokens) {
     } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
       char close = c == '[' ? ']' : c;
       // PostgreSQL E'...' strings take backslash escapes; the E is the previous word token.
-      bool escapes = c == '\'' && !tokens->empty() && tokens->back().kind == TokenKind::kWord &&
-                     tokens->back().end == i && tokens->back().end - tokens->back().begin == 1 &&
+      bool escapes = postgres && c == '\'' && !tokens->empty() &&
+                     tokens->back().kind == TokenKind::kWord && tokens->back().end == i &&
+                     tokens->back().end - tokens->back().begin == 1 &&
                      (sql[i - 1] == 'E' || sql[i - 1] == 'e');
       size_t end = QuotedEnd(sql, i, close, escapes);
       if (end == std::string_view::npos) {
@@ -96,7 +98,7 @@ core::Status Tokenize(std::string_view sql, std::vector<Token>* tokens) {
       }
       tokens->push_back({TokenKind::kQuoted, i, end});
       i = end;
-    } else if (c == '$' && DollarTagLength(sql, i) > 0) {
+    } else if (postgres && c == '$' && DollarTagLength(sql, i) > 0) {
       size_t len = DollarTagLength(sql, i);
       size_t close = sql.find(sql.substr(i, len), i + len);
       if (close == std::string_view::npos) return unterminated("dollar-quoted string");
@@ -116,9 +118,9 @@ core::Status Tokenize(std::string_view sql, std::vector<Token>* tokens) {
 
 }  // namespace
 
-core::StatusOr<std::string> CheckReadOnlySql(std::string_view sql) {
+core::StatusOr<std::string> CheckReadOnlySql(std::string_view sql, SqlDialect dialect) {
   std::vector<Token> tokens;
-  RETURN_IF_ERROR(Tokenize(sql, &tokens));
+  RETURN_IF_ERROR(Tokenize(sql, dialect, &tokens));
   if (tokens.empty()) return core::InvalidArgument("the data model is empty");
 
   // One statement: a ';' may only be followed by blanks and comments.

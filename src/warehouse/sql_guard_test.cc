@@ -10,15 +10,17 @@ namespace {
 
 using ::testing::HasSubstr;
 
-void ExpectRefused(std::string_view sql, std::string_view message_part) {
-  core::StatusOr<std::string> r = CheckReadOnlySql(sql);
+void ExpectRefused(std::string_view sql, std::string_view message_part,
+                   SqlDialect dialect = SqlDialect::kSqlite) {
+  core::StatusOr<std::string> r = CheckReadOnlySql(sql, dialect);
   ASSERT_FALSE(r.ok()) << sql;
   EXPECT_EQ(r.status().code(), core::StatusCode::kInvalidArgument) << sql;
   EXPECT_THAT(r.status().message(), HasSubstr(message_part)) << sql;
 }
 
-void ExpectAccepted(std::string_view sql, std::string_view returned) {
-  core::StatusOr<std::string> r = CheckReadOnlySql(sql);
+void ExpectAccepted(std::string_view sql, std::string_view returned,
+                    SqlDialect dialect = SqlDialect::kSqlite) {
+  core::StatusOr<std::string> r = CheckReadOnlySql(sql, dialect);
   ASSERT_TRUE(r.ok()) << sql << ": " << r.status().ToString();
   EXPECT_EQ(*r, returned);
 }
@@ -79,7 +81,7 @@ TEST(SqlGuardTest, RefusesUnterminatedQuotes) {
   ExpectRefused("SELECT 'abc", "unterminated string literal");
   ExpectRefused("SELECT \"abc", "unterminated quoted identifier");
   ExpectRefused("SELECT 1 /* open", "unterminated comment");
-  ExpectRefused("SELECT $$abc", "unterminated dollar-quoted string");
+  ExpectRefused("SELECT $$abc", "unterminated dollar-quoted string", SqlDialect::kPostgres);
 }
 
 TEST(SqlGuardTest, KeywordsInsideLiteralsIdentifiersAndCommentsAreText) {
@@ -88,14 +90,34 @@ TEST(SqlGuardTest, KeywordsInsideLiteralsIdentifiersAndCommentsAreText) {
   ExpectAccepted("SELECT \"drop\" FROM t", "SELECT \"drop\" FROM t");
   ExpectAccepted("SELECT `delete`, [insert into] FROM t", "SELECT `delete`, [insert into] FROM t");
   ExpectAccepted("SELECT \"a\"\"; drop\" FROM t", "SELECT \"a\"\"; drop\" FROM t");
-  ExpectAccepted("SELECT $$; DELETE$$ AS body, $fn$ drop $fn$ AS b",
-                 "SELECT $$; DELETE$$ AS body, $fn$ drop $fn$ AS b");
-  ExpectAccepted("SELECT E'it\\'s; DROP' AS s", "SELECT E'it\\'s; DROP' AS s");
   ExpectAccepted("SELECT 1 -- delete", "SELECT 1");
   ExpectAccepted("SELECT a /* DROP; INSERT */, b\n-- UPDATE x;\nFROM t",
                  "SELECT a /* DROP; INSERT */, b\n-- UPDATE x;\nFROM t");
   ExpectAccepted("SELECT created_at, updated_at, deleted, into_x FROM t",
                  "SELECT created_at, updated_at, deleted, into_x FROM t");
+}
+
+// PostgreSQL's own quoting: dollar quotes and E'' strings with backslash escapes are text.
+TEST(SqlGuardTest, PostgresDollarQuotesAndEStringsAreText) {
+  ExpectAccepted("SELECT $$; DELETE$$ AS body, $fn$ drop $fn$ AS b",
+                 "SELECT $$; DELETE$$ AS body, $fn$ drop $fn$ AS b", SqlDialect::kPostgres);
+  ExpectAccepted("SELECT E'it\\'s; DROP' AS s", "SELECT E'it\\'s; DROP' AS s",
+                 SqlDialect::kPostgres);
+}
+
+// SQLite has neither: the review's bypasses (F13) read as SQLite reads them, so the DELETE
+// they hid is seen.
+TEST(SqlGuardTest, SqliteHasNoDollarQuotesOrEStrings) {
+  ExpectRefused("WITH a AS (SELECT e'\\' FROM (SELECT 1 AS e)) DELETE FROM customers -- '",
+                "the data model is read-only: 'DELETE' is not allowed");
+  ExpectRefused("WITH x AS (SELECT $a$) DELETE FROM customers WHERE 1=$a$",
+                "the data model is read-only: 'DELETE' is not allowed");
+  ExpectRefused("SELECT $$; DELETE$$ AS body", "single statement");
+  ExpectRefused("SELECT E'it\\'s; DROP' AS s", "unterminated string literal");
+  // The default is the SQLite reading.
+  EXPECT_FALSE(CheckReadOnlySql("WITH x AS (SELECT $a$) DELETE FROM t WHERE 1=$a$").ok());
+  // A backslash is an ordinary character in an SQLite string; `$name` is a parameter.
+  ExpectAccepted("SELECT 'C:\\dir\\' AS p, $n AS v", "SELECT 'C:\\dir\\' AS p, $n AS v");
 }
 
 TEST(SqlGuardTest, DropsTrailingSemicolonAndBlanks) {

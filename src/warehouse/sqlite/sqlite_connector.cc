@@ -4,18 +4,18 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
+#include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <optional>
 #include <string>
-#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "core/time.h"
+#include "core/utf8.h"
 #include "warehouse/sql_guard.h"
 #include "warehouse/sqlite/sqlite_dialect.h"
+#include "warehouse/sqlite/sqlite_session.h"
 
 namespace wsync::warehouse {
 namespace {
@@ -23,18 +23,10 @@ namespace {
 constexpr int kDefaultMaxColumns = 100;
 // Expression columns are typed from at least this many rows, however few samples are asked for.
 constexpr int kInferenceRows = 100;
-// A warehouse file written by another process may be locked for a moment.
-constexpr int kBusyTimeoutMs = 5000;
 constexpr int64_t kMaxUnixSeconds = INT64_MAX / core::kMicrosPerSecond;
-
-struct DbCloser {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-struct StmtFinalizer {
-  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
-using DbPtr = std::unique_ptr<sqlite3, DbCloser>;
-using StmtPtr = std::unique_ptr<sqlite3_stmt, StmtFinalizer>;
+// SPEC §5: a connection's statement timeout, one hour unless config.statement_timeout_s says.
+constexpr int64_t kDefaultStatementTimeoutS = 3600;
+constexpr int64_t kMaxStatementTimeoutS = 7 * 24 * 3600;
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -42,73 +34,7 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Maps an SQLite result code to a status with a message for the operator. `what` says which
-// step failed ("SQLite rejected the data model").
-core::Status SqliteError(int rc, sqlite3* db, const std::string& path, std::string_view what) {
-  std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-  std::string where = "SQLite database '" + path + "'";
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-      return core::Unavailable(where + " is busy (" + detail + "); try again later");
-    case SQLITE_NOTADB:
-      return core::InvalidArgument("'" + path + "' is not a SQLite database (" + detail + ")");
-    case SQLITE_CORRUPT:
-      return core::InvalidArgument(where + " is damaged: " + detail);
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-    case SQLITE_READONLY:
-      return core::PermissionDenied(std::string(what) + ": " + detail);
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-    case SQLITE_NOMEM:
-    case SQLITE_FULL:
-      return core::Unavailable(where + " cannot be read: " + detail);
-    case SQLITE_INTERRUPT:
-      return core::Cancelled(std::string(what) + ": " + detail);
-    default:
-      return core::InvalidArgument(std::string(what) + ": " + detail);
-  }
-}
-
-core::StatusOr<DbPtr> Open(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::file_status st = std::filesystem::status(path, ec);
-  if (!std::filesystem::exists(st)) {
-    return core::NotFound("SQLite database '" + path + "' does not exist; check config.path");
-  }
-  if (std::filesystem::is_directory(st)) {
-    return core::InvalidArgument("'" + path + "' is a directory, not a SQLite database");
-  }
-  sqlite3* raw = nullptr;
-  // No SQLITE_OPEN_CREATE: a wrong path must fail, not leave an empty database behind.
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-  DbPtr db(raw);
-  if (rc != SQLITE_OK) {
-    if (db != nullptr && sqlite3_system_errno(db.get()) == EACCES) {
-      return core::PermissionDenied("SQLite database '" + path + "' is not readable by wsync");
-    }
-    return SqliteError(rc, db.get(), path, "opening the SQLite database");
-  }
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  // Behind the read-only file and the SQL guard: no writes even to the temp schema, and no
-  // ATTACH of another (writable) file.
-  sqlite3_limit(db.get(), SQLITE_LIMIT_ATTACHED, 0);
-  rc = sqlite3_exec(db.get(), "PRAGMA query_only = ON", nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return SqliteError(rc, db.get(), path, "opening the SQLite database");
-  return db;
-}
-
-core::StatusOr<StmtPtr> Prepare(sqlite3* db, const std::string& path, const std::string& sql) {
-  sqlite3_stmt* raw = nullptr;
-  int rc = sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
-  StmtPtr stmt(raw);
-  if (rc != SQLITE_OK) return SqliteError(rc, db, path, "SQLite rejected the data model");
-  if (stmt == nullptr) return core::InvalidArgument("the data model is empty");
-  return stmt;
-}
-
-core::Status Bind(sqlite3* db, const std::string& path, sqlite3_stmt* stmt,
+core::Status Bind(const SqliteSession& session, sqlite3_stmt* stmt,
                   const std::vector<SqliteDialect::Param>& params) {
   for (size_t i = 0; i < params.size(); ++i) {
     int index = static_cast<int>(i) + 1;
@@ -119,7 +45,7 @@ core::Status Bind(sqlite3* db, const std::string& path, sqlite3_stmt* stmt,
       const std::string& s = std::get<std::string>(params[i]);
       rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
     }
-    if (rc != SQLITE_OK) return SqliteError(rc, db, path, "binding a range bound");
+    if (rc != SQLITE_OK) return session.Error(rc, "binding a range bound");
   }
   return core::Status::Ok();
 }
@@ -131,12 +57,10 @@ struct Shape {
   std::vector<std::optional<core::Type>> declared;
 };
 
-core::StatusOr<Shape> Describe(sqlite3* db, const std::string& path, const std::string& model,
-                               int max_columns) {
+core::StatusOr<Shape> Describe(SqliteSession* session, const std::string& model, int max_columns) {
   // Preparing runs nothing; the wrap goes first so its errors are the ones users see.
-  ASSIGN_OR_RETURN(StmtPtr wrapped,
-                   Prepare(db, path, SqliteDialect::WrapModel(model) + " LIMIT 0"));
-  ASSIGN_OR_RETURN(StmtPtr bare, Prepare(db, path, model));
+  ASSIGN_OR_RETURN(StmtPtr wrapped, session->Prepare(SqliteDialect::WrapModel(model) + " LIMIT 0"));
+  ASSIGN_OR_RETURN(StmtPtr bare, session->Prepare(model));
   int n = sqlite3_column_count(wrapped.get());
   if (n > max_columns) {
     return core::InvalidArgument("the data model returns " + std::to_string(n) +
@@ -309,39 +233,88 @@ core::Row ReadRow(sqlite3_stmt* stmt, const std::vector<std::optional<core::Type
   return row;
 }
 
-// Types for the columns without a declared type, from the values their rows hold.
-std::vector<core::Column> ColumnsFor(const Shape& shape, const std::vector<core::Row>& rows) {
-  std::vector<core::Column> columns;
-  for (size_t i = 0; i < shape.names.size(); ++i) {
-    core::Column c{shape.names[i], core::Type::kString, false};
-    if (shape.declared[i]) {
-      c.type = *shape.declared[i];
-    } else {
-      c.inferred = true;
-      bool ints = false, reals = false, other = false;
-      for (const core::Row& row : rows) {
-        core::Type t = row[i].type();
-        ints |= t == core::Type::kInt64;
-        reals |= t == core::Type::kDouble;
-        other |= t != core::Type::kInt64 && t != core::Type::kDouble && t != core::Type::kNull;
-      }
-      if (!other && reals) {
-        c.type = core::Type::kDouble;
-      } else if (!other && ints) {
-        c.type = core::Type::kInt64;
+// Types for the columns without a declared type, from the storage classes their rows hold.
+class TypeInference {
+ public:
+  explicit TypeInference(const Shape& shape) : votes_(shape.names.size()) {}
+
+  void Add(sqlite3_stmt* stmt) {
+    for (size_t i = 0; i < votes_.size(); ++i) {
+      switch (sqlite3_column_type(stmt, static_cast<int>(i))) {
+        case SQLITE_INTEGER:
+          votes_[i].ints = true;
+          break;
+        case SQLITE_FLOAT:
+          votes_[i].reals = true;
+          break;
+        case SQLITE_NULL:
+          break;
+        default:
+          votes_[i].other = true;
       }
     }
-    columns.push_back(std::move(c));
   }
-  return columns;
+  void Add(const core::Row& row) {
+    for (size_t i = 0; i < votes_.size() && i < row.size(); ++i) {
+      core::Type t = row[i].type();
+      votes_[i].ints |= t == core::Type::kInt64;
+      votes_[i].reals |= t == core::Type::kDouble;
+      votes_[i].other |=
+          t != core::Type::kInt64 && t != core::Type::kDouble && t != core::Type::kNull;
+    }
+  }
+
+  std::vector<core::Column> Columns(const Shape& shape) const {
+    std::vector<core::Column> columns;
+    for (size_t i = 0; i < shape.names.size(); ++i) {
+      core::Column c{shape.names[i], core::Type::kString, false};
+      if (shape.declared[i]) {
+        c.type = *shape.declared[i];
+      } else {
+        c.inferred = true;
+        if (!votes_[i].other && votes_[i].reals) {
+          c.type = core::Type::kDouble;
+        } else if (!votes_[i].other && votes_[i].ints) {
+          c.type = core::Type::kInt64;
+        }
+      }
+      columns.push_back(std::move(c));
+    }
+    return columns;
+  }
+
+ private:
+  struct Votes {
+    bool ints = false, reals = false, other = false;
+  };
+  std::vector<Votes> votes_;
+};
+
+// A sample value as discover shows it: text is valid UTF-8 (ill-formed bytes become U+FFFD)
+// and cut at kSampleValueBytes with a marker, so samples cost a bounded number of bytes.
+core::Value SampleValue(core::Value v) {
+  if (v.type() != core::Type::kString) return v;
+  std::string_view text = v.string_value();
+  if (text.size() <= kSampleValueBytes && core::IsValidUtf8(text)) return v;
+  std::string out;
+  if (text.size() > kSampleValueBytes) {
+    size_t cut = kSampleValueBytes;
+    // Back up to a character boundary so the cut adds no U+FFFD of its own.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    core::AppendValidUtf8(text.substr(0, cut), &out);
+    out += kTruncatedMarker;
+  } else {
+    core::AppendValidUtf8(text, &out);
+  }
+  return core::Value::String(std::move(out));
 }
 
 class SqliteRowStream : public RowStream {
  public:
-  SqliteRowStream(DbPtr db, StmtPtr stmt, std::string path, Shape shape, const Query& query)
-      : db_(std::move(db)),
+  SqliteRowStream(std::unique_ptr<SqliteSession> session, StmtPtr stmt, Shape shape,
+                  const Query& query)
+      : session_(std::move(session)),
         stmt_(std::move(stmt)),
-        path_(std::move(path)),
         declared_(std::move(shape.declared)),
         batch_rows_(std::max<size_t>(query.batch_rows, 1)),
         batch_bytes_(std::max<size_t>(query.batch_bytes, 1)),
@@ -351,8 +324,10 @@ class SqliteRowStream : public RowStream {
   core::Status Prime() {
     core::RowBatch first;
     RETURN_IF_ERROR(ReadBatch(&first));
-    columns_ = std::make_shared<const std::vector<core::Column>>(
-        ColumnsFor(Shape{shape_names_, declared_}, first.rows));
+    Shape shape{shape_names_, declared_};
+    TypeInference inference(shape);
+    for (const core::Row& row : first.rows) inference.Add(row);
+    columns_ = std::make_shared<const std::vector<core::Column>>(inference.Columns(shape));
     first.columns = columns_;
     pending_ = std::move(first);
     return core::Status::Ok();
@@ -375,6 +350,8 @@ class SqliteRowStream : public RowStream {
 
  private:
   core::Status ReadBatch(core::RowBatch* batch) {
+    // Each batch is one fetch and gets the whole statement timeout, as a cursor's FETCH would.
+    session_->StartStatement();
     batch->rows.reserve(std::min<size_t>(batch_rows_, 4096));
     while (!done_ && batch->rows.size() < batch_rows_ && batch->bytes < batch_bytes_) {
       int rc = sqlite3_step(stmt_.get());
@@ -385,16 +362,15 @@ class SqliteRowStream : public RowStream {
       done_ = true;
       if (rc != SQLITE_DONE) {
         batch->rows.clear();
-        return SqliteError(rc, db_.get(), path_, "SQLite failed while reading the data model");
+        return session_->Error(rc, "SQLite failed while reading the data model");
       }
     }
     return core::Status::Ok();
   }
 
   // Declared before stmt_ so the statement is finalised before the connection closes.
-  DbPtr db_;
+  std::unique_ptr<SqliteSession> session_;
   StmtPtr stmt_;
-  std::string path_;
   std::vector<std::optional<core::Type>> declared_;
   size_t batch_rows_;
   size_t batch_bytes_;
@@ -406,57 +382,82 @@ class SqliteRowStream : public RowStream {
 
 class SqliteConnector : public Connector {
  public:
-  SqliteConnector(std::string path, int max_columns)
-      : path_(std::move(path)), max_columns_(max_columns) {}
+  SqliteConnector(std::string path, int max_columns, std::chrono::seconds statement_timeout,
+                  SqliteOptions options, ConnectorContext context)
+      : path_(std::move(path)),
+        max_columns_(max_columns),
+        statement_timeout_(statement_timeout),
+        options_(std::move(options)),
+        context_(context) {}
 
   core::Status Verify() override {
-    ASSIGN_OR_RETURN(DbPtr db, Open(path_));
-    ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db.get(), path_, "SELECT 1"));
+    ASSIGN_OR_RETURN(auto session, Open());
+    ASSIGN_OR_RETURN(StmtPtr stmt, session->Prepare("SELECT 1"));
     int rc = sqlite3_step(stmt.get());
-    if (rc != SQLITE_ROW) return SqliteError(rc, db.get(), path_, "verifying the connection");
+    if (rc != SQLITE_ROW) return session->Error(rc, "verifying the connection");
     // A file that is not a database only fails once a page is read.
-    ASSIGN_OR_RETURN(StmtPtr schema,
-                     Prepare(db.get(), path_, "SELECT count(*) FROM sqlite_schema"));
+    ASSIGN_OR_RETURN(StmtPtr schema, session->Prepare("SELECT count(*) FROM sqlite_schema"));
     rc = sqlite3_step(schema.get());
-    if (rc != SQLITE_ROW) return SqliteError(rc, db.get(), path_, "verifying the connection");
+    if (rc != SQLITE_ROW) return session->Error(rc, "verifying the connection");
     return core::Status::Ok();
   }
 
   core::StatusOr<Discovery> Discover(std::string_view model_sql, int sample_rows) override {
-    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql));
-    ASSIGN_OR_RETURN(DbPtr db, Open(path_));
-    ASSIGN_OR_RETURN(Shape shape, Describe(db.get(), path_, sql, max_columns_));
-    ASSIGN_OR_RETURN(StmtPtr stmt,
-                     Prepare(db.get(), path_, SqliteDialect::WrapModel(sql) + " LIMIT ?"));
+    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql, SqlDialect::kSqlite));
+    ASSIGN_OR_RETURN(auto session, Open());
+    ASSIGN_OR_RETURN(Shape shape, Describe(session.get(), sql, max_columns_));
+    ASSIGN_OR_RETURN(StmtPtr stmt, session->Prepare(SqliteDialect::WrapModel(sql) + " LIMIT ?"));
     sample_rows = std::max(sample_rows, 0);
     sqlite3_bind_int(stmt.get(), 1, std::max(sample_rows, kInferenceRows));
-    std::vector<core::Row> rows;
-    size_t bytes = 0;
+    // Types come from every row read; values are kept only for the samples asked for, each
+    // cut to kSampleValueBytes and all of them within kSampleBytesBudget.
+    TypeInference inference(shape);
+    Discovery d;
+    size_t kept_bytes = 0;
+    size_t read = 0;
+    bool budget_hit = false;
     for (;;) {
       int rc = sqlite3_step(stmt.get());
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) {
-        return SqliteError(rc, db.get(), path_, "SQLite failed while reading the data model");
+        return session->Error(rc, "SQLite failed while reading the data model");
       }
-      rows.push_back(ReadRow(stmt.get(), shape.declared, &bytes));
+      ++read;
+      inference.Add(stmt.get());
+      if (d.sample_rows.size() >= static_cast<size_t>(sample_rows) || budget_hit) continue;
+      core::Row row;
+      size_t row_bytes = 0;
+      for (size_t i = 0; i < shape.declared.size(); ++i) {
+        row.push_back(
+            SampleValue(ConvertValue(stmt.get(), static_cast<int>(i), shape.declared[i])));
+        row_bytes += ValueBytes(row.back());
+      }
+      if (kept_bytes + row_bytes > kSampleBytesBudget) {
+        budget_hit = true;
+        continue;
+      }
+      kept_bytes += row_bytes;
+      d.sample_rows.push_back(std::move(row));
     }
-    Discovery d;
-    d.columns = ColumnsFor(shape, rows);
+    d.columns = inference.Columns(shape);
     for (const core::Column& c : d.columns) {
       if (!c.inferred) continue;
-      d.warnings.push_back("column '" + c.name + "' has no declared type; " +
+      d.warnings.push_back("column '" + core::ToValidUtf8(c.name) + "' has no declared type; " +
                            std::string(core::TypeName(c.type)) + " was inferred from " +
-                           std::to_string(rows.size()) + " sample rows");
+                           std::to_string(read) + " sample rows");
     }
-    if (rows.size() > static_cast<size_t>(sample_rows)) rows.resize(sample_rows);
-    d.sample_rows = std::move(rows);
+    if (budget_hit) {
+      d.warnings.push_back("only " + std::to_string(d.sample_rows.size()) +
+                           " sample rows are shown: together they reach the " +
+                           std::to_string(kSampleBytesBudget >> 20) + " MB sample budget");
+    }
     return d;
   }
 
   core::StatusOr<core::Value> MaxIterator(std::string_view model_sql, const Range& range) override {
-    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql));
-    ASSIGN_OR_RETURN(DbPtr db, Open(path_));
-    ASSIGN_OR_RETURN(Shape shape, Describe(db.get(), path_, sql, max_columns_));
+    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql, SqlDialect::kSqlite));
+    ASSIGN_OR_RETURN(auto session, Open());
+    ASSIGN_OR_RETURN(Shape shape, Describe(session.get(), sql, max_columns_));
     RETURN_IF_ERROR(CheckRangeColumns(shape, {range}));
     std::vector<SqliteDialect::Param> params;
     // Unparsable values have no normalised form, so MAX skips them either way.
@@ -464,11 +465,11 @@ class SqliteConnector : public Connector {
     std::string query = "SELECT MAX(" +
                         SqliteDialect::NormalisedIterator(range.column, range.type) + ") FROM (\n" +
                         sql + "\n) AS m WHERE " + where;
-    ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db.get(), path_, query));
-    RETURN_IF_ERROR(Bind(db.get(), path_, stmt.get(), params));
+    ASSIGN_OR_RETURN(StmtPtr stmt, session->Prepare(query));
+    RETURN_IF_ERROR(Bind(*session, stmt.get(), params));
     int rc = sqlite3_step(stmt.get());
     if (rc != SQLITE_ROW) {
-      return SqliteError(rc, db.get(), path_, "SQLite failed while reading the data model");
+      return session->Error(rc, "SQLite failed while reading the data model");
     }
     if (sqlite3_column_type(stmt.get(), 0) == SQLITE_NULL) return core::Value::Null();
     switch (range.type) {
@@ -488,13 +489,13 @@ class SqliteConnector : public Connector {
         return core::Value::Int64(sqlite3_column_int64(stmt.get(), 0));
     }
     return core::Internal("SQLite returned an unreadable maximum for iterator '" + range.column +
-                          "': " + std::string(ColumnText(stmt.get(), 0)));
+                          "': " + core::QuoteForMessage(ColumnText(stmt.get(), 0)));
   }
 
   core::StatusOr<std::unique_ptr<RowStream>> Execute(const Query& query) override {
-    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(query.model_sql));
-    ASSIGN_OR_RETURN(DbPtr db, Open(path_));
-    ASSIGN_OR_RETURN(Shape shape, Describe(db.get(), path_, sql, max_columns_));
+    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(query.model_sql, SqlDialect::kSqlite));
+    ASSIGN_OR_RETURN(auto session, Open());
+    ASSIGN_OR_RETURN(Shape shape, Describe(session.get(), sql, max_columns_));
     RETURN_IF_ERROR(CheckRangeColumns(shape, query.ranges));
     std::string text = SqliteDialect::WrapModel(sql);
     std::vector<SqliteDialect::Param> params;
@@ -508,24 +509,31 @@ class SqliteConnector : public Connector {
       text += " LIMIT ?";
       params.emplace_back(std::max<int64_t>(*query.limit, 0));
     }
-    ASSIGN_OR_RETURN(StmtPtr stmt, Prepare(db.get(), path_, text));
-    RETURN_IF_ERROR(Bind(db.get(), path_, stmt.get(), params));
-    auto stream = std::make_unique<SqliteRowStream>(std::move(db), std::move(stmt), path_,
+    ASSIGN_OR_RETURN(StmtPtr stmt, session->Prepare(text));
+    RETURN_IF_ERROR(Bind(*session, stmt.get(), params));
+    auto stream = std::make_unique<SqliteRowStream>(std::move(session), std::move(stmt),
                                                     std::move(shape), query);
     RETURN_IF_ERROR(stream->Prime());
     return std::unique_ptr<RowStream>(std::move(stream));
   }
 
  private:
+  core::StatusOr<std::unique_ptr<SqliteSession>> Open() const {
+    return SqliteSession::Open(path_, options_, context_, statement_timeout_);
+  }
+
   std::string path_;
   int max_columns_;
+  std::chrono::seconds statement_timeout_;
+  SqliteOptions options_;
+  ConnectorContext context_;
 };
 
 }  // namespace
 
 core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(const nlohmann::json& config,
-                                                              const ConnectorContext& context) {
-  (void)context;  // TODO(issue 9): statement interruption and path confinement
+                                                              const ConnectorContext& context,
+                                                              const SqliteOptions& options) {
   if (!config.is_object()) return core::Status::InvalidField("config", "must be an object");
   auto path = config.find("path");
   if (path == config.end() || !path->is_string() || path->get_ref<const std::string&>().empty()) {
@@ -540,10 +548,25 @@ core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(const nlohmann::js
     }
     max_columns = static_cast<int>(it->get<int64_t>());
   }
-  return std::unique_ptr<Connector>(
-      std::make_unique<SqliteConnector>(path->get<std::string>(), max_columns));
+  int64_t timeout_s = kDefaultStatementTimeoutS;
+  if (auto it = config.find("statement_timeout_s"); it != config.end()) {
+    if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
+        it->get<int64_t>() > kMaxStatementTimeoutS) {
+      return core::Status::InvalidField("config.statement_timeout_s",
+                                        "must be an integer number of seconds between 1 and " +
+                                            std::to_string(kMaxStatementTimeoutS));
+    }
+    timeout_s = it->get<int64_t>();
+  }
+  return std::unique_ptr<Connector>(std::make_unique<SqliteConnector>(
+      path->get<std::string>(), max_columns, std::chrono::seconds(timeout_s), options, context));
 }
 
-void RegisterSqlite(Registry* registry) { registry->Register("sqlite", NewSqliteConnector); }
+void RegisterSqlite(Registry* registry, SqliteOptions options) {
+  registry->Register("sqlite", [options = std::move(options)](const nlohmann::json& config,
+                                                              const ConnectorContext& context) {
+    return NewSqliteConnector(config, context, options);
+  });
+}
 
 }  // namespace wsync::warehouse

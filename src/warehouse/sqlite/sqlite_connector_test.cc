@@ -39,6 +39,10 @@ class SqliteConnectorTest : public ::testing::Test {
     ASSERT_NE(mkdtemp(templ.data()), nullptr);
     dir_ = templ;
     path_ = (std::filesystem::path(dir_) / "warehouse.db").string();
+    // API clients' files: the test directory is the one the operator allows.
+    core::StatusOr<SqliteOptions> options = ResolveSqliteOptions({dir_}, "");
+    ASSERT_TRUE(options.ok()) << options.status().ToString();
+    options_ = *options;
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
@@ -53,9 +57,10 @@ class SqliteConnectorTest : public ::testing::Test {
     ASSERT_EQ(rc, SQLITE_OK) << message;
   }
 
-  std::unique_ptr<Connector> Connect(nlohmann::json config = {}) {
+  std::unique_ptr<Connector> Connect(nlohmann::json config = {},
+                                     ConnectorContext context = ConnectorContext()) {
     if (!config.contains("path")) config["path"] = path_;
-    core::StatusOr<std::unique_ptr<Connector>> c = NewSqliteConnector(config);
+    core::StatusOr<std::unique_ptr<Connector>> c = NewSqliteConnector(config, context, options_);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? std::move(c).value() : nullptr;
   }
@@ -87,6 +92,7 @@ class SqliteConnectorTest : public ::testing::Test {
 
   std::string dir_;
   std::string path_;
+  SqliteOptions options_;
 };
 
 void ExpectError(const core::Status& s, core::StatusCode code, std::string_view part) {
@@ -122,12 +128,16 @@ TEST_F(SqliteConnectorTest, Verify) {
   EXPECT_TRUE(Connect()->Verify().ok());
 }
 
+// An API client learns only that it cannot have the file; an operator's config says why.
 TEST_F(SqliteConnectorTest, VerifyMissingFileIsNotFoundAndCreatesNothing) {
   core::Status s = Connect()->Verify();
-  ExpectError(s, core::StatusCode::kNotFound, "SQLite database '" + path_ + "' does not exist");
+  ExpectError(s, core::StatusCode::kNotFound, "SQLite database '" + path_ + "' is not available");
   EXPECT_FALSE(std::filesystem::exists(path_));
   ExpectError(Connect()->Discover("SELECT 1", 10).status(), core::StatusCode::kNotFound,
-              "does not exist");
+              "is not available");
+  ExpectError(Connect({}, {.trusted = true})->Verify(), core::StatusCode::kNotFound,
+              "SQLite database '" + path_ + "' does not exist");
+  EXPECT_FALSE(std::filesystem::exists(path_));
 }
 
 TEST_F(SqliteConnectorTest, VerifyRefusesAFileThatIsNotADatabase) {
@@ -135,8 +145,9 @@ TEST_F(SqliteConnectorTest, VerifyRefusesAFileThatIsNotADatabase) {
                           "........................................................";
   ExpectError(Connect()->Verify(), core::StatusCode::kInvalidArgument,
               "'" + path_ + "' is not a SQLite database");
-  ExpectError(Connect({{"path", dir_}})->Verify(), core::StatusCode::kInvalidArgument,
-              "is a directory");
+  ExpectError(Connect({{"path", dir_}})->Verify(), core::StatusCode::kNotFound, "is not available");
+  ExpectError(Connect({{"path", dir_}}, {.trusted = true})->Verify(),
+              core::StatusCode::kInvalidArgument, "is a directory");
 }
 
 TEST_F(SqliteConnectorTest, DiscoverMapsDeclaredTypesAndInfersExpressions) {
