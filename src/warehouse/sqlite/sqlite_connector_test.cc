@@ -4,14 +4,17 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
+#include "core/stop_token.h"
 #include "core/time.h"
 #include "warehouse/sqlite/sqlite_dialect.h"
 
@@ -519,6 +522,357 @@ TEST_F(SqliteConnectorTest, NeverWritesTheFile) {
   EXPECT_EQ(std::filesystem::last_write_time(path_), mtime);
   EXPECT_FALSE(std::filesystem::exists(path_ + "-journal"));
   EXPECT_FALSE(std::filesystem::exists(path_ + "-wal"));
+}
+
+// ---- Confinement (review F1, F12) ----
+
+// A data directory beside the allowed one, as a server has: wsync.db, its WAL and the key.
+class SqliteConfinementTest : public SqliteConnectorTest {
+ protected:
+  void SetUp() override {
+    SqliteConnectorTest::SetUp();
+    allowed_ = dir_ + "/allowed";
+    data_ = dir_ + "/data";
+    outside_ = dir_ + "/outside";
+    for (const std::string& d : {allowed_, data_, outside_}) std::filesystem::create_directory(d);
+    server_db_ = data_ + "/wsync.db";
+    MakeDbAt(server_db_,
+             "CREATE TABLE credentials(secret_hash TEXT); "
+             "INSERT INTO credentials VALUES ('argon2id$secret');");
+    std::ofstream(data_ + "/secret.key") << "0123456789abcdef0123456789abcdef";
+    MakeDbAt(allowed_ + "/shop.db",
+             "CREATE TABLE customers(id INTEGER); INSERT INTO customers "
+             "VALUES (1);");
+    MakeDbAt(outside_ + "/tenant2.db", "CREATE TABLE customers(id INTEGER);");
+    auto options = ResolveSqliteOptions({allowed_}, data_);
+    ASSERT_TRUE(options.ok()) << options.status().ToString();
+    options_ = *options;
+  }
+
+  void MakeDbAt(const std::string& path, const std::string& script) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, script.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+
+  core::Status VerifyPath(const std::string& path, bool trusted = false) {
+    auto c = NewSqliteConnector({{"path", path}}, {.trusted = trusted}, options_);
+    if (!c.ok()) return c.status();
+    return (*c)->Verify();
+  }
+
+  // The one refusal an API client gets, whatever the reason.
+  void ExpectRefused(const std::string& path) {
+    core::Status s = VerifyPath(path);
+    EXPECT_EQ(s.code(), core::StatusCode::kNotFound) << path << ": " << s.ToString();
+    EXPECT_EQ(s.message(), "SQLite database '" + path +
+                               "' is not available: config.path must name an existing SQLite "
+                               "file under a directory this server allows")
+        << path;
+  }
+
+  std::string allowed_, data_, outside_, server_db_;
+};
+
+TEST_F(SqliteConfinementTest, AFileUnderAnAllowedDirectoryOpens) {
+  EXPECT_TRUE(VerifyPath(allowed_ + "/shop.db").ok());
+  EXPECT_TRUE(VerifyPath(allowed_ + "/../allowed/./shop.db").ok());
+}
+
+TEST_F(SqliteConfinementTest, TheServersOwnDatabaseIsNeverOpenedByAnyPath) {
+  ExpectRefused(server_db_);
+  ExpectRefused(data_ + "/secret.key");
+  ExpectRefused(allowed_ + "/../data/wsync.db");
+  // /proc/self/cwd/wsync.db and a relative "wsync.db" while the server's cwd is its data dir.
+  std::filesystem::path cwd = std::filesystem::current_path();
+  std::filesystem::current_path(data_);
+  ExpectRefused("wsync.db");
+  ExpectRefused("/proc/self/cwd/wsync.db");
+  std::filesystem::current_path(cwd);
+  // /proc/self/fd/N of the server's open database.
+  sqlite3* open_db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(server_db_.c_str(), &open_db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(open_db, "SELECT * FROM credentials", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  int found = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink(entry.path(), ec) == server_db_) {
+      ExpectRefused(entry.path().string());
+      ++found;
+    }
+  }
+  sqlite3_close(open_db);
+  EXPECT_GE(found, 1);
+}
+
+TEST_F(SqliteConfinementTest, EvenWhenTheDataDirectoryIsUnderAnAllowedOne) {
+  auto options = ResolveSqliteOptions({dir_}, data_);
+  ASSERT_TRUE(options.ok());
+  options_ = *options;
+  ExpectRefused(server_db_);
+  std::filesystem::copy_file(allowed_ + "/shop.db", data_ + "/other.db");
+  ExpectRefused(data_ + "/other.db");
+  // A hard link to wsync.db elsewhere is still wsync.db.
+  std::filesystem::create_hard_link(server_db_, outside_ + "/innocent.db");
+  ExpectRefused(outside_ + "/innocent.db");
+  EXPECT_TRUE(VerifyPath(allowed_ + "/shop.db").ok());
+}
+
+TEST_F(SqliteConfinementTest, SymlinksOutOfAnAllowedDirectoryAreRefused) {
+  std::filesystem::create_symlink(server_db_, allowed_ + "/link-to-server.db");
+  std::filesystem::create_symlink(outside_ + "/tenant2.db", allowed_ + "/link-to-tenant2.db");
+  std::filesystem::create_directory_symlink(data_, allowed_ + "/data-link");
+  ExpectRefused(allowed_ + "/link-to-server.db");
+  ExpectRefused(allowed_ + "/link-to-tenant2.db");
+  ExpectRefused(allowed_ + "/data-link/wsync.db");
+}
+
+TEST_F(SqliteConfinementTest, OtherFilesOutsideTheAllowedDirectoriesAreRefused) {
+  ExpectRefused(outside_ + "/tenant2.db");  // another tenant's warehouse
+  ExpectRefused("/etc/passwd");
+  ExpectRefused("/proc/self/environ");
+  ExpectRefused("/dev/null");
+  ExpectRefused("/sys/kernel/notes");
+}
+
+TEST_F(SqliteConfinementTest, AMissingFileAndAForbiddenOneLookTheSame) {
+  ExpectRefused(allowed_ + "/missing.db");
+  ExpectRefused("/etc/shadow");
+  ExpectRefused("/etc/no-such-file");
+  ExpectRefused(allowed_);  // a directory
+  ExpectRefused(outside_);
+}
+
+TEST_F(SqliteConfinementTest, AFifoIsRefusedWithoutHanging) {
+  std::string fifo = allowed_ + "/pipe.db";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto start = std::chrono::steady_clock::now();
+  ExpectRefused(fifo);
+  EXPECT_EQ(VerifyPath(fifo, /*trusted=*/true).code(), core::StatusCode::kInvalidArgument);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+TEST_F(SqliteConfinementTest, WithoutAllowedDirectoriesTheErrorTellsTheOperatorWhatToDo) {
+  options_ = *ResolveSqliteOptions({}, data_);
+  core::Status s = VerifyPath(allowed_ + "/shop.db");
+  EXPECT_EQ(s.code(), core::StatusCode::kNotFound);
+  EXPECT_THAT(s.message(), HasSubstr("this server allows none (the operator starts it with "
+                                     "`wsync serve --sqlite-dir DIR`)"));
+  ExpectError(ResolveSqliteOptions({dir_ + "/nope"}, data_).status(),
+              core::StatusCode::kInvalidArgument, "--sqlite-dir '" + dir_ + "/nope' is not");
+}
+
+TEST_F(SqliteConfinementTest, ATrustedConfigReadsAnyFileButTheDeploymentsOwn) {
+  EXPECT_TRUE(VerifyPath(outside_ + "/tenant2.db", /*trusted=*/true).ok());
+  EXPECT_TRUE(VerifyPath(allowed_ + "/shop.db", /*trusted=*/true).ok());
+  ExpectError(VerifyPath(server_db_, true), core::StatusCode::kPermissionDenied,
+              "wsync never reads its own files");
+  ExpectError(VerifyPath(data_ + "/secret.key", true), core::StatusCode::kPermissionDenied,
+              "wsync never reads its own files");
+  ExpectError(VerifyPath("/proc/self/root" + server_db_, true), core::StatusCode::kPermissionDenied,
+              "wsync never reads its own files");
+  std::filesystem::create_hard_link(server_db_, outside_ + "/copy.db");
+  ExpectError(VerifyPath(outside_ + "/copy.db", true), core::StatusCode::kPermissionDenied,
+              "is one of this deployment's own files");
+  // The demo keeps its sample warehouse in the data directory.
+  std::filesystem::copy_file(allowed_ + "/shop.db", data_ + "/warehouse.db");
+  EXPECT_TRUE(VerifyPath(data_ + "/warehouse.db", true).ok());
+}
+
+TEST_F(SqliteConfinementTest, RegisteredOptionsReachTheConnector) {
+  Registry registry;
+  RegisterSqlite(&registry, options_);
+  auto refused = registry.Create("sqlite", {{"path", server_db_}});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ((*refused)->Verify().code(), core::StatusCode::kNotFound);
+  auto ok = registry.Create("sqlite", {{"path", allowed_ + "/shop.db"}});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE((*ok)->Verify().ok());
+}
+
+// ---- Defensive SQLite (review F8) ----
+
+TEST_F(SqliteConnectorTest, Fts3TokenizerAndOtherUnlistedFunctionsAreRefused) {
+  MakeDb("CREATE TABLE t(id INTEGER);");
+  auto c = Connect();
+  ExpectError(c->Discover("SELECT hex(fts3_tokenizer('simple')) AS ptr", 1).status(),
+              core::StatusCode::kInvalidArgument, "may not use the function 'fts3_tokenizer'");
+  ExpectError(c->Discover("SELECT fts3_tokenizer('evil', x'4141414141414141') AS x", 1).status(),
+              core::StatusCode::kInvalidArgument, "may not use the function 'fts3_tokenizer'");
+  ExpectError(c->Discover("SELECT load_extension('/tmp/x.so') AS x", 1).status(),
+              core::StatusCode::kInvalidArgument, "may not use the function 'load_extension'");
+  ExpectError(c->Discover("SELECT sqlite_compileoption_get(0) AS x", 1).status(),
+              core::StatusCode::kInvalidArgument, "may not use the function");
+}
+
+TEST_F(SqliteConnectorTest, PragmaFunctionsOtherThanSchemaInfoAreRefused) {
+  MakeDb("CREATE TABLE t(id INTEGER);");
+  auto c = Connect();
+  ExpectError(c->Discover("SELECT file FROM pragma_database_list", 1).status(),
+              core::StatusCode::kInvalidArgument, "may not use the table 'pragma_database_list'");
+  ExpectError(c->Discover("SELECT * FROM pragma_journal_mode('delete')", 1).status(),
+              core::StatusCode::kInvalidArgument, "may not use the table 'pragma_journal_mode'");
+  ExpectError(c->Discover("SELECT * FROM pragma_compile_options", 1).status(),
+              core::StatusCode::kInvalidArgument, "may not use");
+  EXPECT_TRUE(c->Discover("SELECT name FROM pragma_table_info('t')", 1).ok());
+}
+
+TEST_F(SqliteConnectorTest, ANormalModelWithJsonDatesAndWindowsStillRuns) {
+  MakeDb(R"(
+    CREATE TABLE orders(id INTEGER, customer TEXT, at TEXT, doc TEXT);
+    INSERT INTO orders VALUES (1, 'a', '2024-01-02T10:00:00Z', '{"plan":"pro","n":2}'),
+                              (2, 'a', '2024-01-03T11:00:00Z', '{"plan":"free","n":3}'),
+                              (3, 'b', '2024-02-01T12:00:00Z', '{"plan":"pro","n":1}');
+  )");
+  std::vector<core::Row> rows = ReadAll({.model_sql = R"(
+    SELECT customer, json_extract(doc, '$.plan') AS plan, doc ->> '$.n' AS n,
+           strftime('%Y-%m', at) AS month, date(at) AS day, unixepoch(at) AS ts,
+           row_number() OVER (PARTITION BY customer ORDER BY at) AS nth,
+           sum(id) OVER (PARTITION BY customer) AS total, lag(id) OVER (ORDER BY id) AS prev,
+           round(sqrt(id * 1.0), 3) AS root, upper(coalesce(NULL, customer)) AS up,
+           printf('%05d', id) AS code, length(group_concat(id) OVER ()) AS l
+    FROM orders ORDER BY id)"});
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1][1], core::Value::String("free"));
+  EXPECT_EQ(rows[1][2], core::Value::Int64(3));
+  EXPECT_EQ(rows[1][3], core::Value::String("2024-01"));
+  EXPECT_EQ(rows[1][4], core::Value::String("2024-01-03"));
+  EXPECT_EQ(rows[1][5], core::Value::Int64(1704279600));
+  EXPECT_EQ(rows[1][6], core::Value::Int64(2));
+  EXPECT_EQ(rows[1][7], core::Value::Int64(3));
+  EXPECT_EQ(rows[1][8], core::Value::Int64(1));
+  EXPECT_EQ(rows[2][9], core::Value::Double(1.732));
+  EXPECT_EQ(rows[2][10], core::Value::String("B"));
+  EXPECT_EQ(rows[2][11], core::Value::String("00003"));
+}
+
+TEST_F(SqliteConnectorTest, AValueAboveTheLengthLimitIsRefused) {
+  MakeDb("CREATE TABLE t(id INTEGER);");
+  ExpectError(Connect()->Discover("SELECT randomblob(17000000) AS big", 1).status(),
+              core::StatusCode::kInvalidArgument, "a value may hold at most 16 MB");
+}
+
+// ---- Runaway statements (review F3) ----
+
+constexpr std::string_view kEndless =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) AS n FROM c";
+
+TEST_F(SqliteConnectorTest, AnEndlessQueryStopsAtTheTokensDeadline) {
+  MakeDb("CREATE TABLE t(id INTEGER);");
+  core::StopToken stop;
+  stop.set_timeout(std::chrono::milliseconds(300));
+  auto start = std::chrono::steady_clock::now();
+  core::Status s = Connect({}, {.stop = &stop})->Discover(kEndless, 1).status();
+  auto took = std::chrono::steady_clock::now() - start;
+  ExpectError(s, core::StatusCode::kDeadlineExceeded, "ran past its time limit");
+  EXPECT_LT(took, std::chrono::seconds(1));
+}
+
+TEST_F(SqliteConnectorTest, AnEndlessQueryStopsWhenCancelledFromAnotherThread) {
+  MakeDb("CREATE TABLE t(id INTEGER);");
+  core::StopToken stop;
+  auto c = Connect({}, {.stop = &stop});
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop.Cancel("the run was cancelled");
+  });
+  auto start = std::chrono::steady_clock::now();
+  core::Status s =
+      c->MaxIterator(kEndless, {.column = "n", .type = IteratorType::kInteger}).status();
+  auto took = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  ExpectError(s, core::StatusCode::kCancelled, "the run was cancelled");
+  EXPECT_LT(took, std::chrono::seconds(1));
+}
+
+TEST_F(SqliteConnectorTest, AnEndlessQueryStopsAtTheStatementTimeout) {
+  MakeDb("CREATE TABLE t(id INTEGER);");
+  auto c = Connect({{"statement_timeout_s", 1}});
+  auto start = std::chrono::steady_clock::now();
+  core::Status s = c->Discover(kEndless, 1).status();
+  ExpectError(s, core::StatusCode::kDeadlineExceeded,
+              "the data model ran longer than its 1 s statement timeout");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(1800));
+  ExpectError(NewSqliteConnector({{"path", path_}, {"statement_timeout_s", 0}}).status(),
+              core::StatusCode::kInvalidArgument, "config.statement_timeout_s");
+  ExpectError(NewSqliteConnector({{"path", path_}, {"statement_timeout_s", "60"}}).status(),
+              core::StatusCode::kInvalidArgument, "config.statement_timeout_s");
+}
+
+TEST_F(SqliteConnectorTest, AStreamStopsWhileItsNextIsStepping) {
+  MakeDb("CREATE TABLE t(id INTEGER); INSERT INTO t VALUES (1);");
+  core::StopToken stop;
+  auto c = Connect({}, {.stop = &stop});
+  // Rows come at once, then the generator runs on without producing any.
+  auto stream =
+      c->Execute({.model_sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                               "SELECT x FROM c WHERE x <= 3 OR x < 0",
+                  .batch_rows = 2});
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  core::RowBatch batch;
+  ASSERT_TRUE(*(*stream)->Next(&batch));
+  EXPECT_EQ(batch.rows.size(), 2u);
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    stop.Cancel();
+  });
+  core::StatusOr<bool> more = (*stream)->Next(&batch);
+  canceller.join();
+  ExpectError(more.status(), core::StatusCode::kCancelled, "cancelled");
+}
+
+// ---- Bounded discover (review F4, F9) ----
+
+TEST_F(SqliteConnectorTest, DiscoverKeepsABoundedSampleAndStillInfersFromAHundredRows) {
+  MakeDb("CREATE TABLE t(id INTEGER);");
+  auto d = Connect()->Discover(
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 100) "
+      "SELECT x AS id, CASE WHEN x = 100 THEN 'text' ELSE x END AS late, "
+      "hex(randomblob(600000)) AS big FROM c",
+      10);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  // The string in row 100 still makes `late` a string.
+  EXPECT_EQ(d->columns[1].type, core::Type::kString);
+  ASSERT_EQ(d->sample_rows.size(), 10u);
+  size_t total = 0;
+  for (const core::Row& row : d->sample_rows) {
+    const std::string& big = row[2].string_value();
+    EXPECT_EQ(big.size(), kSampleValueBytes + kTruncatedMarker.size());
+    EXPECT_TRUE(big.ends_with(kTruncatedMarker));
+    total += big.size();
+  }
+  EXPECT_LT(total, kSampleBytesBudget);
+}
+
+TEST_F(SqliteConnectorTest, DiscoverStopsKeepingSamplesAtTheBudget) {
+  MakeDb("CREATE TABLE t(id INTEGER);");
+  // 100 columns of 1,054 bytes each (1 KB cut + marker + 16 bytes of bookkeeping): 105,362
+  // bytes a row with its id, so ten rows fit in 1 MiB and the eleventh does not.
+  std::string sql =
+      "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 20) "
+      "SELECT x AS id";
+  for (int i = 1; i < 100; ++i) sql += ", hex(zeroblob(600)) AS c" + std::to_string(i);
+  sql += " FROM c";
+  auto d = Connect()->Discover(sql, 20);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  EXPECT_EQ(d->sample_rows.size(), 10u);
+  EXPECT_THAT(d->warnings.back(), HasSubstr("only 10 sample rows are shown"));
+}
+
+TEST_F(SqliteConnectorTest, DiscoverShowsInvalidUtf8AsReplacementCharacters) {
+  MakeDb("CREATE TABLE t(id INTEGER);");
+  auto d = Connect()->Discover(
+      "SELECT 1 AS id, CAST(x'ff' AS TEXT) AS a, CAST(x'41e9' AS TEXT) AS b", 10);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->sample_rows.size(), 1u);
+  EXPECT_EQ(d->sample_rows[0][1], core::Value::String("\xEF\xBF\xBD"));
+  EXPECT_EQ(d->sample_rows[0][2], core::Value::String("A\xEF\xBF\xBD"));
+  // Valid JSON, which the API's discover answer is built from.
+  nlohmann::json j = d->sample_rows[0][1].string_value();
+  EXPECT_NO_THROW(j.dump());
 }
 
 }  // namespace
