@@ -78,7 +78,8 @@ std::optional<Response> PreparePipeline(const Services& services, catalog::Catal
   core::StatusOr<nlohmann::json> config = services.engine->RevealConfig(*conn);
   if (!config.ok()) return ErrorResponse(config.status().Annotate("connection '" + conn->id + "'"));
   core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
-      services.engine->registry().Create(conn->service_provider, *config);
+      services.engine->registry().Create(conn->service_provider, *config,
+                                         {.trusted = conn->trusted});
   if (!connector.ok()) {
     return ErrorResponse(connector.status().Annotate("connection '" + conn->id + "'"));
   }

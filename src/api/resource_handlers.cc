@@ -125,7 +125,7 @@ core::StatusOr<std::unique_ptr<warehouse::Connector>> ConnectorFor(
   ASSIGN_OR_RETURN(catalog::Connection c, catalog::ParseConnection(resource.body));
   ASSIGN_OR_RETURN(json config, services->engine->RevealConfig(c));
   core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
-      services->engine->registry().Create(c.service_provider, config);
+      services->engine->registry().Create(c.service_provider, config, {.trusted = c.trusted});
   if (!connector.ok()) return connector.status().Annotate("connection '" + c.id + "'");
   return connector;
 }

@@ -159,7 +159,8 @@ Server::~Server() { Stop(); }
 
 core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   std::unique_ptr<Server> server(new Server(options));
-  ASSIGN_OR_RETURN(server->engine_, sync::Engine::Open(options.data_dir, options.clock));
+  ASSIGN_OR_RETURN(server->engine_, sync::Engine::Open(options.data_dir, options.clock,
+                                                       {.sqlite_dirs = options.sqlite_dirs}));
   {
     ASSIGN_OR_RETURN(auto catalog, server->engine_->NewCatalog());
     ASSIGN_OR_RETURN(int recovered,

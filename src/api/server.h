@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "api/router.h"
 #include "api/services.h"
@@ -33,7 +34,8 @@ struct ServerOptions {
   int run_workers = 2;  // 0: runs are queued but not executed by this process
   int http_threads = 8;
   int64_t worker_poll_ms = 200;
-  int64_t scheduler_tick_ms = 1000;  // 0: schedules do not fire in this process
+  int64_t scheduler_tick_ms = 1000;      // 0: schedules do not fire in this process
+  std::vector<std::string> sqlite_dirs;  // `--sqlite-dir`: where API clients' SQLite files may be
 };
 
 class Server {

@@ -101,6 +101,12 @@ core::StatusOr<std::vector<AppliedChange>> ApplyConfig(Catalog* catalog, int64_t
                                              ? catalog->Replace(workspace_id, kind, id, body, actor)
                                              : catalog->Create(workspace_id, kind, body, actor);
       if (!written.ok()) return written.status().Annotate(where + " ('" + id + "')");
+      if (kind == Kind::kConnection) {
+        // The operator wrote this file: its SQLite paths are not confined to --sqlite-dir.
+        RETURN_IF_ERROR(catalog->MarkConnectionTrusted(workspace_id, id));
+        written = catalog->Get(workspace_id, kind, id);
+        if (!written.ok()) return written.status().Annotate(where + " ('" + id + "')");
+      }
       std::string action = "created";
       if (existing.ok()) action = existing->body == written->body ? "unchanged" : "updated";
       changes.push_back({kind, id, action});

@@ -1,6 +1,7 @@
 // Syncs kept as files (SPEC §10): a YAML or JSON document {connections: [], data_models: [],
 // field_transformations: [], pipelines: []} holding the API's bodies. ApplyConfig creates or
-// replaces each resource (in dependency order) and reports what changed.
+// replaces each resource (in dependency order) and reports what changed. Its connections are
+// marked trusted (the operator wrote the file; SPEC §12), which any later API write clears.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -172,6 +172,13 @@ core::StatusOr<Connection> ParseConnection(const json& body) {
       c.config = *config;
     }
   }
+  if (const json* trusted = r.Any("trusted")) {
+    if (!trusted->is_boolean()) {
+      r.Error("trusted", "must be a boolean");
+    } else {
+      c.trusted = trusted->get<bool>();
+    }
+  }
   if (c.service_provider == "sqlite" && !c.config.contains("path")) {
     r.Error("config.path", "is required for a sqlite connection");
   } else if (c.service_provider == "sqlite" && !c.config["path"].is_string()) {
@@ -299,10 +306,12 @@ core::StatusOr<Pipeline> ParsePipeline(const json& body) {
 }
 
 json ToJson(const Connection& c) {
-  return {{"id", c.id},
-          {"name", c.name},
-          {"service_provider", c.service_provider},
-          {"config", c.config}};
+  json j = {{"id", c.id},
+            {"name", c.name},
+            {"service_provider", c.service_provider},
+            {"config", c.config}};
+  if (c.trusted) j["trusted"] = true;
+  return j;
 }
 
 json ToJson(const DataModel& m) {
@@ -361,6 +370,7 @@ core::StatusOr<json> Canonicalize(Kind kind, const json& body) {
   switch (kind) {
     case Kind::kConnection: {
       ASSIGN_OR_RETURN(Connection c, ParseConnection(body));
+      c.trusted = false;  // only an operator's config file marks a connection trusted
       return ToJson(c);
     }
     case Kind::kDataModel: {

@@ -29,6 +29,10 @@ struct Connection {
   std::string name;
   std::string service_provider;
   nlohmann::json config = nlohmann::json::object();
+  // Written by an operator's config file (`wsync run` / `apply`), so its SQLite path is not
+  // confined to `--sqlite-dir`. Read-only: set only by Catalog::MarkConnectionTrusted;
+  // Canonicalize drops it, so every API create or update clears it.
+  bool trusted = false;
 };
 
 struct DataModel {

@@ -33,6 +33,9 @@ int main(int argc, char** argv) {
   serve->add_option("--listen", serve_args.listen, "HOST:PORT to listen on (port 0: any free)");
   serve->add_option("--workers", serve_args.workers, "run worker threads (default 2)")
       ->check(CLI::Range(0, 16));
+  serve->add_option("--sqlite-dir", serve_args.sqlite_dirs,
+                    "directory whose SQLite files API clients may use as warehouses "
+                    "(repeatable; default none)");
 
   wsync::cli::CredentialsArgs cred_args;
   auto* cred = app.add_subcommand("credentials", "create, list or revoke API credentials");

@@ -38,6 +38,7 @@ int Serve(const ServeArgs& args) {
   api::ServerOptions options;
   options.data_dir = args.data_dir;
   options.run_workers = args.workers;
+  options.sqlite_dirs = args.sqlite_dirs;
   if (!ParseListen(args.listen, &options.host, &options.port)) {
     std::cerr << "wsync: --listen must be HOST:PORT (got '" << args.listen << "')\n";
     return kExitBadInput;

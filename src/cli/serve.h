@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace wsync::cli {
 
@@ -11,6 +12,8 @@ struct ServeArgs {
   std::string data_dir = "./wsync-data";
   std::string listen = "127.0.0.1:8080";
   int workers = 2;
+  // SQLite warehouse files of API clients must lie under one of these; none by default.
+  std::vector<std::string> sqlite_dirs;
 };
 
 // Serves until SIGTERM or SIGINT, then stops intake, interrupts runs and returns 0.

@@ -12,12 +12,11 @@
 namespace wsync::sync {
 
 Engine::Engine(std::string data_dir, const core::Clock* clock)
-    : data_dir_(std::move(data_dir)), db_path_(data_dir_ + "/wsync.db"), clock_(clock) {
-  warehouse::RegisterSqlite(&registry_);
-}
+    : data_dir_(std::move(data_dir)), db_path_(data_dir_ + "/wsync.db"), clock_(clock) {}
 
 core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir,
-                                                     const core::Clock* clock) {
+                                                     const core::Clock* clock,
+                                                     const EngineOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) {
@@ -25,6 +24,11 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir
                                  "': " + ec.message());
   }
   auto engine = std::unique_ptr<Engine>(new Engine(data_dir, clock));
+  // The data directory is never a warehouse: its real path goes to the connector with the
+  // directories the operator allows.
+  ASSIGN_OR_RETURN(warehouse::SqliteOptions sqlite,
+                   warehouse::ResolveSqliteOptions(options.sqlite_dirs, data_dir));
+  warehouse::RegisterSqlite(&engine->registry_, std::move(sqlite));
   ASSIGN_OR_RETURN(auto db, db::Db::Open(engine->db_path_));
   RETURN_IF_ERROR(db::Migrate(db.get()));
   ASSIGN_OR_RETURN(engine->secrets_, core::SecretBox::LoadOrCreate(data_dir));

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "catalog/catalog.h"
 #include "core/secret_box.h"
@@ -17,11 +18,19 @@
 
 namespace wsync::sync {
 
+struct EngineOptions {
+  // Directories whose SQLite files API clients' connections may read (`serve --sqlite-dir`).
+  // Empty: none. Connections written by an operator's config file are not confined to them.
+  std::vector<std::string> sqlite_dirs;
+};
+
 class Engine {
  public:
   // Creates DIR when missing, migrates DIR/wsync.db and loads (or creates) the secret key.
+  // InvalidArgument when an allowed SQLite directory does not exist.
   static core::StatusOr<std::unique_ptr<Engine>> Open(const std::string& data_dir,
-                                                      const core::Clock* clock);
+                                                      const core::Clock* clock,
+                                                      const EngineOptions& options = {});
 
   core::StatusOr<std::unique_ptr<catalog::Catalog>> NewCatalog() const;
   core::StatusOr<std::unique_ptr<profiles::ProfileStore>> NewStore() const;

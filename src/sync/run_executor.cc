@@ -287,8 +287,8 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   if (deps_.reveal_config) {
     ASSIGN_OR_RETURN(config, deps_.reveal_config(spec.connection));
   }
-  ASSIGN_OR_RETURN(auto connector,
-                   deps_.registry->Create(spec.connection.service_provider, config));
+  ASSIGN_OR_RETURN(auto connector, deps_.registry->Create(spec.connection.service_provider, config,
+                                                          {.trusted = spec.connection.trusted}));
 
   // Stage-two validation against the model as the warehouse sees it now.
   core::StatusOr<warehouse::Discovery> discovered = connector->Discover(spec.model.sql_query, 0);

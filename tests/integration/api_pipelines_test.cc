@@ -15,7 +15,7 @@ class ApiPipelinesTest : public ::testing::Test {
  protected:
   explicit ApiPipelinesTest(int workers = 1) : server_(workers) {}
   void SetUp() override {
-    warehouse_ = server_.data_dir() + "/warehouse.db";
+    warehouse_ = server_.warehouse_dir() + "/warehouse.db";
     WriteCustomers(warehouse_, 12);
     ASSERT_EQ(client_.Post("/connections", SqliteConnection("local", warehouse_)).status, 201);
     ASSERT_EQ(client_.Post("/data-models", CustomersModel("customers")).status, 201);
@@ -62,7 +62,8 @@ TEST_F(ApiPipelinesTest, CreateChecksTheMappingAgainstTheModel) {
   EXPECT_EQ(FirstError(ref)["field"], "connection_id");
 
   ASSERT_EQ(
-      client_.Post("/connections", SqliteConnection("gone", server_.data_dir() + "/missing.db"))
+      client_
+          .Post("/connections", SqliteConnection("gone", server_.warehouse_dir() + "/missing.db"))
           .status,
       201);
   HttpResult refused = client_.Post("/pipelines", CustomersPipeline("p", "gone", "customers"));
@@ -265,9 +266,10 @@ TEST_F(ApiQueueTest, BusyTriggerAndCancelQueued) {
 }
 
 TEST_F(ApiPipelinesTest, CancelRunningRunStopsAtBatchBoundary) {
-  WriteCustomers(server_.data_dir() + "/big.db", 300000);
+  WriteCustomers(server_.warehouse_dir() + "/big.db", 300000);
   ASSERT_EQ(
-      client_.Post("/connections", SqliteConnection("big", server_.data_dir() + "/big.db")).status,
+      client_.Post("/connections", SqliteConnection("big", server_.warehouse_dir() + "/big.db"))
+          .status,
       201);
   ASSERT_EQ(client_.Post("/pipelines", CustomersPipeline("p", "big", "customers")).status, 201);
   ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);

@@ -10,7 +10,7 @@ namespace {
 class ApiProfilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    warehouse_ = server_.data_dir() + "/warehouse.db";
+    warehouse_ = server_.warehouse_dir() + "/warehouse.db";
     WriteCustomers(warehouse_, 3);
     ExecSql(warehouse_,
             "CREATE TABLE orders (order_id TEXT, customer_id INTEGER, amount REAL, idfa TEXT);"

@@ -16,7 +16,7 @@ namespace {
 class ApiResourcesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    warehouse_ = server_.data_dir() + "/warehouse.db";
+    warehouse_ = server_.warehouse_dir() + "/warehouse.db";
     WriteCustomers(warehouse_, 12);
   }
   TestServer server_{/*run_workers=*/0};
@@ -169,13 +169,13 @@ TEST_F(ApiResourcesTest, VerifyReportsOkOrRefusal) {
   EXPECT_EQ(client_.Get("/connections/good").body["state"], "verified");
 
   ASSERT_EQ(
-      client_.Post("/connections", SqliteConnection("bad", server_.data_dir() + "/missing.db"))
+      client_.Post("/connections", SqliteConnection("bad", server_.warehouse_dir() + "/missing.db"))
           .status,
       201);
   HttpResult refused = client_.Post("/connections/bad/verify");
   EXPECT_EQ(refused.status, 422);
   EXPECT_EQ(FirstError(refused)["code"], "warehouse_rejected");
-  EXPECT_NE(FirstError(refused)["message"].get<std::string>().find("does not exist"),
+  EXPECT_NE(FirstError(refused)["message"].get<std::string>().find("is not available"),
             std::string::npos);
   HttpResult after = client_.Get("/connections/bad");
   EXPECT_EQ(after.body["state"], "failed");

@@ -14,9 +14,9 @@ class ApiScheduleTest : public ::testing::Test {
   void SetUp() override {
     server_ = std::make_unique<TestServer>();
     client_ = std::make_unique<Client>(server_.get(), server_->Token(server_->NewCredential(1)), 1);
-    WriteCustomers(dir_.File("shop.db"), 20);
-    ASSERT_EQ(client_->Post("/connections", SqliteConnection("shop", dir_.File("shop.db"))).status,
-              201);
+    const std::string shop = server_->warehouse_dir() + "/shop.db";
+    WriteCustomers(shop, 20);
+    ASSERT_EQ(client_->Post("/connections", SqliteConnection("shop", shop)).status, 201);
     json model = CustomersModel("customers");
     model["sql_query"] = "SELECT customer_id, email, first_name, plan, updated_at FROM customers";
     model["timestamp_field"] = "updated_at";
@@ -34,7 +34,6 @@ class ApiScheduleTest : public ::testing::Test {
     return items;
   }
 
-  testing::TempDir dir_;
   std::unique_ptr<TestServer> server_;
   std::unique_ptr<Client> client_;
 };

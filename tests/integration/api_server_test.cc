@@ -40,7 +40,7 @@ TEST(ApiServerTest, MarksRunsOfADeadProcessInterrupted) {
 TEST(ApiServerTest, StopInterruptsARunningRun) {
   TestServer server(/*run_workers=*/1);
   Client client(&server, server.Token(server.NewCredential(1)), 1);
-  const std::string warehouse = server.data_dir() + "/big.db";
+  const std::string warehouse = server.warehouse_dir() + "/big.db";
   WriteCustomers(warehouse, 300000);
   ASSERT_EQ(client.Post("/connections", SqliteConnection("big", warehouse)).status, 201);
   ASSERT_EQ(client.Post("/data-models", CustomersModel("customers")).status, 201);

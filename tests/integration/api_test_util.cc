@@ -4,16 +4,22 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 namespace wsync::api_test {
 
 TestServer::TestServer(int run_workers, std::string data_dir) {
+  // Warehouses live beside the data directory, in the one directory the server allows
+  // (`--sqlite-dir`): the data directory itself is never a warehouse.
   if (data_dir.empty()) {
     owned_dir_ = std::make_unique<testing::TempDir>();
-    data_dir_ = owned_dir_->path();
+    warehouse_dir_ = owned_dir_->path();
+    data_dir_ = owned_dir_->File("data");
+    std::filesystem::create_directory(data_dir_);
   } else {
     data_dir_ = std::move(data_dir);
+    warehouse_dir_ = std::filesystem::path(data_dir_).parent_path().string();
   }
   Restart(run_workers);
 }
@@ -34,6 +40,7 @@ void TestServer::Restart(int run_workers) {
   options.run_workers = run_workers;
   options.worker_poll_ms = 20;
   options.http_threads = 4;
+  options.sqlite_dirs = {warehouse_dir_};
   auto started = api::Server::Start(options);
   if (!started.ok()) {
     ADD_FAILURE() << "server did not start: " << started.status().ToString();

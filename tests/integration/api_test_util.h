@@ -39,6 +39,8 @@ class TestServer {
   void Restart(int run_workers = 1);
 
   const std::string& data_dir() const { return data_dir_; }
+  // Where tests put SQLite warehouses: the server's only --sqlite-dir, beside data_dir().
+  const std::string& warehouse_dir() const { return warehouse_dir_; }
   int port() const { return server_->port(); }
   api::Server* server() { return server_.get(); }
   core::FakeClock* clock() { return &clock_; }
@@ -54,6 +56,7 @@ class TestServer {
  private:
   std::unique_ptr<testing::TempDir> owned_dir_;
   std::string data_dir_;
+  std::string warehouse_dir_;
   core::FakeClock clock_{kStartMicros};
   std::unique_ptr<api::Server> server_;
   std::unique_ptr<api::CredentialStore> credentials_;

@@ -15,7 +15,8 @@ cleanup() {
 trap cleanup EXIT
 
 export WSYNC=$wsync_bin DATA_DIR=$work/data
-"$WSYNC" serve --data-dir "$DATA_DIR" --listen 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.err" &
+"$WSYNC" serve --data-dir "$DATA_DIR" --sqlite-dir "$work" --listen 127.0.0.1:0 \
+  >"$work/serve.out" 2>"$work/serve.err" &
 pid=$!
 for _ in $(seq 1 300); do
   [ -s "$work/serve.out" ] && break

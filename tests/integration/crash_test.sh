@@ -61,7 +61,8 @@ grep -qx "mark|$rows" "$work/reference.state" || fail "reference mark: $(grep ma
 
 start_server() {
   : >"$work/serve.out"
-  WSYNC_BATCH_ROWS=1000 "$wsync_bin" serve --data-dir "$work/data" --listen 127.0.0.1:0 \
+  WSYNC_BATCH_ROWS=1000 "$wsync_bin" serve --data-dir "$work/data" --sqlite-dir "$work" \
+    --listen 127.0.0.1:0 \
     >"$work/serve.out" 2>>"$work/serve.err" &
   pid=$!
   for _ in $(seq 1 300); do [ -s "$work/serve.out" ] && break; sleep 0.1; done

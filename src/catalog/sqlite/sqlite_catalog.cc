@@ -155,6 +155,19 @@ core::StatusOr<Resource> SqliteCatalog::Get(int64_t workspace_id, Kind kind,
   return r;
 }
 
+core::Status SqliteCatalog::MarkConnectionTrusted(int64_t workspace_id,
+                                                  const std::string& connection_id) {
+  ASSIGN_OR_RETURN(db::Stmt up, db_->Prepare("UPDATE resources SET body = json_set(body, "
+                                             "'$.trusted', json('true')) WHERE workspace_id = ?1 "
+                                             "AND kind = ?2 AND id = ?3"));
+  up.Bind(1, workspace_id).Bind(2, KindKey(Kind::kConnection)).Bind(3, connection_id);
+  RETURN_IF_ERROR(up.Run());
+  if (db_->Changes() == 0) {
+    return core::NotFound("connection '" + connection_id + "' not found");
+  }
+  return core::Status::Ok();
+}
+
 core::StatusOr<ResourcePage> SqliteCatalog::List(int64_t workspace_id, Kind kind, Page page) {
   ResourcePage out;
   ASSIGN_OR_RETURN(db::Stmt count, db_->Prepare("SELECT count(*) FROM resources WHERE "

@@ -23,6 +23,8 @@ class SqliteCatalog : public Catalog {
   core::StatusOr<Resource> Replace(int64_t workspace_id, Kind kind, const std::string& id,
                                    nlohmann::json body, const std::string& actor) override;
   core::StatusOr<Resource> Get(int64_t workspace_id, Kind kind, const std::string& id) override;
+  core::Status MarkConnectionTrusted(int64_t workspace_id,
+                                     const std::string& connection_id) override;
   core::StatusOr<ResourcePage> List(int64_t workspace_id, Kind kind, Page page) override;
   core::Status Delete(int64_t workspace_id, Kind kind, const std::string& id) override;
   core::StatusOr<PipelineState> GetState(int64_t workspace_id,
