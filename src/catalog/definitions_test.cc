@@ -63,6 +63,24 @@ TEST(DefinitionsTest, DataModelRefusesWrites) {
   EXPECT_EQ(ok->sql_query, "SELECT 'DELETE' AS op");
 }
 
+// Only an operator's config file marks a connection trusted (Catalog::MarkConnectionTrusted);
+// a client's body may carry the field but never keeps it.
+TEST(DefinitionsTest, ConnectionTrustedMarkIsReadButNeverStoredFromABody) {
+  json body = {{"id", "c"},
+               {"service_provider", "sqlite"},
+               {"config", {{"path", "/x.db"}}},
+               {"trusted", true}};
+  auto parsed = ParseConnection(body);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_TRUE(parsed->trusted);
+  EXPECT_EQ(ToJson(*parsed)["trusted"], true);
+  auto canonical = Canonicalize(Kind::kConnection, body);
+  ASSERT_TRUE(canonical.ok());
+  EXPECT_FALSE(canonical->contains("trusted")) << canonical->dump();
+  body["trusted"] = "yes";
+  EXPECT_EQ(ParseConnection(body).status().code(), core::StatusCode::kInvalidArgument);
+}
+
 TEST(DefinitionsTest, ConnectionChecksProviderAndPath) {
   auto c = ParseConnection({{"service_provider", "oracle"}});
   ASSERT_FALSE(c.ok());
