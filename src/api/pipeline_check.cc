@@ -75,11 +75,13 @@ std::optional<Response> PreparePipeline(const Services& services, catalog::Catal
     out->field_transformation = std::move(*parsed);
   }
 
+  out->stop = std::make_unique<core::StopToken>();
+  out->stop->set_timeout(warehouse::kInteractiveDeadline);
   core::StatusOr<nlohmann::json> config = services.engine->RevealConfig(*conn);
   if (!config.ok()) return ErrorResponse(config.status().Annotate("connection '" + conn->id + "'"));
   core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
       services.engine->registry().Create(conn->service_provider, *config,
-                                         {.trusted = conn->trusted});
+                                         {.stop = out->stop.get(), .trusted = conn->trusted});
   if (!connector.ok()) {
     return ErrorResponse(connector.status().Annotate("connection '" + conn->id + "'"));
   }

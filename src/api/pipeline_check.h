@@ -18,6 +18,9 @@
 namespace wsync::api {
 
 struct PreparedPipeline {
+  // Bounds the connector's calls (discover here, preview's extract later) by
+  // warehouse::kInteractiveDeadline; declared first so it outlives the connector.
+  std::unique_ptr<core::StopToken> stop;
   catalog::Pipeline pipeline;
   catalog::DataModel model;
   std::optional<mapping::FieldTransformation> field_transformation;

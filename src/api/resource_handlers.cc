@@ -120,12 +120,14 @@ void AddCrud(Router* router, Services* services, Kind kind) {
   });
 }
 
+// `stop` (the caller's, outliving the connector) bounds the call by kInteractiveDeadline.
 core::StatusOr<std::unique_ptr<warehouse::Connector>> ConnectorFor(
-    Services* services, const catalog::Resource& resource) {
+    Services* services, const catalog::Resource& resource, const core::StopToken* stop) {
   ASSIGN_OR_RETURN(catalog::Connection c, catalog::ParseConnection(resource.body));
   ASSIGN_OR_RETURN(json config, services->engine->RevealConfig(c));
   core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
-      services->engine->registry().Create(c.service_provider, config, {.trusted = c.trusted});
+      services->engine->registry().Create(c.service_provider, config,
+                                          {.stop = stop, .trusted = c.trusted});
   if (!connector.ok()) return connector.status().Annotate("connection '" + c.id + "'");
   return connector;
 }
@@ -135,7 +137,9 @@ Response Verify(Services* services, RequestContext& ctx) {
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   ASSIGN_OR_RESPOND(catalog::Resource r,
                     lease.catalog()->Get(ctx.workspace_id, Kind::kConnection, id));
-  ASSIGN_OR_RESPOND(auto connector, ConnectorFor(services, r));
+  core::StopToken stop;
+  stop.set_timeout(warehouse::kInteractiveDeadline);
+  ASSIGN_OR_RESPOND(auto connector, ConnectorFor(services, r, &stop));
   auto start = std::chrono::steady_clock::now();
   core::Status s = connector->Verify();
   auto latency = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -182,7 +186,9 @@ Response Discover(Services* services, RequestContext& ctx) {
                              std::to_string(ctx.workspace_id)));
   }
   RESPOND_IF_ERROR(c.status());
-  ASSIGN_OR_RESPOND(auto connector, ConnectorFor(services, *c));
+  core::StopToken stop;
+  stop.set_timeout(warehouse::kInteractiveDeadline);
+  ASSIGN_OR_RESPOND(auto connector, ConnectorFor(services, *c, &stop));
   core::StatusOr<warehouse::Discovery> d =
       connector->Discover(m.body.value("sql_query", ""), /*sample_rows=*/10);
   if (!d.ok()) {

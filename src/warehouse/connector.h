@@ -7,6 +7,7 @@
 // RowStream may be handed to another thread (the run executor extracts on its own thread).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -96,6 +97,10 @@ struct ConnectorContext {
   const core::StopToken* stop = nullptr;
   bool trusted = false;
 };
+
+// How long an interactive call (verify, discover, preview through the API) may keep the
+// warehouse busy, whatever the connection's statement timeout: a client waits on an HTTP thread.
+inline constexpr std::chrono::seconds kInteractiveDeadline{30};
 
 // Builds a connector from a connection's provider config (secrets already decrypted into it).
 // Creating a connector never contacts the warehouse.
