@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-.PHONY: deps build-asan build-release test demo bench format format-check clean
+.PHONY: deps build-asan build-release build-fuzz test fuzz demo bench format format-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,8 +15,17 @@ build-release: deps
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j $(JOBS) --target wsync sync_bench
 
+build-fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build build/fuzz -j $(JOBS) --target fuzzers
+
+# Each fuzz target for FUZZ_SECONDS (default 10) after its regression inputs (docs/fuzzing.md).
+fuzz: build-fuzz
+	@scripts/fuzz-run.sh
+
 test: build-asan format-check
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory fuzz
 
 demo: build-release
 	@build/release/src/cli/wsync demo --data-dir $(DEMO_DIR)

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang-format ccache
+  build-essential cmake pkg-config clang-format ccache clang-14 libclang-rt-14-dev
   libsqlite3-dev libpq-dev libssl-dev libcurl4-openssl-dev libsodium-dev
   libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev

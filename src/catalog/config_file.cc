@@ -51,14 +51,10 @@ constexpr std::pair<const char*, Kind> kLists[] = {
 
 }  // namespace
 
-core::StatusOr<json> LoadConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return core::InvalidArgument("cannot read config file '" + path + "'");
-  std::stringstream buffer;
-  buffer << in.rdbuf();
+core::StatusOr<json> ParseConfigText(const std::string& text, const std::string& path) {
   json config;
   try {
-    config = ToJson(YAML::Load(buffer.str()));
+    config = ToJson(YAML::Load(text));
   } catch (const YAML::Exception& e) {
     return core::InvalidArgument("config file '" + path + "' line " +
                                  std::to_string(e.mark.line + 1) + ": " + e.msg);
@@ -81,6 +77,14 @@ core::StatusOr<json> LoadConfigFile(const std::string& path) {
     }
   }
   return config;
+}
+
+core::StatusOr<json> LoadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return core::InvalidArgument("cannot read config file '" + path + "'");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return ParseConfigText(buffer.str(), path);
 }
 
 core::StatusOr<std::vector<AppliedChange>> ApplyConfig(Catalog* catalog, int64_t workspace_id,

@@ -16,6 +16,8 @@ namespace wsync::catalog {
 // Reads FILE as YAML (JSON is YAML too); InvalidArgument naming the file and line on a syntax
 // error, or on a top-level key other than the four lists.
 core::StatusOr<nlohmann::json> LoadConfigFile(const std::string& path);
+// The same for text already read; `path` only names it in messages. Never throws.
+core::StatusOr<nlohmann::json> ParseConfigText(const std::string& text, const std::string& path);
 
 struct AppliedChange {
   Kind kind;

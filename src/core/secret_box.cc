@@ -121,6 +121,8 @@ std::string SecretBox::Seal(std::string_view plaintext) const {
 StatusOr<std::string> SecretBox::Open(std::string_view sealed) const {
   if (!IsSealed(sealed)) return InvalidArgument("value is not in the sealed form");
   std::string_view b64 = sealed.substr(kPrefix.size());
+  // An empty vector's data() may be null, which sodium_base642bin must not get.
+  if (b64.empty()) return InvalidArgument("sealed value is damaged");
   std::vector<unsigned char> buf(b64.size());
   size_t len = 0;
   if (sodium_base642bin(buf.data(), buf.size(), b64.data(), b64.size(), nullptr, &len, nullptr,

@@ -37,6 +37,16 @@ TEST(SecretBoxTest, RefusesOtherKeyAndDamage) {
   EXPECT_EQ(SecretBox::FromKeyText("abc").status().code(), StatusCode::kInvalidArgument);
 }
 
+// Found by fuzz/secret_box_fuzz (regression input empty-base64): the prefix alone handed a null
+// buffer to libsodium (UBSan "null pointer passed as argument 1").
+TEST(SecretBoxTest, PrefixWithoutPayloadIsDamaged) {
+  auto box = SecretBox::FromKeyText(kHexKey);
+  ASSERT_TRUE(box.ok());
+  auto opened = (*box)->Open("sealed:v1:");
+  EXPECT_EQ(opened.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(opened.status().message(), "sealed value is damaged");
+}
+
 TEST(SecretBoxTest, CreatesKeyFileOnce) {
   testing::TempDir dir;
   unsetenv("WSYNC_SECRET_KEY");

@@ -1,0 +1,1 @@
+SELECT e'\' , $tag$ DELETE $tag$ /* INSERT */ FROM x
