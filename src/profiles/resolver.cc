@@ -112,14 +112,14 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
   ASSIGN_OR_RETURN(auto found, store_->LookupIdentities(options_.scope, keys));
   for (auto& [ref, mpid] : found) {
     mpids.push_back(mpid);
-    index_.emplace(ref, IndexEntry{mpid, true});
+    index_.emplace(ref, IndexEntry{mpid, mpid});
   }
   std::sort(mpids.begin(), mpids.end());
   mpids.erase(std::unique(mpids.begin(), mpids.end()), mpids.end());
   ASSIGN_OR_RETURN(working_, store_->LoadProfiles(options_.scope, mpids));
   for (const auto& [mpid, profile] : working_) {
     for (const auto& [type, value] : profile.identities) {
-      index_.emplace(IdentityRef{type, value}, IndexEntry{mpid, true});
+      index_.emplace(IdentityRef{type, value}, IndexEntry{mpid, mpid});
     }
   }
   std::unordered_set<std::string> seen_events;
@@ -130,11 +130,13 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
   out->rows.reserve(inputs.size());
   for (const ResolveInput& in : inputs) out->rows.push_back(ResolveOne(in, seen_events, out));
 
-  // The identity index changes: compare each touched key's final owner with what is stored.
+  // The identity index changes: compare each touched key's final owner with its owner at load
+  // time. A key can move between profiles inside one batch (A drops old@x, then new customer B
+  // takes it): its row is then deleted and inserted again (the store applies deletes first).
   for (const auto& [ref, entry] : index_) {
-    if (entry.mpid == 0 && entry.stored) out->changes.identity_deletes.push_back(ref);
-    if (entry.mpid != 0 && !entry.stored)
-      out->changes.identity_inserts.emplace_back(ref, entry.mpid);
+    if (entry.mpid == entry.stored_mpid) continue;
+    if (entry.stored_mpid != 0) out->changes.identity_deletes.push_back(ref);
+    if (entry.mpid != 0) out->changes.identity_inserts.emplace_back(ref, entry.mpid);
   }
   for (int64_t mpid : dirty_) out->changes.profiles.push_back(&working_.at(mpid));
   return core::Status::Ok();

@@ -80,8 +80,8 @@ class Resolver {
   // Per batch: the profiles in play, the identity index overlay, and the keys as stored.
   std::unordered_map<int64_t, Profile> working_;
   struct IndexEntry {
-    int64_t mpid = 0;     // 0: removed from its profile in this batch
-    bool stored = false;  // in the store when the batch began
+    int64_t mpid = 0;         // the owner now; 0: removed from its profile in this batch
+    int64_t stored_mpid = 0;  // the owner in the store when the batch began; 0: none
   };
   std::unordered_map<IdentityRef, IndexEntry, IdentityRefHash> index_;
   std::unordered_set<int64_t> dirty_;

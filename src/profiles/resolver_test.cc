@@ -99,6 +99,40 @@ TEST_F(ResolverTest, EmailChangesOnTheSameCustomer) {
   EXPECT_EQ(store_->Get(1, mpid)->identities.at("email"), "new@x.com");
 }
 
+// Review B1: A drops old@x and new customer B takes it in the same batch. The index row must
+// move with it, so a second pipeline keyed on email writes onto B, not A.
+TEST_F(ResolverTest, IdentityMovedBetweenProfilesInOneBatchMovesItsIndexRow) {
+  Resolver r(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b1 = {Rec({Id("customer_id", "A"), Id("email", "old@x.com")})};
+  const int64_t a = Batch(&r, b1).rows[0].mpid;
+  std::vector<mapping::Record> b2 = {Rec({Id("customer_id", "A"), Id("email", "new@x.com")}),
+                                     Rec({Id("customer_id", "B"), Id("email", "old@x.com")})};
+  BatchResult moved = Batch(&r, b2);
+  ASSERT_EQ(moved.rows[0].mpid, a);
+  const int64_t b = moved.rows[1].mpid;
+  ASSERT_NE(b, a);
+  EXPECT_EQ(moved.identity_conflicts, 0);
+  EXPECT_EQ(store_->Get(1, a)->identities.at("email"), "new@x.com");
+  EXPECT_EQ(store_->Get(1, b)->identities.at("email"), "old@x.com");
+  EXPECT_EQ(Find("email", "old@x.com"), b);
+  EXPECT_EQ(Find("email", "new@x.com"), a);
+
+  Resolver by_email(store_.get(), Options(InputProtection::kCreateAndUpdate, 2), 200);
+  std::vector<mapping::Record> nick = {
+      Rec({Id("email", "old@x.com")}, {{"nickname", Value::String("bee")}})};
+  BatchResult out = Batch(&by_email, nick, 20, 2);
+  EXPECT_EQ(out.rows[0].mpid, b);
+  EXPECT_EQ(out.identity_conflicts, 0);
+  EXPECT_EQ(store_->Get(1, b)->attributes.at("nickname").value, Value::String("bee"));
+  EXPECT_EQ(store_->Get(1, a)->attributes.count("nickname"), 0u);
+  // B's own pipeline meets no conflict on the next run either.
+  Resolver again(store_.get(), Options(InputProtection::kCreateAndUpdate, 3), 300);
+  std::vector<mapping::Record> b3 = {Rec({Id("customer_id", "B"), Id("email", "old@x.com")})};
+  out = Batch(&again, b3, 30, 3);
+  EXPECT_EQ(out.rows[0].mpid, b);
+  EXPECT_EQ(out.identity_conflicts, 0);
+}
+
 TEST_F(ResolverTest, EmailOfAnotherCustomerIsAConflictAndStays) {
   Resolver r(store_.get(), Options(), 100);
   std::vector<mapping::Record> b1 = {
