@@ -208,7 +208,9 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
 
   // Step 4: identities, attributes, the event.
   bool changed = ApplyIdentities(record, &profile, &conflict);
-  changed |= ApplyAttributes(input, &profile);
+  bool refreshed = false;
+  changed |= ApplyAttributes(input, &profile, &refreshed);
+  if (refreshed) dirty_.insert(matched);
   if (record.event) {
     std::string key = EventDedupKey(*record.event, options_.pipeline_id, input.row_hash);
     if (!seen_events.contains(key) && batch_events_.insert(key).second) {
@@ -263,14 +265,22 @@ bool Resolver::ApplyIdentities(const mapping::Record& record, Profile* profile, 
   return changed;
 }
 
-bool Resolver::ApplyAttributes(const ResolveInput& input, Profile* profile) {
+bool Resolver::ApplyAttributes(const ResolveInput& input, Profile* profile, bool* refreshed) {
   bool changed = false;
   for (const mapping::Attribute& a : input.record->attributes) {
     auto it = profile->attributes.find(a.name);
     if (it != profile->attributes.end()) {
       StoredAttribute& s = it->second;
       if (s.source_time > input.source_time) continue;  // never let older data win
-      if (a.value.is_null() ? s.removed : (!s.removed && s.value == a.value)) continue;
+      if (a.value.is_null() ? s.removed : (!s.removed && s.value == a.value)) {
+        // Re-confirmed: the value now dates from the newer source time, so a write from before
+        // it cannot replace it. The profile is written but not counted as updated.
+        if (s.source_time < input.source_time) {
+          s.source_time = input.source_time;
+          *refreshed = true;
+        }
+        continue;
+      }
     } else if (a.value.is_null()) {
       continue;  // removing what is not there changes nothing
     }

@@ -69,7 +69,8 @@ class Resolver {
                            const std::unordered_set<std::string>& seen_events, BatchResult* out);
   int64_t NewMpid();
   bool ApplyIdentities(const mapping::Record& record, Profile* profile, bool* conflict);
-  bool ApplyAttributes(const ResolveInput& input, Profile* profile);
+  // True when a value changed; `refreshed` when only a source time moved forward.
+  bool ApplyAttributes(const ResolveInput& input, Profile* profile, bool* refreshed);
 
   ProfileStore* store_;
   ResolverOptions options_;

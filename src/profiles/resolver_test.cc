@@ -189,6 +189,36 @@ TEST_F(ResolverTest, NullRemovesAndOlderSourceNeverOverwrites) {
   EXPECT_TRUE(store_->Get(1, mpid)->attributes.at("plan").removed);
 }
 
+// Review B7: re-confirming an equal value moves its source time forward, so a write between the
+// two source times cannot replace it; the re-confirmation is not a profile update.
+TEST_F(ResolverTest, ReconfirmedValueKeepsItsNewerSourceTime) {
+  Resolver a1(store_.get(), {scope_, InputProtection::kCreateAndUpdate, "A", 1}, 100);
+  std::vector<mapping::Record> free = {
+      Rec({Id("email", "s@x.com")}, {{"plan", Value::String("free")}})};
+  const int64_t mpid = Batch(&a1, free, /*source_time=*/1000).rows[0].mpid;  // "January"
+  Resolver a2(store_.get(), {scope_, InputProtection::kCreateAndUpdate, "A", 2}, 200);
+  BatchResult again = Batch(&a2, free, /*source_time=*/3000, 2);  // "March", same value
+  EXPECT_FALSE(again.rows[0].changed);
+  EXPECT_EQ(again.profiles_updated, 0);
+  ASSERT_EQ(again.changes.profiles.size(), 1u);  // written for its source time
+  EXPECT_EQ(store_->Get(1, mpid)->attributes.at("plan").source_time, 3000);
+  EXPECT_EQ(store_->Get(1, mpid)->updated_at, 100);
+  EXPECT_EQ(store_->Get(1, mpid)->updated_run, 1);
+
+  Resolver b(store_.get(), {scope_, InputProtection::kCreateAndUpdate, "B", 3}, 300);
+  std::vector<mapping::Record> pro = {
+      Rec({Id("email", "s@x.com")}, {{"plan", Value::String("pro")}})};
+  BatchResult out = Batch(&b, pro, /*source_time=*/2000, 3);  // "February"
+  EXPECT_FALSE(out.rows[0].changed);
+  EXPECT_EQ(store_->Get(1, mpid)->attributes.at("plan").value, Value::String("free"));
+
+  // Re-confirming at the same source time writes nothing.
+  Resolver a3(store_.get(), {scope_, InputProtection::kCreateAndUpdate, "A", 3}, 400);
+  out = Batch(&a3, free, /*source_time=*/3000, 3);
+  EXPECT_TRUE(out.changes.profiles.empty());
+  EXPECT_EQ(out.profiles_updated, 0);
+}
+
 TEST_F(ResolverTest, EnvironmentsStayApart) {
   Resolver prod(store_.get(), Options(), 100);
   std::vector<mapping::Record> b = {Rec({Id("email", "e@x.com")})};
