@@ -112,14 +112,14 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
   ASSIGN_OR_RETURN(auto found, store_->LookupIdentities(options_.scope, keys));
   for (auto& [ref, mpid] : found) {
     mpids.push_back(mpid);
-    index_.emplace(ref, IndexEntry{mpid, true});
+    index_.emplace(ref, IndexEntry{mpid, mpid});
   }
   std::sort(mpids.begin(), mpids.end());
   mpids.erase(std::unique(mpids.begin(), mpids.end()), mpids.end());
   ASSIGN_OR_RETURN(working_, store_->LoadProfiles(options_.scope, mpids));
   for (const auto& [mpid, profile] : working_) {
     for (const auto& [type, value] : profile.identities) {
-      index_.emplace(IdentityRef{type, value}, IndexEntry{mpid, true});
+      index_.emplace(IdentityRef{type, value}, IndexEntry{mpid, mpid});
     }
   }
   std::unordered_set<std::string> seen_events;
@@ -130,11 +130,13 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
   out->rows.reserve(inputs.size());
   for (const ResolveInput& in : inputs) out->rows.push_back(ResolveOne(in, seen_events, out));
 
-  // The identity index changes: compare each touched key's final owner with what is stored.
+  // The identity index changes: compare each touched key's final owner with its owner at load
+  // time. A key can move between profiles inside one batch (A drops old@x, then new customer B
+  // takes it): its row is then deleted and inserted again (the store applies deletes first).
   for (const auto& [ref, entry] : index_) {
-    if (entry.mpid == 0 && entry.stored) out->changes.identity_deletes.push_back(ref);
-    if (entry.mpid != 0 && !entry.stored)
-      out->changes.identity_inserts.emplace_back(ref, entry.mpid);
+    if (entry.mpid == entry.stored_mpid) continue;
+    if (entry.stored_mpid != 0) out->changes.identity_deletes.push_back(ref);
+    if (entry.mpid != 0) out->changes.identity_inserts.emplace_back(ref, entry.mpid);
   }
   for (int64_t mpid : dirty_) out->changes.profiles.push_back(&working_.at(mpid));
   return core::Status::Ok();
@@ -206,7 +208,9 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
 
   // Step 4: identities, attributes, the event.
   bool changed = ApplyIdentities(record, &profile, &conflict);
-  changed |= ApplyAttributes(input, &profile);
+  bool refreshed = false;
+  changed |= ApplyAttributes(input, &profile, &refreshed);
+  if (refreshed) dirty_.insert(matched);
   if (record.event) {
     std::string key = EventDedupKey(*record.event, options_.pipeline_id, input.row_hash);
     if (!seen_events.contains(key) && batch_events_.insert(key).second) {
@@ -261,14 +265,22 @@ bool Resolver::ApplyIdentities(const mapping::Record& record, Profile* profile, 
   return changed;
 }
 
-bool Resolver::ApplyAttributes(const ResolveInput& input, Profile* profile) {
+bool Resolver::ApplyAttributes(const ResolveInput& input, Profile* profile, bool* refreshed) {
   bool changed = false;
   for (const mapping::Attribute& a : input.record->attributes) {
     auto it = profile->attributes.find(a.name);
     if (it != profile->attributes.end()) {
       StoredAttribute& s = it->second;
       if (s.source_time > input.source_time) continue;  // never let older data win
-      if (a.value.is_null() ? s.removed : (!s.removed && s.value == a.value)) continue;
+      if (a.value.is_null() ? s.removed : (!s.removed && s.value == a.value)) {
+        // Re-confirmed: the value now dates from the newer source time, so a write from before
+        // it cannot replace it. The profile is written but not counted as updated.
+        if (s.source_time < input.source_time) {
+          s.source_time = input.source_time;
+          *refreshed = true;
+        }
+        continue;
+      }
     } else if (a.value.is_null()) {
       continue;  // removing what is not there changes nothing
     }

@@ -69,7 +69,8 @@ class Resolver {
                            const std::unordered_set<std::string>& seen_events, BatchResult* out);
   int64_t NewMpid();
   bool ApplyIdentities(const mapping::Record& record, Profile* profile, bool* conflict);
-  bool ApplyAttributes(const ResolveInput& input, Profile* profile);
+  // True when a value changed; `refreshed` when only a source time moved forward.
+  bool ApplyAttributes(const ResolveInput& input, Profile* profile, bool* refreshed);
 
   ProfileStore* store_;
   ResolverOptions options_;
@@ -80,8 +81,8 @@ class Resolver {
   // Per batch: the profiles in play, the identity index overlay, and the keys as stored.
   std::unordered_map<int64_t, Profile> working_;
   struct IndexEntry {
-    int64_t mpid = 0;     // 0: removed from its profile in this batch
-    bool stored = false;  // in the store when the batch began
+    int64_t mpid = 0;         // the owner now; 0: removed from its profile in this batch
+    int64_t stored_mpid = 0;  // the owner in the store when the batch began; 0: none
   };
   std::unordered_map<IdentityRef, IndexEntry, IdentityRefHash> index_;
   std::unordered_set<int64_t> dirty_;

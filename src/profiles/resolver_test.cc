@@ -99,6 +99,40 @@ TEST_F(ResolverTest, EmailChangesOnTheSameCustomer) {
   EXPECT_EQ(store_->Get(1, mpid)->identities.at("email"), "new@x.com");
 }
 
+// Review B1: A drops old@x and new customer B takes it in the same batch. The index row must
+// move with it, so a second pipeline keyed on email writes onto B, not A.
+TEST_F(ResolverTest, IdentityMovedBetweenProfilesInOneBatchMovesItsIndexRow) {
+  Resolver r(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b1 = {Rec({Id("customer_id", "A"), Id("email", "old@x.com")})};
+  const int64_t a = Batch(&r, b1).rows[0].mpid;
+  std::vector<mapping::Record> b2 = {Rec({Id("customer_id", "A"), Id("email", "new@x.com")}),
+                                     Rec({Id("customer_id", "B"), Id("email", "old@x.com")})};
+  BatchResult moved = Batch(&r, b2);
+  ASSERT_EQ(moved.rows[0].mpid, a);
+  const int64_t b = moved.rows[1].mpid;
+  ASSERT_NE(b, a);
+  EXPECT_EQ(moved.identity_conflicts, 0);
+  EXPECT_EQ(store_->Get(1, a)->identities.at("email"), "new@x.com");
+  EXPECT_EQ(store_->Get(1, b)->identities.at("email"), "old@x.com");
+  EXPECT_EQ(Find("email", "old@x.com"), b);
+  EXPECT_EQ(Find("email", "new@x.com"), a);
+
+  Resolver by_email(store_.get(), Options(InputProtection::kCreateAndUpdate, 2), 200);
+  std::vector<mapping::Record> nick = {
+      Rec({Id("email", "old@x.com")}, {{"nickname", Value::String("bee")}})};
+  BatchResult out = Batch(&by_email, nick, 20, 2);
+  EXPECT_EQ(out.rows[0].mpid, b);
+  EXPECT_EQ(out.identity_conflicts, 0);
+  EXPECT_EQ(store_->Get(1, b)->attributes.at("nickname").value, Value::String("bee"));
+  EXPECT_EQ(store_->Get(1, a)->attributes.count("nickname"), 0u);
+  // B's own pipeline meets no conflict on the next run either.
+  Resolver again(store_.get(), Options(InputProtection::kCreateAndUpdate, 3), 300);
+  std::vector<mapping::Record> b3 = {Rec({Id("customer_id", "B"), Id("email", "old@x.com")})};
+  out = Batch(&again, b3, 30, 3);
+  EXPECT_EQ(out.rows[0].mpid, b);
+  EXPECT_EQ(out.identity_conflicts, 0);
+}
+
 TEST_F(ResolverTest, EmailOfAnotherCustomerIsAConflictAndStays) {
   Resolver r(store_.get(), Options(), 100);
   std::vector<mapping::Record> b1 = {
@@ -153,6 +187,36 @@ TEST_F(ResolverTest, NullRemovesAndOlderSourceNeverOverwrites) {
   // A late, older write cannot bring the removed value back.
   out = Batch(&r, older, /*source_time=*/55);
   EXPECT_TRUE(store_->Get(1, mpid)->attributes.at("plan").removed);
+}
+
+// Review B7: re-confirming an equal value moves its source time forward, so a write between the
+// two source times cannot replace it; the re-confirmation is not a profile update.
+TEST_F(ResolverTest, ReconfirmedValueKeepsItsNewerSourceTime) {
+  Resolver a1(store_.get(), {scope_, InputProtection::kCreateAndUpdate, "A", 1}, 100);
+  std::vector<mapping::Record> free = {
+      Rec({Id("email", "s@x.com")}, {{"plan", Value::String("free")}})};
+  const int64_t mpid = Batch(&a1, free, /*source_time=*/1000).rows[0].mpid;  // "January"
+  Resolver a2(store_.get(), {scope_, InputProtection::kCreateAndUpdate, "A", 2}, 200);
+  BatchResult again = Batch(&a2, free, /*source_time=*/3000, 2);  // "March", same value
+  EXPECT_FALSE(again.rows[0].changed);
+  EXPECT_EQ(again.profiles_updated, 0);
+  ASSERT_EQ(again.changes.profiles.size(), 1u);  // written for its source time
+  EXPECT_EQ(store_->Get(1, mpid)->attributes.at("plan").source_time, 3000);
+  EXPECT_EQ(store_->Get(1, mpid)->updated_at, 100);
+  EXPECT_EQ(store_->Get(1, mpid)->updated_run, 1);
+
+  Resolver b(store_.get(), {scope_, InputProtection::kCreateAndUpdate, "B", 3}, 300);
+  std::vector<mapping::Record> pro = {
+      Rec({Id("email", "s@x.com")}, {{"plan", Value::String("pro")}})};
+  BatchResult out = Batch(&b, pro, /*source_time=*/2000, 3);  // "February"
+  EXPECT_FALSE(out.rows[0].changed);
+  EXPECT_EQ(store_->Get(1, mpid)->attributes.at("plan").value, Value::String("free"));
+
+  // Re-confirming at the same source time writes nothing.
+  Resolver a3(store_.get(), {scope_, InputProtection::kCreateAndUpdate, "A", 3}, 400);
+  out = Batch(&a3, free, /*source_time=*/3000, 3);
+  EXPECT_TRUE(out.changes.profiles.empty());
+  EXPECT_EQ(out.profiles_updated, 0);
 }
 
 TEST_F(ResolverTest, EnvironmentsStayApart) {
