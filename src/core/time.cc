@@ -16,12 +16,12 @@ int32_t DaysFromCivil(CivilDate d) {
   return era * 146097 + static_cast<int32_t>(doe) - 719468;
 }
 
-CivilDate CivilFromDays(int32_t z) {
-  z += 719468;
-  const int era = (z >= 0 ? z : z - 146096) / 146097;
+CivilDate CivilFromDays(int32_t days) {
+  const int64_t z = int64_t{days} + 719468;  // 64 bits: INT32_MAX days must not overflow
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
   const unsigned doe = static_cast<unsigned>(z - era * 146097);
   const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int y = static_cast<int>(yoe) + era * 400;
+  const int y = static_cast<int>(yoe + era * 400);
   const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
   const unsigned mp = (5 * doy + 2) / 153;
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
@@ -87,9 +87,9 @@ std::optional<int64_t> ParseTimestamp(std::string_view text) {
     if (!Digits(text, pos + 1, 2, &ss)) return std::nullopt;
     pos += 3;
   }
-  if (hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  if (hh > 23 || mm > 59 || ss > 59) return std::nullopt;  // SQLite refuses :60 too
   int64_t fraction = 0;
-  if (pos < text.size() && (text[pos] == '.' || text[pos] == ',')) {
+  if (pos < text.size() && text[pos] == '.') {  // SQLite refuses a decimal comma
     ++pos;
     int64_t scale = 100000;
     size_t start = pos;
@@ -108,17 +108,15 @@ std::optional<int64_t> ParseTimestamp(std::string_view text) {
   if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return std::nullopt;
   int sign = text[pos] == '+' ? 1 : -1;
   ++pos;
-  int oh, om = 0;
-  if (!Digits(text, pos, 2, &oh)) return std::nullopt;
-  pos += 2;
-  // A colon promises minutes: "+02:" is a truncated offset, not "+02".
-  bool colon = pos < text.size() && text[pos] == ':';
-  if (colon) ++pos;
-  if (colon || pos < text.size()) {
-    if (!Digits(text, pos, 2, &om)) return std::nullopt;
-    pos += 2;
+  // Exactly "HH:MM" with HH <= 14, as SQLite's date functions read it: an offset SQLite refuses
+  // ("+0200", "+02") would make the incremental SQL and the mapper disagree about the row.
+  int oh, om;
+  if (!Digits(text, pos, 2, &oh) || pos + 2 >= text.size() || text[pos + 2] != ':' ||
+      !Digits(text, pos + 3, 2, &om)) {
+    return std::nullopt;
   }
-  if (pos != text.size() || oh > 23 || om > 59) return std::nullopt;
+  pos += 5;
+  if (pos != text.size() || oh > 14 || om > 59) return std::nullopt;
   return micros - sign * (oh * 3600 + om * 60) * kMicrosPerSecond;
 }
 
@@ -177,6 +175,25 @@ std::string FormatTimestamp(int64_t micros) {
   *p++ = 'Z';
   out.append(buf, p);
   return out;
+}
+
+std::optional<int64_t> UnixToMicros(int64_t value, int64_t units_per_second) {
+  if (units_per_second <= 0 || units_per_second > kMicrosPerSecond ||
+      kMicrosPerSecond % units_per_second != 0) {
+    return std::nullopt;
+  }
+  const int64_t factor = kMicrosPerSecond / units_per_second;
+  if (value < kMinTimestampMicros / factor || value > kMaxTimestampMicros / factor) {
+    return std::nullopt;
+  }
+  return value * factor;
+}
+
+std::optional<int64_t> DateToMicros(int32_t days) {
+  if (days < kMinTimestampMicros / kMicrosPerDay || days > kMaxTimestampMicros / kMicrosPerDay) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(days) * kMicrosPerDay;
 }
 
 int64_t SystemClock::NowMicros() const {

@@ -26,8 +26,23 @@ CivilDate CivilFromDays(int32_t days);
 int DaysInMonth(int year, int month);
 
 // Accepts "YYYY-MM-DD" optionally followed by 'T' or ' ' and "HH:MM[:SS[.fraction]]", then an
-// optional "Z", "+HH:MM", "+HHMM" or "+HH". Zone-less values are UTC.
+// optional "Z" or "[+-]HH:MM" (HH <= 14), optionally after one space. Zone-less values are UTC.
+// The offset forms are exactly SQLite's: "+0200" and "+02" are refused, so the incremental
+// SQL (which normalises through SQLite's strftime) and the mapper agree on every row.
 std::optional<int64_t> ParseTimestamp(std::string_view text);
+
+// The timestamps a value may carry: years 1..9999, what FormatTimestamp writes as RFC 3339
+// and every warehouse can hold. A source time outside is a row error, never a stored value.
+constexpr int64_t kMinTimestampMicros = -62'135'596'800 * kMicrosPerSecond;      // 0001-01-01
+constexpr int64_t kMaxTimestampMicros = 253'402'300'800 * kMicrosPerSecond - 1;  // 9999-12-31
+inline bool InTimestampRange(int64_t micros) {
+  return micros >= kMinTimestampMicros && micros <= kMaxTimestampMicros;
+}
+// `value` units since the epoch (1 a second: unix seconds, 1000: milliseconds, at most 10^6)
+// as micros; nullopt outside the range above, so no multiplication can overflow.
+std::optional<int64_t> UnixToMicros(int64_t value, int64_t units_per_second);
+// Midnight UTC of a day number; nullopt outside the range above.
+std::optional<int64_t> DateToMicros(int32_t days);
 // Accepts "YYYY-MM-DD" only.
 std::optional<int32_t> ParseDate(std::string_view text);
 

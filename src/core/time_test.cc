@@ -102,21 +102,17 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"  2024-01-31T10:00:00Z\t", kJan31_10h},
         ParseCase{"2024-01-31T10:00:00.25Z", kJan31_10h + 250'000},
         ParseCase{"2024-01-31T10:00:00.5", kJan31_10h + 500'000},
-        ParseCase{"2024-01-31T10:00:00,5", kJan31_10h + 500'000},
         ParseCase{"2024-01-31T10:00:00.000001Z", kJan31_10h + 1},
         ParseCase{"2024-01-31T10:00:00.123456Z", kJan31_10h + 123'456},
         // Digits past the microsecond are dropped, not rounded.
         ParseCase{"2024-01-31T10:00:00.1234569Z", kJan31_10h + 123'456},
         ParseCase{"2024-01-31T12:00:00+02:00", kJan31_10h},
-        ParseCase{"2024-01-31T12:00:00+0200", kJan31_10h},
-        ParseCase{"2024-01-31T12:00:00+02", kJan31_10h},
         ParseCase{"2024-01-31 12:00:00 +02:00", kJan31_10h},
-        ParseCase{"2024-01-31T05:00:00-05", kJan31_10h},
         ParseCase{"2024-01-31T05:00:00-05:00", kJan31_10h},
         ParseCase{"2024-01-31T15:30:00+05:30", kJan31_10h},
         ParseCase{"2024-01-31T10:00:00.25+00:00", kJan31_10h + 250'000},
         // An offset can move the instant to another day.
-        ParseCase{"2024-02-01T01:00:00+15:00", kJan31_10h},
+        ParseCase{"2024-02-01T00:00:00+14:00", kJan31_10h},
         ParseCase{"2024-01-31", kJan31_10h - 10 * kHour},
         ParseCase{"2024-02-29", 1709164800 * kSecond}, ParseCase{"1970-01-01T00:00:00Z", 0},
         ParseCase{"1969-12-31T23:59:59.999999Z", -1},
@@ -150,7 +146,15 @@ INSTANTIATE_TEST_SUITE_P(
         ParseCase{"2024-01-31T10:00:00+02:0", std::nullopt},
         ParseCase{"2024-01-31T10:00:00+24:00", std::nullopt},
         ParseCase{"2024-01-31T10:00:00+02:60", std::nullopt},
-        ParseCase{"2024-01-31T10:00:00+02:00:00", std::nullopt}),
+        ParseCase{"2024-01-31T10:00:00+02:00:00", std::nullopt},
+        // Forms SQLite's date functions refuse (S6): the incremental SQL would call the row
+        // unparsable while the mapper read it.
+        ParseCase{"2024-01-31T12:00:00+0200", std::nullopt},
+        ParseCase{"2024-01-31T12:00:00+02", std::nullopt},
+        ParseCase{"2024-01-31T05:00:00-05", std::nullopt},
+        ParseCase{"2024-02-01T01:00:00+15:00", std::nullopt},
+        ParseCase{"2024-01-31T10:00:00,5", std::nullopt},
+        ParseCase{"2024-01-31T10:00:60", std::nullopt}),
     [](const testing::TestParamInfo<ParseCase>& info) {
       return "Invalid" + std::to_string(info.index);
     });
@@ -233,6 +237,39 @@ TEST(ClockTest, FakeClockMovesOnlyWhenTold) {
   EXPECT_EQ(FakeClock().NowMicros(), 0);
   const Clock& as_clock = clock;
   EXPECT_EQ(as_clock.NowMicros(), 0);
+}
+
+TEST(UnixToMicrosTest, SecondsAndMillisecondsWithinYears1To9999) {
+  EXPECT_EQ(UnixToMicros(1'700'000'000, 1), 1'700'000'000 * kSecond);
+  EXPECT_EQ(UnixToMicros(1'700'000'000'123, 1000), 1'700'000'000'123'000);
+  EXPECT_EQ(UnixToMicros(-1, 1000), -1000);
+  EXPECT_EQ(UnixToMicros(253'402'300'799, 1), 253'402'300'799 * kSecond);
+  EXPECT_EQ(UnixToMicros(-62'135'596'800, 1), kMinTimestampMicros);
+  EXPECT_EQ(UnixToMicros(kMaxTimestampMicros, 1'000'000), kMaxTimestampMicros);
+}
+
+TEST(UnixToMicrosTest, OutOfRangeIsRefusedWithoutOverflow) {
+  // Milliseconds read as seconds land in year ~55,000 (B8): refused, not stored.
+  EXPECT_EQ(UnixToMicros(1'700'000'000'000, 1), std::nullopt);
+  EXPECT_EQ(UnixToMicros(253'402'300'800, 1), std::nullopt);
+  EXPECT_EQ(UnixToMicros(-62'135'596'801, 1), std::nullopt);
+  EXPECT_EQ(UnixToMicros(253'402'300'800'000, 1000), std::nullopt);
+  EXPECT_EQ(UnixToMicros(INT64_MAX, 1), std::nullopt);
+  EXPECT_EQ(UnixToMicros(INT64_MIN, 1000), std::nullopt);
+  EXPECT_EQ(UnixToMicros(INT64_MIN, 1'000'000), std::nullopt);
+  EXPECT_EQ(UnixToMicros(1, 0), std::nullopt);
+  EXPECT_EQ(UnixToMicros(1, 7), std::nullopt);
+}
+
+TEST(DateToMicrosTest, RangeChecked) {
+  EXPECT_EQ(DateToMicros(0), 0);
+  EXPECT_EQ(DateToMicros(19753), 19753 * 86'400 * kSecond);
+  EXPECT_EQ(DateToMicros(*ParseDate("0001-01-01")), kMinTimestampMicros);
+  EXPECT_EQ(DateToMicros(*ParseDate("0001-01-01") - 1), std::nullopt);
+  EXPECT_EQ(DateToMicros(*ParseDate("9999-12-31") + 1), std::nullopt);
+  EXPECT_EQ(DateToMicros(INT32_MAX), std::nullopt);
+  EXPECT_EQ(DateToMicros(INT32_MIN), std::nullopt);
+  EXPECT_EQ(FormatTimestamp(kMaxTimestampMicros), "9999-12-31T23:59:59.999999Z");
 }
 
 TEST(ClockTest, FakeClockAdvancesFromManyThreads) {

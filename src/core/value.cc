@@ -7,13 +7,14 @@
 #include <system_error>
 
 #include "core/time.h"
+#include "core/utf8.h"
 
 namespace wsync::core {
 
 namespace {
 
 constexpr std::string_view kTypeNames[] = {"null",   "bool", "int64",     "double", "decimal",
-                                           "string", "date", "timestamp", "array"};
+                                           "string", "date", "timestamp", "array",  "bytes"};
 
 std::string DoubleText(double d) {
   if (!std::isfinite(d)) return std::isnan(d) ? "NaN" : (d > 0 ? "Infinity" : "-Infinity");
@@ -56,9 +57,33 @@ bool ParseTypeName(std::string_view name, Type* type) {
   return false;
 }
 
+std::string HexText(std::string_view data) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + 2 * data.size());
+  for (unsigned char c : data) {
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0xF]);
+  }
+  return out;
+}
+
 void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t skip = 1;
+      size_t n = Utf8SequenceLength(s, i, &skip);
+      if (n == 0) {
+        out->append("\xEF\xBF\xBD");  // U+FFFD
+        i += skip - 1;
+      } else {
+        out->append(s.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out->append("\\\"");
@@ -114,6 +139,8 @@ std::string Value::ToText() const {
       return FormatTimestamp(timestamp_value());
     case Type::kArray:
       return ToJson();
+    case Type::kBytes:
+      return HexText(bytes_value());
   }
   return "";
 }
@@ -154,6 +181,7 @@ void Value::AppendJson(std::string* out) const {
       return;
     case Type::kDate:
     case Type::kTimestamp:
+    case Type::kBytes:
       AppendJsonString(ToText(), out);
       return;
     case Type::kArray: {

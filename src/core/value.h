@@ -12,7 +12,20 @@
 
 namespace wsync::core {
 
-enum class Type { kNull, kBool, kInt64, kDouble, kDecimal, kString, kDate, kTimestamp, kArray };
+// kBytes is binary data (a SQLite BLOB): never valid text, so the mapper refuses it (SPEC §2
+// has no binary attribute type) and its text and JSON forms are hex.
+enum class Type {
+  kNull,
+  kBool,
+  kInt64,
+  kDouble,
+  kDecimal,
+  kString,
+  kDate,
+  kTimestamp,
+  kArray,
+  kBytes
+};
 
 std::string_view TypeName(Type type);
 // Parses a name written by TypeName ("int64", "timestamp", ...); false when unknown.
@@ -30,6 +43,10 @@ struct Timestamp {
   int64_t micros = 0;  // since the Unix epoch, UTC
   bool operator==(const Timestamp&) const = default;
 };
+struct Blob {
+  std::string data;
+  bool operator==(const Blob&) const = default;
+};
 
 class Value {
  public:
@@ -42,6 +59,7 @@ class Value {
   static Value String(std::string v) { return Value(Rep(std::move(v))); }
   static Value DateValue(int32_t days) { return Value(Rep(Date{days})); }
   static Value TimestampValue(int64_t micros) { return Value(Rep(Timestamp{micros})); }
+  static Value BytesValue(std::string data) { return Value(Rep(Blob{std::move(data)})); }
   static Value Array(std::vector<Value> items) {
     return Value(Rep(std::make_shared<const std::vector<Value>>(std::move(items))));
   }
@@ -58,11 +76,14 @@ class Value {
   const std::vector<Value>& array_value() const {
     return *std::get<std::shared_ptr<const std::vector<Value>>>(rep_);
   }
+  const std::string& bytes_value() const { return std::get<Blob>(rep_).data; }
 
   // Text form used for identities, limits and messages: integers in decimal, dates
-  // YYYY-MM-DD, timestamps RFC 3339 with Z, arrays as JSON text; null is "".
+  // YYYY-MM-DD, timestamps RFC 3339 with Z, arrays as JSON text, bytes as "\\x" and lowercase
+  // hex; null is "".
   std::string ToText() const;
-  // Its JSON form (SPEC §2): decimals as numbers when a double holds them exactly.
+  // Its JSON form (SPEC §2): decimals as numbers when a double holds them exactly; always
+  // valid UTF-8 (see AppendJsonString).
   std::string ToJson() const;
   void AppendJson(std::string* out) const;
 
@@ -70,12 +91,13 @@ class Value {
 
  private:
   using Rep = std::variant<std::monostate, bool, int64_t, double, Decimal, std::string, Date,
-                           Timestamp, std::shared_ptr<const std::vector<Value>>>;
+                           Timestamp, std::shared_ptr<const std::vector<Value>>, Blob>;
   explicit Value(Rep rep) : rep_(std::move(rep)) {}
   Rep rep_;
 };
 
-// Appends `s` as a quoted JSON string.
+// Appends `s` as a quoted JSON string. Ill-formed UTF-8 becomes U+FFFD: the mapper refuses such
+// text earlier, so this is the last line of defence that keeps every document parseable.
 void AppendJsonString(std::string_view s, std::string* out);
 
 struct Column {

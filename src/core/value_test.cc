@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,7 +14,7 @@ namespace {
 
 TEST(TypeNameTest, RoundTripsEveryType) {
   for (Type t : {Type::kNull, Type::kBool, Type::kInt64, Type::kDouble, Type::kDecimal,
-                 Type::kString, Type::kDate, Type::kTimestamp, Type::kArray}) {
+                 Type::kString, Type::kDate, Type::kTimestamp, Type::kArray, Type::kBytes}) {
     Type parsed = Type::kNull;
     ASSERT_TRUE(ParseTypeName(TypeName(t), &parsed)) << TypeName(t);
     EXPECT_EQ(parsed, t);
@@ -147,6 +148,55 @@ TEST(AppendJsonStringTest, QuotesAndEscapes) {
   std::string out = "x=";
   AppendJsonString("say \"hi\"\n", &out);
   EXPECT_EQ(out, "x=\"say \\\"hi\\\"\\n\"");
+}
+
+// B3/F9: whatever reaches the writer, the document stays parseable JSON.
+TEST(AppendJsonStringTest, IllFormedUtf8BecomesReplacementCharacter) {
+  std::string out;
+  AppendJsonString("caf\xE9 \xC3\xA9 \xF0\x9F\x98\x80 \xED\xA0\x80 \xE2\x82", &out);
+  EXPECT_EQ(out,
+            "\"caf\xEF\xBF\xBD \xC3\xA9 \xF0\x9F\x98\x80 \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
+            "\xEF\xBF\xBD\"");
+  EXPECT_TRUE(nlohmann::json::accept(out));
+  EXPECT_EQ(nlohmann::json::parse(out).get<std::string>(),
+            "caf\xEF\xBF\xBD \xC3\xA9 \xF0\x9F\x98\x80 \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD "
+            "\xEF\xBF\xBD");
+}
+
+TEST(AppendJsonStringTest, ValidTextIsCopiedUnchanged) {
+  std::string text = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z";
+  std::string out;
+  AppendJsonString(text, &out);
+  EXPECT_EQ(out, "\"" + text + "\"");
+}
+
+TEST(ValueTest, BytesAreHexInTextAndJson) {
+  Value v =
+      Value::BytesValue(std::string("\x00\xFF\x10"
+                                    "a",
+                                    4));
+  EXPECT_EQ(v.type(), Type::kBytes);
+  EXPECT_EQ(v.bytes_value(), std::string("\x00\xFF\x10"
+                                         "a",
+                                         4));
+  EXPECT_EQ(v.ToText(), "\\x00ff1061");
+  EXPECT_EQ(v.ToJson(), "\"\\\\x00ff1061\"");
+  EXPECT_EQ(v, Value::BytesValue(std::string("\x00\xFF\x10"
+                                             "a",
+                                             4)));
+  EXPECT_FALSE(v == Value::String(std::string("\x00\xFF\x10"
+                                              "a",
+                                              4)));
+  EXPECT_EQ(Value::BytesValue("").ToText(), "\\x");
+}
+
+TEST(ValueTest, NonFiniteDoublesStillWriteValidJson) {
+  std::string out = "[";
+  Value::Double(std::nan("")).AppendJson(&out);
+  out += ",";
+  Value::Double(-std::numeric_limits<double>::infinity()).AppendJson(&out);
+  out += "]";
+  EXPECT_TRUE(nlohmann::json::accept(out)) << out;
 }
 
 TEST(ValueEqualityTest, SameTypeAndValue) {

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/time.h"
+#include "core/utf8.h"
 #include "mapping/identity_types.h"
 
 namespace wsync::mapping {
@@ -61,11 +62,21 @@ bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-// Characters, not bytes: limits are about what a user sees.
-size_t Utf8Chars(std::string_view s) {
-  size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
+// Characters, not bytes: limits are about what a user sees. Text was checked to be valid
+// UTF-8 before it is counted.
+using core::Utf8Chars;
+
+// A cell as a message shows it: quoted and cut (a 1 MB value must not make a 1 MB message),
+// without copying a long string first.
+std::string Quoted(const Value& v) {
+  if (v.type() == Type::kString) return core::QuoteForMessage(v.string_value());
+  if (v.type() == Type::kBytes) return "binary data";
+  return core::QuoteForMessage(v.ToText());
+}
+
+// " in column c", or nothing for a static value.
+std::string InColumn(const std::string& column) {
+  return column.empty() ? "" : " in column " + core::QuoteForMessage(column);
 }
 
 constexpr int kNoColumn = -1;
@@ -161,7 +172,9 @@ struct CompiledMapping {
   std::vector<NamedSlot> product_action;
   int timestamp_column = kNoColumn;
   int iterator_column = kNoColumn;
+  int64_t units_per_second = 1;  // of an integer timestamp field
   std::string timestamp_column_name;
+  std::string iterator_column_name;
   std::string no_identity_message;
 };
 
@@ -238,6 +251,11 @@ class RowMapper {
       if (v.is_null()) continue;
       // Slots are sorted by type: the first usable value of a type wins.
       if (n > 0 && ids[n - 1].type == slot.type) continue;
+      identities_ = n;  // the key of a failing row is the best identity mapped so far
+      if (!CheckCell(v, slot.column_name)) {
+        ids.resize(n);
+        return false;
+      }
       if (n == ids.size()) ids.emplace_back();
       Identity& id = ids[n];
       id.type = slot.type;
@@ -257,20 +275,63 @@ class RowMapper {
     ids.resize(n);
     identities_ = n;
     if (bad_mpid != nullptr) {
-      std::string text = bad_mpid->source.Get(row_).ToText();
       return Fail("invalid_value", bad_mpid->column_name,
-                  "mpid must be a 64-bit integer, got '" + text + "'" +
-                      (bad_mpid->column_name.empty() ? "" : " in column " + bad_mpid->column_name));
+                  "mpid must be a 64-bit integer, got " + Quoted(bad_mpid->source.Get(row_)) +
+                      InColumn(bad_mpid->column_name));
     }
     if (n == 0) return Fail("no_identity", "", c_.no_identity_message);
     return true;
   }
 
+  // The boundary check every mapped cell passes (see Mapper::Map).
+  bool CheckCell(const Value& v, const std::string& column) {
+    switch (v.type()) {
+      case Type::kString:
+        if (core::IsValidUtf8(v.string_value())) return true;
+        return Fail("invalid_utf8", column,
+                    "text" + InColumn(column) + " is not valid UTF-8 (" +
+                        core::QuoteForMessage(v.string_value()) +
+                        " shows the bad bytes as U+FFFD); convert it in the model's SQL");
+      case Type::kDecimal:
+        if (core::IsValidUtf8(v.decimal_value())) return true;
+        return Fail("invalid_utf8", column, "decimal" + InColumn(column) + " is not valid UTF-8");
+      case Type::kBytes:
+        return Fail("binary_value", column,
+                    "binary data (BLOB)" + InColumn(column) +
+                        " cannot be an attribute or identity; select hex(column) or a text "
+                        "column in the model's SQL");
+      case Type::kDouble:
+        if (std::isfinite(v.double_value())) return true;
+        return Fail("invalid_number", column,
+                    "number" + InColumn(column) + " is " + v.ToText() +
+                        "; only finite numbers can be stored");
+      case Type::kDate:
+        if (core::DateToMicros(v.date_value())) return true;
+        return Fail("invalid_timestamp", column,
+                    "date" + InColumn(column) + " is outside the years 1..9999");
+      case Type::kTimestamp:
+        if (core::InTimestampRange(v.timestamp_value())) return true;
+        return Fail("invalid_timestamp", column,
+                    "timestamp" + InColumn(column) + " is outside the years 1..9999");
+      case Type::kArray:
+        for (const Value& item : v.array_value()) {
+          if (!CheckCell(item, column)) return false;
+        }
+        return true;
+      case Type::kNull:
+      case Type::kBool:
+      case Type::kInt64:
+        return true;
+    }
+    return true;
+  }
+
   bool CheckValue(const NamedSlot& slot, const Value& v) {
+    if (!CheckCell(v, slot.column_name)) return false;
     const Limits& limits = c_.options.limits;
     if (slot.name_chars > limits.max_name_chars) {
       return Fail("limit_exceeded", slot.column_name,
-                  "attribute name '" + slot.name.substr(0, 64) + "…' has " +
+                  "attribute name " + core::QuoteForMessage(slot.name, 64) + " has " +
                       std::to_string(slot.name_chars) + " characters, more than the limit of " +
                       std::to_string(limits.max_name_chars));
     }
@@ -328,7 +389,7 @@ class RowMapper {
     for (const NamedSlot& slot : slots) {
       const Value& v = slot.source.Get(row_);
       if (v.is_null()) continue;
-      if (check_limits && !CheckValue(slot, v)) return false;
+      if (check_limits ? !CheckValue(slot, v) : !CheckCell(v, slot.column_name)) return false;
       if (n == out->size()) out->emplace_back();
       auto& pair = (*out)[n++];
       pair.first.assign(slot.name);
@@ -338,46 +399,61 @@ class RowMapper {
     return !check_limits || CheckCount(n, "event attributes");
   }
 
+  bool BadSourceTime(const Value& v, std::string_view why) {
+    return Fail("invalid_timestamp", c_.timestamp_column_name,
+                "timestamp field " + core::QuoteForMessage(c_.timestamp_column_name) + ": " +
+                    Quoted(v) + " " + std::string(why));
+  }
+
   bool MapSourceTime() {
     out_->source_time.reset();
     if (c_.timestamp_column >= 0) {
       const Value& v = row_[static_cast<size_t>(c_.timestamp_column)];
+      std::optional<int64_t> micros;
       switch (v.type()) {
         case Type::kNull:
           return true;
         case Type::kTimestamp:
-          out_->source_time = v.timestamp_value();
-          return true;
+          micros = v.timestamp_value();
+          break;
         case Type::kDate:
-          out_->source_time = static_cast<int64_t>(v.date_value()) * core::kMicrosPerDay;
-          return true;
+          micros = core::DateToMicros(v.date_value());
+          break;
         case Type::kInt64:
-          // Unix seconds; beyond ±292,000 years the micros would overflow.
-          if (std::llabs(v.int64_value()) < INT64_MAX / core::kMicrosPerSecond) {
-            out_->source_time = v.int64_value() * core::kMicrosPerSecond;
-            return true;
+          micros = core::UnixToMicros(v.int64_value(), c_.units_per_second);
+          if (!micros) {
+            return BadSourceTime(v, "is outside the years 1..9999 as unix " +
+                                        std::string(TimestampUnitName(c_.options.timestamp_unit)) +
+                                        " (the data model's timestamp_unit)");
           }
           break;
         case Type::kString:
-          if (auto t = core::ParseTimestamp(v.string_value())) {
-            out_->source_time = *t;
-            return true;
-          }
+          if (!core::IsValidUtf8(v.string_value())) return CheckCell(v, c_.timestamp_column_name);
+          micros = core::ParseTimestamp(v.string_value());
+          if (!micros) return BadSourceTime(v, "cannot be read as a timestamp");
           break;
         default:
-          break;
+          return BadSourceTime(v, "cannot be read as a timestamp");
       }
-      return Fail("invalid_value", c_.timestamp_column_name,
-                  "timestamp field " + c_.timestamp_column_name + ": cannot read '" + v.ToText() +
-                      "' as a timestamp");
+      if (!micros || !core::InTimestampRange(*micros)) {
+        return BadSourceTime(v, "is outside the years 1..9999");
+      }
+      out_->source_time = micros;
+      return true;
     }
     // Without a timestamp field, a typed time iterator still says when the row changed.
     if (c_.iterator_column >= 0) {
       const Value& v = row_[static_cast<size_t>(c_.iterator_column)];
-      if (v.type() == Type::kTimestamp) out_->source_time = v.timestamp_value();
-      if (v.type() == Type::kDate) {
-        out_->source_time = static_cast<int64_t>(v.date_value()) * core::kMicrosPerDay;
+      std::optional<int64_t> micros;
+      if (v.type() == Type::kTimestamp) micros = v.timestamp_value();
+      if (v.type() == Type::kDate) micros = core::DateToMicros(v.date_value());
+      if (v.type() != Type::kTimestamp && v.type() != Type::kDate) return true;
+      if (!micros || !core::InTimestampRange(*micros)) {
+        return Fail("invalid_timestamp", c_.iterator_column_name,
+                    "iterator " + core::QuoteForMessage(c_.iterator_column_name) + ": " +
+                        Quoted(v) + " is outside the years 1..9999");
       }
+      out_->source_time = micros;
     }
     return true;
   }
@@ -387,61 +463,76 @@ class RowMapper {
     if (!slot.set) return true;
     const Value& v = slot.source.Get(row_);
     int64_t ms = 0;
+    bool read = false;
     switch (v.type()) {
       case Type::kNull:
         return true;
       case Type::kInt64:
-        *out = v.int64_value();
-        return true;
+        ms = v.int64_value();
+        read = true;
+        break;
       case Type::kDouble:
         if (!std::isfinite(v.double_value()) || std::fabs(v.double_value()) >= 9.2e18) break;
-        *out = static_cast<int64_t>(v.double_value());
-        return true;
+        ms = static_cast<int64_t>(v.double_value());
+        read = true;
+        break;
       case Type::kDecimal: {
         std::string_view digits = v.decimal_value();
         digits = digits.substr(0, digits.find('.'));
-        if (!ParseInt64(digits, &ms)) break;
-        *out = ms;
-        return true;
+        read = ParseInt64(digits, &ms);
+        break;
       }
       case Type::kTimestamp:
-        *out = core::FloorDiv(v.timestamp_value(), 1000);
-        return true;
+        ms = core::FloorDiv(v.timestamp_value(), 1000);
+        read = true;
+        break;
       case Type::kDate:
-        *out = static_cast<int64_t>(v.date_value()) * 86'400'000;
-        return true;
-      case Type::kString:
-        if (ParseInt64(v.string_value(), &ms)) {
-          *out = ms;
-          return true;
+        if (auto micros = core::DateToMicros(v.date_value())) {
+          ms = *micros / 1000;
+          read = true;
         }
-        if (auto t = core::ParseTimestamp(v.string_value())) {
-          *out = core::FloorDiv(*t, 1000);
-          return true;
+        break;
+      case Type::kString:
+        if (!core::IsValidUtf8(v.string_value())) return CheckCell(v, slot.column_name);
+        if (ParseInt64(v.string_value(), &ms)) {
+          read = true;
+        } else if (auto t = core::ParseTimestamp(v.string_value())) {
+          ms = core::FloorDiv(*t, 1000);
+          read = true;
         }
         break;
       default:
         break;
     }
-    return Fail("invalid_value", slot.column_name,
-                "events.timestamp_unixtime_ms: cannot read '" + v.ToText() +
-                    "' as milliseconds or a timestamp");
+    if (!read) {
+      return Fail("invalid_timestamp", slot.column_name,
+                  "events.timestamp_unixtime_ms: cannot read " + Quoted(v) +
+                      " as milliseconds or a timestamp");
+    }
+    if (!core::UnixToMicros(ms, 1000)) {
+      return Fail("invalid_timestamp", slot.column_name,
+                  "events.timestamp_unixtime_ms: " + Quoted(v) + " is outside the years 1..9999");
+    }
+    *out = ms;
+    return true;
   }
 
   bool MapEvent() {
     Event& e = out_->event ? *out_->event : out_->event.emplace();
     auto text = [&](const FieldSlot& slot, std::string* out) {
-      if (slot.set) {
-        AssignText(slot.source.Get(row_), out);
-      } else {
-        out->clear();
-      }
+      out->clear();
+      if (!slot.set) return true;
+      const Value& v = slot.source.Get(row_);
+      if (!CheckCell(v, slot.column_name)) return false;
+      AssignText(v, out);
+      return true;
     };
-    text(c_.event_type, &e.event_type);
-    text(c_.event_name, &e.event_name);
-    text(c_.custom_event_type, &e.custom_event_type);
-    text(c_.source_message_id, &e.source_message_id);
-    text(c_.screen_name, &e.screen_name);
+    if (!text(c_.event_type, &e.event_type) || !text(c_.event_name, &e.event_name) ||
+        !text(c_.custom_event_type, &e.custom_event_type) ||
+        !text(c_.source_message_id, &e.source_message_id) ||
+        !text(c_.screen_name, &e.screen_name)) {
+      return false;
+    }
     if (e.event_type.empty()) {
       return Fail("invalid_value", c_.event_type.column_name, "the event type is empty");
     }
@@ -453,8 +544,8 @@ class RowMapper {
       if (e.custom_event_type.empty()) e.custom_event_type = "other";
       if (!IsCustomEventType(e.custom_event_type)) {
         return Fail("invalid_value", c_.custom_event_type.column_name,
-                    "custom_event_type '" + e.custom_event_type +
-                        "' is not one of attribution, location, media, navigation, search, "
+                    "custom_event_type " + core::QuoteForMessage(e.custom_event_type) +
+                        " is not one of attribution, location, media, navigation, search, "
                         "social, transaction, user_content, user_preference, other");
       }
     } else if (e.event_type == "screen_view" && e.screen_name.empty()) {
@@ -545,6 +636,10 @@ core::StatusOr<Mapper> Mapper::Compile(const FieldTransformation* ft,
 
   if (options.iterator_column) c->iterator_column = FindColumn(columns, *options.iterator_column);
   if (c->iterator_column < 0) c->iterator_column = kNoColumn;
+  if (c->iterator_column >= 0) {
+    c->iterator_column_name = columns[static_cast<size_t>(c->iterator_column)].name;
+  }
+  c->units_per_second = options.timestamp_unit == TimestampUnit::kMilliseconds ? 1000 : 1;
   if (options.timestamp_field) {
     c->timestamp_column = FindColumn(columns, *options.timestamp_field);
     if (c->timestamp_column < 0) {
@@ -557,6 +652,20 @@ core::StatusOr<Mapper> Mapper::Compile(const FieldTransformation* ft,
     c->timestamp_column_name = columns[static_cast<size_t>(c->timestamp_column)].name;
   }
   auto is_time_column = [&](int i) { return i == c->iterator_column || i == c->timestamp_column; };
+  // Columns the default mapping and "$unmapped" leave out: time columns, and binary ones (no
+  // attribute type holds bytes; discover says so).
+  auto skipped = [&](size_t i) {
+    return is_time_column(static_cast<int>(i)) || columns[i].type == Type::kBytes;
+  };
+  std::vector<core::FieldError> name_errors;
+  // A column name becomes an attribute name, so it must be valid UTF-8.
+  auto check_name = [&](size_t i) {
+    if (core::IsValidUtf8(columns[i].name)) return true;
+    name_errors.push_back({"columns[" + std::to_string(i) + "]",
+                           "column name " + core::QuoteForMessage(columns[i].name) +
+                               " is not valid UTF-8; rename it in the model's SQL"});
+    return false;
+  };
 
   if (ft == nullptr) {
     if (c->events) {
@@ -564,13 +673,14 @@ core::StatusOr<Mapper> Mapper::Compile(const FieldTransformation* ft,
     }
     for (size_t i = 0; i < columns.size(); ++i) {
       int index = static_cast<int>(i);
-      if (is_time_column(index)) continue;
+      if (skipped(i) || !check_name(i)) continue;
       if (const IdentityType* type = FindIdentityType(columns[i].name)) {
         c->identities.push_back({ColumnSource(index), type->priority, columns[i].name});
       } else {
         c->attributes.push_back(MakeNamed(ColumnSource(index), columns[i].name, columns[i].name));
       }
     }
+    if (!name_errors.empty()) return core::Status::FromFieldErrors(std::move(name_errors));
     if (c->identities.empty()) {
       return core::InvalidArgument(
           "no column of the model is named after a reserved identity (customer_id, email, "
@@ -628,13 +738,14 @@ core::StatusOr<Mapper> Mapper::Compile(const FieldTransformation* ft,
     if (!errors.empty()) return core::Status::FromFieldErrors(std::move(errors));
     for (const Destination& dest : unmapped) {
       for (size_t i = 0; i < columns.size(); ++i) {
-        if (used[i] || is_time_column(static_cast<int>(i))) continue;
+        if (used[i] || skipped(i) || !check_name(i)) continue;
         auto& target =
             dest.kind == DestinationKind::kAllAttributes ? c->attributes : c->custom_attributes;
         target.push_back(
             MakeNamed(ColumnSource(static_cast<int>(i)), columns[i].name, columns[i].name));
       }
     }
+    if (!name_errors.empty()) return core::Status::FromFieldErrors(std::move(name_errors));
     if (c->identities.empty()) {
       return core::Status::InvalidField(
           "mappings",
@@ -657,6 +768,21 @@ core::StatusOr<Mapper> Mapper::Compile(const FieldTransformation* ft,
 
 bool Mapper::Map(const core::Row& row, int64_t row_number, Record* out, RowError* error) const {
   return RowMapper(*compiled_, row, row_number, out, error).Run();
+}
+
+std::string_view TimestampUnitName(TimestampUnit unit) {
+  return unit == TimestampUnit::kMilliseconds ? "milliseconds" : "seconds";
+}
+
+bool ParseTimestampUnit(std::string_view name, TimestampUnit* unit) {
+  if (name == "seconds") {
+    *unit = TimestampUnit::kSeconds;
+  } else if (name == "milliseconds") {
+    *unit = TimestampUnit::kMilliseconds;
+  } else {
+    return false;
+  }
+  return true;
 }
 
 Mapper::Mapper(std::unique_ptr<CompiledMapping> compiled) : compiled_(std::move(compiled)) {}

@@ -3,7 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "core/time.h"
+#include "core/utf8.h"
 #include "mapping/identity_types.h"
 
 namespace wsync::mapping {
@@ -208,7 +212,7 @@ TEST(MapperTest, TimestampFieldSetsSourceTime) {
   ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::Int64(10)}, 1, &record, &error));
   EXPECT_EQ(record.source_time, 10 * core::kMicrosPerSecond);
   EXPECT_FALSE(mapper.Map({Value::String("a@b"), Value::String("soon")}, 9, &record, &error));
-  EXPECT_EQ(error.code, "invalid_value");
+  EXPECT_EQ(error.code, "invalid_timestamp");
   EXPECT_EQ(error.column, "updated");
   EXPECT_EQ(error.row, 9);
 
@@ -286,6 +290,230 @@ TEST(MapperTest, PipelineTypeMustFitTheTransformation) {
   auto m = Mapper::Compile(&ft, Columns({"email"}), options);
   ASSERT_FALSE(m.ok());
   EXPECT_THAT(m.status().message(), HasSubstr("does not fit an events pipeline"));
+}
+
+std::vector<core::Column> Typed(std::vector<std::pair<std::string, Type>> columns) {
+  std::vector<core::Column> out;
+  for (auto& [name, type] : columns) out.push_back({name, type, false});
+  return out;
+}
+
+// B3/F9: Latin-1 text never reaches the store; the row is refused with a clear code.
+TEST(MapperBoundaryTest, InvalidUtf8TextIsARowError) {
+  Mapper mapper = MustCompile(nullptr, Columns({"email", "nick"}));
+  Record record;
+  RowError error;
+  ASSERT_FALSE(mapper.Map({Value::String("a@b"), Value::String("caf\xE9")}, 4, &record, &error));
+  EXPECT_EQ(error.code, "invalid_utf8");
+  EXPECT_EQ(error.column, "nick");
+  EXPECT_EQ(error.row, 4);
+  EXPECT_EQ(error.key, "email:a@b");
+  EXPECT_EQ(error.message,
+            "text in column 'nick' is not valid UTF-8 ('caf\xEF\xBF\xBD' shows the bad bytes as "
+            "U+FFFD); convert it in the model's SQL");
+  // An identity in Latin-1 is refused too, before it is normalised.
+  ASSERT_FALSE(
+      mapper.Map({Value::String("\xE9@example.com"), Value::String("ok")}, 5, &record, &error));
+  EXPECT_EQ(error.code, "invalid_utf8");
+  EXPECT_EQ(error.column, "email");
+  EXPECT_EQ(error.key, "");
+  EXPECT_TRUE(core::IsValidUtf8(error.message));
+  // Inside a list.
+  ASSERT_FALSE(mapper.Map({Value::String("a@b"), Value::Array({Value::String("\xFF")})}, 6, &record,
+                          &error));
+  EXPECT_EQ(error.code, "invalid_utf8");
+  // Valid multibyte text passes.
+  ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::String("caf\xC3\xA9")}, 7, &record, &error));
+}
+
+TEST(MapperBoundaryTest, BytesColumnsAreSkippedByTheDefaultMapping) {
+  auto columns =
+      Typed({{"email", Type::kString}, {"avatar", Type::kBytes}, {"plan", Type::kString}});
+  Mapper mapper = MustCompile(nullptr, columns);
+  Record record;
+  RowError error;
+  ASSERT_TRUE(
+      mapper.Map({Value::String("a@b"), Value::BytesValue("\x89PNG\xFF"), Value::String("pro")}, 1,
+                 &record, &error))
+      << error.message;
+  EXPECT_EQ(Dump(record), "email=a@b;|plan=\"pro\";");
+  // "$unmapped" leaves them out as well.
+  FieldTransformation ft = Parse(R"({"destination_type": "user_attributes", "mappings": [
+    {"mapping_type": "column", "source": "email", "destination": "user_identities.email"},
+    {"mapping_type": "column", "source": "$unmapped", "destination": "user_attributes.*"}]})");
+  Mapper unmapped = MustCompile(&ft, columns);
+  ASSERT_TRUE(unmapped.Map({Value::String("a@b"), Value::BytesValue("\x00"), Value::String("x")}, 1,
+                           &record, &error));
+  EXPECT_EQ(Dump(record), "email=a@b;|plan=\"x\";");
+}
+
+TEST(MapperBoundaryTest, AnExplicitlyMappedBytesColumnIsABinaryValueRowError) {
+  FieldTransformation ft = Parse(R"({"destination_type": "user_attributes", "mappings": [
+    {"mapping_type": "column", "source": "email", "destination": "user_identities.email"},
+    {"mapping_type": "column", "source": "avatar", "destination": "user_attributes.avatar"}]})");
+  Mapper mapper = MustCompile(&ft, Typed({{"email", Type::kString}, {"avatar", Type::kBytes}}));
+  Record record;
+  RowError error;
+  ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::Null()}, 1, &record, &error));
+  ASSERT_FALSE(
+      mapper.Map({Value::String("a@b"), Value::BytesValue("\xFF\xFE")}, 2, &record, &error));
+  EXPECT_EQ(error.code, "binary_value");
+  EXPECT_EQ(error.column, "avatar");
+  EXPECT_EQ(error.message,
+            "binary data (BLOB) in column 'avatar' cannot be an attribute or identity; select "
+            "hex(column) or a text column in the model's SQL");
+  // A BLOB cell in a column typed as text (SQLite has no column types) is refused the same way.
+  Mapper by_default = MustCompile(nullptr, Columns({"email", "avatar"}));
+  ASSERT_FALSE(
+      by_default.Map({Value::String("a@b"), Value::BytesValue("\xFF")}, 3, &record, &error));
+  EXPECT_EQ(error.code, "binary_value");
+}
+
+TEST(MapperBoundaryTest, ColumnNamesThatAreNotUtf8AreRefusedAtCompile) {
+  auto m = Mapper::Compile(nullptr, Columns({"email", "ni\xE9k"}), {});
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.status().code(), core::StatusCode::kInvalidArgument);
+  ASSERT_EQ(m.status().details().size(), 1u);
+  EXPECT_EQ(m.status().details()[0].field, "columns[1]");
+  EXPECT_TRUE(core::IsValidUtf8(m.status().details()[0].message));
+}
+
+// S7: NaN and infinities are not stored (they came back as strings and compared as changed).
+TEST(MapperBoundaryTest, NonFiniteNumbersAreRowErrors) {
+  Mapper mapper = MustCompile(nullptr, Columns({"email", "score"}));
+  Record record;
+  RowError error;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double d : {std::nan(""), inf, -inf}) {
+    ASSERT_FALSE(mapper.Map({Value::String("a@b"), Value::Double(d)}, 1, &record, &error));
+    EXPECT_EQ(error.code, "invalid_number");
+    EXPECT_EQ(error.column, "score");
+  }
+  EXPECT_EQ(error.message,
+            "number in column 'score' is -Infinity; only finite numbers can be stored");
+  ASSERT_FALSE(
+      mapper.Map({Value::String("a@b"), Value::Array({Value::Double(1), Value::Double(inf)})}, 1,
+                 &record, &error));
+  EXPECT_EQ(error.code, "invalid_number");
+  ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::Double(1e308)}, 1, &record, &error));
+  EXPECT_EQ(Dump(record), "email=a@b;|score=" + Value::Double(1e308).ToJson() + ";");
+}
+
+// B8: an INTEGER timestamp field is read in the data model's unit, and range-checked.
+TEST(MapperBoundaryTest, IntegerTimestampFieldFollowsTheUnit) {
+  MapperOptions seconds;
+  seconds.timestamp_field = "ts";
+  MapperOptions millis = seconds;
+  millis.timestamp_unit = TimestampUnit::kMilliseconds;
+  Mapper s = MustCompile(nullptr, Columns({"email", "ts"}), seconds);
+  Mapper ms = MustCompile(nullptr, Columns({"email", "ts"}), millis);
+  Record record;
+  RowError error;
+  ASSERT_TRUE(ms.Map({Value::String("a@b"), Value::Int64(1'700'000'000'123)}, 1, &record, &error));
+  EXPECT_EQ(record.source_time, 1'700'000'000'123'000);
+  ASSERT_TRUE(s.Map({Value::String("a@b"), Value::Int64(1'700'000'000)}, 1, &record, &error));
+  EXPECT_EQ(record.source_time, 1'700'000'000'000'000);
+  // Milliseconds read as seconds would be year ~55,000: a row error, not a frozen attribute.
+  ASSERT_FALSE(s.Map({Value::String("a@b"), Value::Int64(1'700'000'000'123)}, 2, &record, &error));
+  EXPECT_EQ(error.code, "invalid_timestamp");
+  EXPECT_EQ(error.column, "ts");
+  EXPECT_EQ(error.message,
+            "timestamp field 'ts': '1700000000123' is outside the years 1..9999 as unix seconds "
+            "(the data model's timestamp_unit)");
+  for (int64_t bad : {INT64_MAX, INT64_MIN, int64_t{253'402'300'800}}) {
+    ASSERT_FALSE(s.Map({Value::String("a@b"), Value::Int64(bad)}, 3, &record, &error));
+    EXPECT_EQ(error.code, "invalid_timestamp");
+    ASSERT_FALSE(ms.Map({Value::String("a@b"),
+                         Value::Int64(bad * (bad == INT64_MAX || bad == INT64_MIN ? 1 : 1000))},
+                        3, &record, &error));
+    EXPECT_EQ(error.code, "invalid_timestamp");
+  }
+  // Typed values out of range (a julian-day real can reach year 285,000).
+  ASSERT_FALSE(s.Map({Value::String("a@b"), Value::TimestampValue(core::kMaxTimestampMicros + 1)},
+                     4, &record, &error));
+  EXPECT_EQ(error.code, "invalid_timestamp");
+  ASSERT_FALSE(s.Map({Value::String("a@b"), Value::DateValue(INT32_MAX)}, 4, &record, &error));
+  EXPECT_EQ(error.code, "invalid_timestamp");
+  ASSERT_TRUE(s.Map({Value::String("a@b"), Value::TimestampValue(core::kMaxTimestampMicros)}, 4,
+                    &record, &error));
+}
+
+TEST(MapperBoundaryTest, TimestampUnitNames) {
+  TimestampUnit unit = TimestampUnit::kSeconds;
+  ASSERT_TRUE(ParseTimestampUnit("milliseconds", &unit));
+  EXPECT_EQ(unit, TimestampUnit::kMilliseconds);
+  EXPECT_EQ(TimestampUnitName(unit), "milliseconds");
+  ASSERT_TRUE(ParseTimestampUnit("seconds", &unit));
+  EXPECT_EQ(unit, TimestampUnit::kSeconds);
+  EXPECT_FALSE(ParseTimestampUnit("ms", &unit));
+  EXPECT_EQ(unit, TimestampUnit::kSeconds);
+}
+
+TEST(MapperBoundaryTest, EventTimestampOutOfRangeIsARowError) {
+  FieldTransformation ft = Parse(R"({"destination_type": "event_batch", "mappings": [
+    {"mapping_type": "column", "source": "cid", "destination": "user_identities.customer_id"},
+    {"mapping_type": "static", "destination": "events.event_type", "value": "custom_event",
+     "value_type": "string"},
+    {"mapping_type": "column", "source": "action", "destination": "events.event_name"},
+    {"mapping_type": "static", "destination": "events.custom_event_type", "value": "other",
+     "value_type": "string"},
+    {"mapping_type": "column", "source": "at", "destination": "events.timestamp_unixtime_ms"}]})");
+  MapperOptions options;
+  options.pipeline_type = PipelineType::kEvents;
+  Mapper mapper = MustCompile(&ft, Columns({"cid", "action", "at"}), options);
+  Record record;
+  RowError error;
+  ASSERT_FALSE(mapper.Map({Value::String("c1"), Value::String("p"), Value::Int64(INT64_MAX)}, 1,
+                          &record, &error));
+  EXPECT_EQ(error.code, "invalid_timestamp");
+  ASSERT_FALSE(mapper.Map({Value::String("c1"), Value::String("\xC0"), Value::Int64(1)}, 1, &record,
+                          &error));
+  EXPECT_EQ(error.code, "invalid_utf8");
+  EXPECT_EQ(error.column, "action");
+}
+
+// Row errors keep up to 1000 messages a run: none may embed a whole 1 MB cell.
+TEST(MapperBoundaryTest, RowErrorMessagesQuoteAtMost80Characters) {
+  const std::string huge(1 << 20, 'x');
+  const std::string latin1 = std::string(1 << 20, 'a') + "\xE9";
+  FieldTransformation ft = Parse(R"({"destination_type": "event_batch", "mappings": [
+    {"mapping_type": "column", "source": "id", "destination": "mpid"},
+    {"mapping_type": "static", "destination": "events.event_type", "value": "custom_event",
+     "value_type": "string"},
+    {"mapping_type": "static", "destination": "events.event_name", "value": "e",
+     "value_type": "string"},
+    {"mapping_type": "column", "source": "kind", "destination": "events.custom_event_type"},
+    {"mapping_type": "column", "source": "at", "destination": "events.timestamp_unixtime_ms"},
+    {"mapping_type": "column", "source": "note", "destination": "events.custom_attributes.note"}]})");
+  MapperOptions options;
+  options.pipeline_type = PipelineType::kEvents;
+  options.timestamp_field = "ts";
+  Mapper mapper = MustCompile(&ft, Columns({"id", "kind", "at", "note", "ts"}), options);
+  auto row = [&](Value id, Value kind, Value at, Value note, Value ts) {
+    return core::Row{std::move(id), std::move(kind), std::move(at), std::move(note), std::move(ts)};
+  };
+  const Value ok_id = Value::Int64(7);
+  const Value ok_kind = Value::String("other");
+  const std::vector<std::pair<std::string, core::Row>> cases = {
+      {"invalid_value",
+       row(Value::String(huge), ok_kind, Value::Null(), Value::Null(), Value::Null())},
+      {"invalid_utf8", row(ok_id, ok_kind, Value::Null(), Value::String(latin1), Value::Null())},
+      {"invalid_timestamp", row(ok_id, ok_kind, Value::Null(), Value::Null(), Value::String(huge))},
+      {"invalid_timestamp", row(ok_id, ok_kind, Value::String(huge), Value::Null(), Value::Null())},
+      {"invalid_value",
+       row(ok_id, Value::String(huge), Value::Null(), Value::Null(), Value::Null())},
+  };
+  for (const auto& [code, r] : cases) {
+    Record record;
+    RowError error;
+    ASSERT_FALSE(mapper.Map(r, 1, &record, &error)) << code;
+    EXPECT_EQ(error.code, code);
+    EXPECT_LT(error.message.size(), 400u) << code;
+    EXPECT_TRUE(core::IsValidUtf8(error.message)) << code;
+    EXPECT_THAT(error.message,
+                HasSubstr("'" + std::string(80, error.code == "invalid_utf8" ? 'a' : 'x') + "…'"))
+        << error.message;
+  }
 }
 
 }  // namespace

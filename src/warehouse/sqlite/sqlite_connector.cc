@@ -136,11 +136,11 @@ core::Value StorageValue(sqlite3_stmt* stmt, int i) {
       return core::Value::Double(sqlite3_column_double(stmt, i));
     case SQLITE_TEXT:
       return core::Value::String(std::string(ColumnText(stmt, i)));
-    case SQLITE_BLOB: {
+    case SQLITE_BLOB: {  // binary, never text: the mapper refuses it (binary_value)
       const void* p = sqlite3_column_blob(stmt, i);
       int n = sqlite3_column_bytes(stmt, i);
-      return core::Value::String(p == nullptr ? std::string()
-                                              : std::string(static_cast<const char*>(p), n));
+      return core::Value::BytesValue(p == nullptr ? std::string()
+                                                  : std::string(static_cast<const char*>(p), n));
     }
     default:
       return core::Value::Null();
@@ -217,6 +217,8 @@ size_t ValueBytes(const core::Value& v) {
       return 16 + v.string_value().size();
     case core::Type::kDecimal:
       return 16 + v.decimal_value().size();
+    case core::Type::kBytes:
+      return 16 + v.bytes_value().size();
     default:
       return 16;
   }
@@ -249,6 +251,9 @@ class TypeInference {
           break;
         case SQLITE_NULL:
           break;
+        case SQLITE_BLOB:
+          votes_[i].blobs = true;
+          break;
         default:
           votes_[i].other = true;
       }
@@ -259,8 +264,9 @@ class TypeInference {
       core::Type t = row[i].type();
       votes_[i].ints |= t == core::Type::kInt64;
       votes_[i].reals |= t == core::Type::kDouble;
-      votes_[i].other |=
-          t != core::Type::kInt64 && t != core::Type::kDouble && t != core::Type::kNull;
+      votes_[i].blobs |= t == core::Type::kBytes;
+      votes_[i].other |= t != core::Type::kInt64 && t != core::Type::kDouble &&
+                         t != core::Type::kNull && t != core::Type::kBytes;
     }
   }
 
@@ -272,9 +278,14 @@ class TypeInference {
         c.type = *shape.declared[i];
       } else {
         c.inferred = true;
-        if (!votes_[i].other && votes_[i].reals) {
+        const Votes& v = votes_[i];
+        if (v.blobs && !v.other && !v.ints && !v.reals) {
+          c.type = core::Type::kBytes;
+        } else if (v.blobs || v.other) {
+          c.type = core::Type::kString;
+        } else if (votes_[i].reals) {
           c.type = core::Type::kDouble;
-        } else if (!votes_[i].other && votes_[i].ints) {
+        } else if (votes_[i].ints) {
           c.type = core::Type::kInt64;
         }
       }
@@ -285,14 +296,19 @@ class TypeInference {
 
  private:
   struct Votes {
-    bool ints = false, reals = false, other = false;
+    bool ints = false, reals = false, blobs = false, other = false;
   };
   std::vector<Votes> votes_;
 };
 
 // A sample value as discover shows it: text is valid UTF-8 (ill-formed bytes become U+FFFD)
-// and cut at kSampleValueBytes with a marker, so samples cost a bounded number of bytes.
+// and cut at kSampleValueBytes with a marker, binary data cut to as many hex characters, so
+// samples cost a bounded number of bytes.
 core::Value SampleValue(core::Value v) {
+  if (v.type() == core::Type::kBytes && v.bytes_value().size() > kSampleValueBytes / 2) {
+    // Shown as hex, two characters a byte.
+    return core::Value::BytesValue(v.bytes_value().substr(0, kSampleValueBytes / 2));
+  }
   if (v.type() != core::Type::kString) return v;
   std::string_view text = v.string_value();
   if (text.size() <= kSampleValueBytes && core::IsValidUtf8(text)) return v;
@@ -441,6 +457,12 @@ class SqliteConnector : public Connector {
     }
     d.columns = inference.Columns(shape);
     for (const core::Column& c : d.columns) {
+      if (c.type == core::Type::kBytes) {
+        d.warnings.push_back("column '" + core::ToValidUtf8(c.name) +
+                             "' holds binary data (BLOB): the default mapping skips it and "
+                             "mapping it is a row error (binary_value); select hex() of it to "
+                             "sync it as text");
+      }
       if (!c.inferred) continue;
       d.warnings.push_back("column '" + core::ToValidUtf8(c.name) + "' has no declared type; " +
                            std::string(core::TypeName(c.type)) + " was inferred from " +

@@ -179,26 +179,82 @@ TEST_F(SqliteConnectorTest, DiscoverMapsDeclaredTypesAndInfersExpressions) {
                   std::tuple("price", T::kDecimal, false), std::tuple("amount", T::kDouble, false),
                   std::tuple("ok", T::kBool, false), std::tuple("day", T::kDate, false),
                   std::tuple("at", T::kTimestamp, false), std::tuple("ts", T::kTimestamp, false),
-                  std::tuple("name", T::kString, false), std::tuple("body", T::kString, false),
+                  std::tuple("name", T::kString, false), std::tuple("body", T::kBytes, false),
                   std::tuple("cost", T::kDecimal, false), std::tuple("doubled", T::kInt64, true),
                   std::tuple("half", T::kDouble, true), std::tuple("Shout", T::kString, true),
                   std::tuple("blank", T::kString, true), std::tuple("mixed", T::kDouble, true)));
   ASSERT_EQ(d->sample_rows.size(), 2u);
   using V = core::Value;
-  EXPECT_EQ(
-      d->sample_rows[0],
-      core::Row({V::Int64(1), V::Int64(10), V::Double(12.5), V::Double(1.5), V::Bool(true),
-                 DateValue("2024-03-05"), TsValue("2024-01-01T10:00:00Z"),
-                 TsValue("2024-01-01T10:00:00Z"), V::String("ann"), V::String("hi"), V::Int64(3),
-                 V::Int64(2), V::Double(0.75), V::String("ANN"), V::Null(), V::Int64(1)}));
+  EXPECT_EQ(d->sample_rows[0],
+            core::Row({V::Int64(1), V::Int64(10), V::Double(12.5), V::Double(1.5), V::Bool(true),
+                       DateValue("2024-03-05"), TsValue("2024-01-01T10:00:00Z"),
+                       TsValue("2024-01-01T10:00:00Z"), V::String("ann"), V::BytesValue("hi"),
+                       V::Int64(3), V::Int64(2), V::Double(0.75), V::String("ANN"), V::Null(),
+                       V::Int64(1)}));
   EXPECT_EQ(d->sample_rows[1],
             core::Row({V::Int64(2), V::Int64(20), V::Int64(7), V::Double(2.5), V::Bool(false),
                        DateValue("2024-03-06"), TsValue("2024-01-01T10:00:00.5Z"), V::Null(),
                        V::String("bob"), V::Null(), V::Double(4.25), V::Int64(4), V::Double(1.25),
                        V::String("BOB"), V::Null(), V::Double(2.5)}));
-  EXPECT_EQ(d->warnings.size(), 5u);
-  EXPECT_THAT(d->warnings[0],
+  EXPECT_EQ(d->warnings.size(), 6u);
+  EXPECT_EQ(d->warnings[0],
+            "column 'body' holds binary data (BLOB): the default mapping skips it and mapping it "
+            "is a row error (binary_value); select hex() of it to sync it as text");
+  EXPECT_THAT(d->warnings[1],
               HasSubstr("column 'doubled' has no declared type; int64 was inferred"));
+}
+
+// B3: a BLOB is binary whatever the column says; Latin-1 text stays text (the mapper refuses it).
+TEST_F(SqliteConnectorTest, BlobsAreBytesAndInferredAsBytes) {
+  MakeDb(R"(
+    CREATE TABLE t(id INTEGER, pic BLOB, note TEXT, raw);
+    INSERT INTO t VALUES (1, x'89504e47ff', CAST(x'e9' AS TEXT), x'00ff'),
+                         (2, NULL, x'ff', NULL);
+  )");
+  std::vector<core::Row> rows =
+      ReadAll(Query{.model_sql = "SELECT pic, note, raw FROM t ORDER BY id"});
+  using V = core::Value;
+  EXPECT_THAT(rows, ElementsAre(core::Row{V::BytesValue("\x89PNG\xFF"), V::String("\xE9"),
+                                          V::BytesValue(std::string("\x00\xFF", 2))},
+                                core::Row{V::Null(), V::BytesValue("\xFF"), V::Null()}));
+  auto d = Connect()->Discover("SELECT id, raw, raw || '' AS text_of_raw FROM t", 5);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ASSERT_EQ(d->columns.size(), 3u);
+  EXPECT_EQ(d->columns[1].type, core::Type::kBytes);  // inferred: every value is a BLOB
+  EXPECT_TRUE(d->columns[1].inferred);
+  EXPECT_EQ(d->columns[2].type, core::Type::kString);
+  // A long BLOB's sample is cut to kSampleValueBytes hex characters.
+  auto big = Connect()->Discover("SELECT zeroblob(5000) AS z", 1);
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->sample_rows[0][0].ToText().size(), 2 + kSampleValueBytes);
+}
+
+// S6: the timestamp text forms the mapper reads are exactly those SQLite's strftime reads, so the
+// incremental SQL and the mapper agree on every row's time.
+TEST_F(SqliteConnectorTest, TimestampOffsetsAgreeWithSqlite) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT strftime('%s', ?1) * 1000000", -1, &stmt, nullptr),
+            SQLITE_OK);
+  for (const char* text :
+       {"2024-01-31T12:00:00+02:00", "2024-01-31T12:00:00+0200", "2024-01-31T12:00:00+02",
+        "2024-01-31T12:00:00-05", "2024-01-31 12:00:00 +02:00", "2024-01-31T12:00:00-14:59",
+        "2024-01-31T12:00:00+15:00", "2024-01-31T12:00:00+14:00", "2024-01-31T12:00:00,5Z",
+        "2024-01-31T12:00:00Z", "2024-01-31T12:00", "2024-01-31T12:00:60", "2024-01-31"}) {
+    sqlite3_reset(stmt);
+    sqlite3_bind_text(stmt, 1, text, -1, SQLITE_STATIC);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    std::optional<int64_t> ours = core::ParseTimestamp(text);
+    if (sqlite3_column_type(stmt, 0) == SQLITE_NULL) {
+      EXPECT_EQ(ours, std::nullopt) << text;
+    } else {
+      ASSERT_TRUE(ours.has_value()) << text;
+      EXPECT_EQ(*ours, sqlite3_column_int64(stmt, 0)) << text;
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
 }
 
 TEST_F(SqliteConnectorTest, DiscoverRefusesDuplicateColumnsBadSqlAndWrites) {

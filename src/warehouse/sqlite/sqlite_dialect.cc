@@ -148,7 +148,7 @@ std::optional<core::Type> SqliteDialect::TypeFromDeclared(const char* declared) 
       d.find("TEXT") != std::string::npos) {
     return core::Type::kString;
   }
-  if (d.find("BLOB") != std::string::npos) return core::Type::kString;
+  if (d.find("BLOB") != std::string::npos) return core::Type::kBytes;
   if (d.find("REAL") != std::string::npos || d.find("FLOA") != std::string::npos ||
       d.find("DOUB") != std::string::npos) {
     return core::Type::kDouble;
