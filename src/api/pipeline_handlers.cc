@@ -178,7 +178,8 @@ Response Preview(Services* services, RequestContext& ctx) {
   // The resolver computes the change set; nothing here applies it, so the store is untouched.
   profiles::Resolver resolver(
       lease.store(),
-      {profiles::Scope{ctx.workspace_id, p.environment}, p.input_protection, p.id, /*run_id=*/0},
+      {profiles::Scope{ctx.workspace_id, p.environment}, p.input_protection, p.id, /*run_id=*/0,
+       /*preview=*/true},
       now);
   profiles::BatchResult result;
   RESPOND_IF_ERROR(resolver.ResolveBatch(inputs, &result));

@@ -149,6 +149,25 @@ CREATE TABLE connection_state (
 CREATE INDEX tokens_by_client ON tokens (client_id);
 CREATE INDEX credentials_by_workspace ON credentials (workspace_id, client_id);
 )sql",
+      // 3: a fingerprint names the profile its row resolved to, so erasing the profile forgets
+      // the row. Fingerprints written before have no profile: they are dropped, and the next
+      // full run of each pipeline re-reads every row once (unchanged profiles are not written).
+      R"sql(
+DELETE FROM fingerprints;
+ALTER TABLE fingerprints ADD COLUMN mpid INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX fingerprints_by_profile ON fingerprints (workspace_id, mpid);
+)sql",
+      // 4: mpids come from one allocator for every workspace (ProfileStore::ClaimMpids), above
+      // every mpid already stored (those were random 30-bit prefixes shifted by 32) and a random
+      // starting point.
+      R"sql(
+CREATE TABLE mpid_allocator (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  next_mpid INTEGER NOT NULL
+);
+INSERT INTO mpid_allocator (id, next_mpid) VALUES (1, max(
+  coalesce((SELECT max(mpid) FROM profiles), 0) + 1, (random() & 1099511627775) + 1));
+)sql",
   };
   return kMigrations;
 }

@@ -183,21 +183,43 @@ core::Status DecodeV2(const nlohmann::json& j, std::map<std::string, StoredAttri
   return core::Status::Ok();
 }
 
+// Reads optional field `key` of `a` into `out` when it has the type of `out`; false when it is
+// present with another type (json::value would throw instead).
+bool Field(const nlohmann::json& a, const char* key, int64_t* out) {
+  auto it = a.find(key);
+  if (it == a.end()) return true;
+  if (!it->is_number_integer()) return false;
+  *out = it->get<int64_t>();
+  return true;
+}
+
+bool Field(const nlohmann::json& a, const char* key, std::string* out) {
+  auto it = a.find(key);
+  if (it == a.end()) return true;
+  if (!it->is_string()) return false;
+  *out = it->get<std::string>();
+  return true;
+}
+
 // Version 1: "name": {"v": value, "t": "type", "s": …, "p": …, "r": …, "u": …, "x": 1}.
-void DecodeV1(const nlohmann::json& j, std::map<std::string, StoredAttribute>* out) {
+core::Status DecodeV1(const nlohmann::json& j, std::map<std::string, StoredAttribute>* out) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const nlohmann::json& a = *it;
     if (!a.is_object()) continue;
     StoredAttribute attr;
     auto tag = a.find("t");
-    attr.value = TypedValue(a.value("v", nlohmann::json()), tag == a.end() ? nullptr : &*tag);
+    auto v = a.find("v");
+    attr.value =
+        v == a.end() ? core::Value::Null() : TypedValue(*v, tag == a.end() ? nullptr : &*tag);
     attr.removed = a.contains("x");
-    attr.source_time = a.value("s", int64_t{0});
-    attr.pipeline_id = a.value("p", "");
-    attr.run_id = a.value("r", int64_t{0});
-    attr.updated_at = a.value("u", int64_t{0});
+    if (!Field(a, "s", &attr.source_time) || !Field(a, "p", &attr.pipeline_id) ||
+        !Field(a, "r", &attr.run_id) || !Field(a, "u", &attr.updated_at)) {
+      return core::Internal("stored profile attributes: malformed version 1 attribute '" +
+                            it.key() + "'");
+    }
     (*out)[it.key()] = std::move(attr);
   }
+  return core::Status::Ok();
 }
 
 }  // namespace
@@ -212,8 +234,7 @@ core::Status DecodeAttributes(std::string_view text, std::map<std::string, Store
     if (*version != 2) return core::Internal("stored profile attributes: unknown version");
     return DecodeV2(j, out);
   }
-  DecodeV1(j, out);
-  return core::Status::Ok();
+  return DecodeV1(j, out);
 }
 
 }  // namespace wsync::profiles

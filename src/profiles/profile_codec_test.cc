@@ -73,5 +73,20 @@ TEST(ProfileCodecTest, MalformedDocumentsAreErrorsNotCrashes) {
             core::StatusCode::kInternal);
 }
 
+// A version 1 field of the wrong type is a Status error (json::value used to throw type_error).
+TEST(ProfileCodecTest, WrongFieldTypesInVersionOneAreErrorsNotExceptions) {
+  std::map<std::string, StoredAttribute> back;
+  for (const char* doc : {"{\"a\":{\"v\":1,\"r\":\"2\"}}", "{\"a\":{\"v\":1,\"s\":[]}}",
+                          "{\"a\":{\"v\":1,\"u\":1.5}}", "{\"a\":{\"v\":1,\"p\":7}}",
+                          "{\"a\":{\"v\":1,\"s\":null}}"}) {
+    core::Status s = core::Status::Ok();
+    EXPECT_NO_THROW(s = DecodeAttributes(doc, &back)) << doc;
+    EXPECT_EQ(s.code(), core::StatusCode::kInternal) << doc;
+  }
+  // Absent fields still default, and an attribute without "v" is null.
+  ASSERT_TRUE(DecodeAttributes("{\"a\":{\"s\":5}}", &back).ok());
+  EXPECT_EQ(back["a"], (StoredAttribute{Value::Null(), false, 5, "", 0, 0}));
+}
+
 }  // namespace
 }  // namespace wsync::profiles

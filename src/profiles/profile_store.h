@@ -69,13 +69,21 @@ struct IdentityRefHash {
   }
 };
 
+// A full sync's memory of an applied row: unchanged rows are skipped on the next run. It names
+// the profile the row resolved to, so erasing that profile forgets the row (it syncs again).
+struct RowFingerprint {
+  std::string row_key;
+  uint64_t hash = 0;
+  int64_t mpid = 0;
+};
+
 // Everything one batch changes, applied atomically with its checkpoint.
 struct ChangeSet {
   std::vector<const Profile*> profiles;  // new or changed, full state
   std::vector<IdentityRef> identity_deletes;
   std::vector<std::pair<IdentityRef, int64_t>> identity_inserts;
   std::vector<StoredEvent> events;
-  std::vector<std::pair<std::string, uint64_t>> fingerprints;  // row key → hash
+  std::vector<RowFingerprint> fingerprints;
 };
 
 // The run's progress, written in the same transaction as the batch it covers.
@@ -112,11 +120,17 @@ class ProfileStore {
       const std::vector<std::string>& row_keys) = 0;
   virtual core::Status ClearFingerprints(int64_t workspace_id, const std::string& pipeline_id) = 0;
 
+  // Reserves `count` new mpids for this store's every workspace: [first, first + count), never
+  // handed out again, above a random gap. Call it inside the batch's transaction so a rolled back
+  // batch claims nothing.
+  virtual core::StatusOr<int64_t> ClaimMpids(int64_t count) = 0;
+
   // Runs `fn` in one write transaction (rolled back when it fails). The executor resolves and
   // applies each batch inside one, so concurrent runs on the same profiles (a historical run
   // beside a scheduled one) see each other's batches whole: rows resolve as if one at a time.
   virtual core::Status Transaction(const std::function<core::Status()>& fn) = 0;
-  // Writes the change set and the checkpoint in one transaction (the caller's, when open).
+  // Writes the change set and the checkpoint in one transaction (the caller's, when open). A
+  // profile whose mpid is held in another workspace or environment fails the whole batch.
   virtual core::Status Apply(const Scope& scope, const ChangeSet& changes,
                              const Checkpoint& checkpoint) = 0;
 
@@ -128,7 +142,8 @@ class ProfileStore {
                                            int64_t page_size) = 0;
   virtual core::StatusOr<std::vector<StoredEvent>> Events(int64_t workspace_id, int64_t mpid,
                                                           int64_t limit) = 0;
-  // Erasure: removes the profile, its identities and events.
+  // Erasure: removes the profile, its identities, events and the fingerprints of the rows that
+  // resolved to it, so a full sync re-creates it while the warehouse still holds those rows.
   virtual core::Status Erase(int64_t workspace_id, int64_t mpid) = 0;
 };
 

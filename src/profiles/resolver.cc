@@ -68,28 +68,38 @@ std::string EventBody(const mapping::Event& e) {
 }  // namespace
 
 Resolver::Resolver(ProfileStore* store, ResolverOptions options, int64_t now_micros)
-    : store_(store), options_(std::move(options)), now_(now_micros), rng_(std::random_device{}()) {}
+    : store_(store), options_(std::move(options)), now_(now_micros) {}
 
 const Profile* Resolver::Working(int64_t mpid) const {
   auto it = working_.find(mpid);
   return it == working_.end() ? nullptr : &it->second;
 }
 
-int64_t Resolver::NewMpid() {
-  // Each run counts up from a random point in a 2^62 space: new profiles append to the
-  // store's B-tree instead of landing at random pages, and two runs never meet in practice (a
-  // clash would fail the batch's insert, never overwrite a profile).
-  if (next_mpid_ == 0) {
-    next_mpid_ = static_cast<int64_t>((rng_() & 0x3fffffffULL) << 32) + 1;
-    first_mpid_ = next_mpid_;
+core::StatusOr<int64_t> Resolver::NewMpid() {
+  if (options_.preview) return --provisional_;
+  // One claim per batch, sized for every row left: the claim commits or rolls back with the
+  // batch, and consecutive mpids append to the store's B-tree instead of landing on random pages.
+  if (next_mpid_ == claim_end_) {
+    const int64_t count = static_cast<int64_t>(std::max<size_t>(rows_left_, 1));
+    ASSIGN_OR_RETURN(next_mpid_, store_->ClaimMpids(count));
+    claim_end_ = next_mpid_ + count;
+    created_.emplace_back(next_mpid_, next_mpid_);
   }
+  created_.back().second = next_mpid_ + 1;
   return next_mpid_++;
+}
+
+bool Resolver::CreatedHere(int64_t mpid) const {
+  if (mpid < 0) return true;  // provisional
+  auto it = std::upper_bound(created_.begin(), created_.end(), std::make_pair(mpid, INT64_MAX));
+  return it != created_.begin() && mpid < std::prev(it)->second;
 }
 
 core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, BatchResult* out) {
   *out = BatchResult();
   working_.clear();
   index_.clear();
+  next_mpid_ = claim_end_ = 0;  // an unused rest of the last claim is dropped
   dirty_.clear();
   batch_events_.clear();
 
@@ -128,7 +138,12 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
   }
 
   out->rows.reserve(inputs.size());
-  for (const ResolveInput& in : inputs) out->rows.push_back(ResolveOne(in, seen_events, out));
+  claim_status_ = core::Status::Ok();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    rows_left_ = inputs.size() - i;
+    out->rows.push_back(ResolveOne(inputs[i], seen_events, out));
+    if (!claim_status_.ok()) return claim_status_;
+  }
 
   // The identity index changes: compare each touched key's final owner with its owner at load
   // time. A key can move between profiles inside one batch (A drops old@x, then new customer B
@@ -194,7 +209,13 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
   }
   if (matched == 0) {
     // Step 3: a new profile.
-    matched = NewMpid();
+    core::StatusOr<int64_t> mpid = NewMpid();
+    if (!mpid.ok()) {
+      claim_status_ = mpid.status();  // fails the batch
+      result.outcome = Outcome::kSkipped;
+      return result;
+    }
+    matched = *mpid;
     Profile& p = working_[matched];
     p.mpid = matched;
     p.environment = options_.scope.environment;
@@ -231,10 +252,9 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
   if (changed) {
     profile.updated_at = now_;
     dirty_.insert(matched);
-    // Distinct counts without remembering every profile: this run's new mpids form one range,
-    // and a profile carries the last run that updated it.
-    const bool created_here = matched >= first_mpid_ && matched < next_mpid_;
-    if (!created_here && profile.updated_run != options_.run_id) ++out->profiles_updated;
+    // Distinct counts without remembering every profile: this run's new mpids form one range
+    // per claiming batch, and a profile carries the last run that updated it.
+    if (!CreatedHere(matched) && profile.updated_run != options_.run_id) ++out->profiles_updated;
     profile.updated_run = options_.run_id;
   }
   result.changed = changed;

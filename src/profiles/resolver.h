@@ -3,13 +3,13 @@
 // in extraction order against that in-memory view — so two new rows with the same identity in
 // one batch make one profile — and returns the batch's ChangeSet for the store to apply.
 //
-// One Resolver serves one run: its new mpids count up from one random point, which is how it
-// tells the profiles it created from those it updated (distinct counts in constant memory). Not
-// thread-safe; the executor drives it from one thread.
+// One Resolver serves one run: it claims the mpids of its new profiles from the store (one range
+// per batch that creates any, unique across workspaces), and those ranges tell the profiles it
+// created from those it updated (distinct counts in small memory). A preview claims nothing.
+// Not thread-safe; the executor drives it from one thread.
 #pragma once
 
 #include <cstdint>
-#include <random>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,6 +28,8 @@ struct ResolverOptions {
   InputProtection protection = InputProtection::kCreateAndUpdate;
   std::string pipeline_id;
   int64_t run_id = 0;
+  // Resolves without writing: new profiles get provisional negative mpids, none is claimed.
+  bool preview = false;
 };
 
 struct ResolveInput {
@@ -67,7 +69,9 @@ class Resolver {
  private:
   ResolveResult ResolveOne(const ResolveInput& input,
                            const std::unordered_set<std::string>& seen_events, BatchResult* out);
-  int64_t NewMpid();
+  // A new profile's mpid; claims a range for the rest of the batch when needed.
+  core::StatusOr<int64_t> NewMpid();
+  bool CreatedHere(int64_t mpid) const;
   bool ApplyIdentities(const mapping::Record& record, Profile* profile, bool* conflict);
   // True when a value changed; `refreshed` when only a source time moved forward.
   bool ApplyAttributes(const ResolveInput& input, Profile* profile, bool* refreshed);
@@ -75,9 +79,14 @@ class Resolver {
   ProfileStore* store_;
   ResolverOptions options_;
   int64_t now_;
-  std::mt19937_64 rng_;
-  int64_t first_mpid_ = 0;  // this run's new profiles are [first_mpid_, next_mpid_)
+  // The batch's claimed mpids are [next_mpid_, claim_end_); this run's new profiles are the
+  // used part of each claimed range, in claim order (so sorted).
   int64_t next_mpid_ = 0;
+  int64_t claim_end_ = 0;
+  std::vector<std::pair<int64_t, int64_t>> created_;
+  int64_t provisional_ = 0;    // preview: the last provisional mpid handed out
+  size_t rows_left_ = 0;       // rows of the batch from the one being resolved on
+  core::Status claim_status_;  // a failed claim fails the batch
   // Per batch: the profiles in play, the identity index overlay, and the keys as stored.
   std::unordered_map<int64_t, Profile> working_;
   struct IndexEntry {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "db/schema.h"
 #include "mapping/identity_types.h"
 #include "profiles/sqlite/sqlite_profile_store.h"
@@ -12,8 +14,8 @@ namespace {
 
 using core::Value;
 
-mapping::Identity Id(const char* type, const char* value) {
-  return {mapping::FindIdentityType(type)->priority, value};
+mapping::Identity Id(const char* type, std::string value) {
+  return {mapping::FindIdentityType(type)->priority, std::move(value)};
 }
 
 class ResolverTest : public ::testing::Test {
@@ -217,6 +219,110 @@ TEST_F(ResolverTest, ReconfirmedValueKeepsItsNewerSourceTime) {
   out = Batch(&a3, free, /*source_time=*/3000, 3);
   EXPECT_TRUE(out.changes.profiles.empty());
   EXPECT_EQ(out.profiles_updated, 0);
+}
+
+// Review B14: Erase drops the fingerprints of rows that resolved to the profile, and only those.
+TEST_F(ResolverTest, EraseForgetsTheFingerprintsOfItsProfile) {
+  Resolver r(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b = {Rec({Id("email", "e1@x.com")}), Rec({Id("email", "e2@x.com")})};
+  BatchResult out = Batch(&r, b);
+  const int64_t one = out.rows[0].mpid, two = out.rows[1].mpid;
+  ChangeSet fps;
+  fps.fingerprints = {{"k1", 11, one}, {"k1b", 12, one}, {"k2", 22, two}};
+  Checkpoint cp;
+  cp.run_id = 1;
+  cp.pipeline_id = "p";
+  ASSERT_TRUE(store_->Apply(scope_, fps, cp).ok());
+  ASSERT_EQ(store_->LookupFingerprints(1, "p", {"k1", "k1b", "k2"})->size(), 3u);
+
+  ASSERT_TRUE(store_->Erase(1, one).ok());
+  auto left = store_->LookupFingerprints(1, "p", {"k1", "k1b", "k2"});
+  ASSERT_TRUE(left.ok());
+  EXPECT_EQ(*left, (std::unordered_map<std::string, uint64_t>{{"k2", 22}}));
+  EXPECT_EQ(store_->Erase(1, one).code(), core::StatusCode::kNotFound);
+}
+
+// Review F7: a profile write whose mpid belongs to another workspace or environment fails the
+// batch and leaves the other profile as it was (the upsert used to overwrite it).
+TEST_F(ResolverTest, ForeignMpidIsRefusedNeverOverwritten) {
+  Resolver r(store_.get(), Options(), 100);
+  std::vector<mapping::Record> b = {
+      Rec({Id("email", "victim@x.com")}, {{"plan", Value::String("pro")}})};
+  const int64_t mpid = Batch(&r, b).rows[0].mpid;
+  Profile forged;
+  forged.mpid = mpid;
+  forged.identities = {{"email", "attacker@ws2.example"}};
+  ChangeSet changes;
+  changes.profiles = {&forged};
+  Checkpoint cp;
+  cp.run_id = 1;
+  for (const Scope& other : {Scope{2, "production"}, Scope{1, "development"}}) {
+    core::Status s = store_->Apply(other, changes, cp);
+    EXPECT_EQ(s.code(), core::StatusCode::kInternal) << s.ToString();
+  }
+  auto kept = store_->Get(1, mpid);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->identities, (std::map<std::string, std::string>{{"email", "victim@x.com"}}));
+  EXPECT_EQ(kept->environment, "production");
+  EXPECT_EQ(kept->attributes.at("plan").value, Value::String("pro"));
+  EXPECT_EQ(store_->Get(2, mpid).status().code(), core::StatusCode::kNotFound);
+}
+
+// Review F7: mpids come from one allocator, so workspaces never draw the same one; each claim is
+// a fresh range above the last.
+TEST_F(ResolverTest, MpidsNeverRepeatAcrossWorkspaces) {
+  Resolver one(store_.get(), Options(), 100);
+  ResolverOptions other_opts = Options();
+  other_opts.scope.workspace_id = 2;
+  Resolver two(store_.get(), other_opts, 100);
+  std::set<int64_t> seen;
+  int64_t last = 0;
+  for (int i = 0; i < 5; ++i) {
+    for (Resolver* r : {&one, &two}) {
+      std::vector<mapping::Record> b = {Rec({Id("email", "a" + std::to_string(i) + "@x.com")}),
+                                        Rec({Id("email", "b" + std::to_string(i) + "@x.com")})};
+      std::vector<ResolveInput> inputs = {{&b[0], 1, "k", 0, 10}, {&b[1], 2, "k", 1, 10}};
+      BatchResult out;
+      ASSERT_TRUE(r->ResolveBatch(inputs, &out).ok());
+      for (const ResolveResult& rr : out.rows) {
+        EXPECT_GT(rr.mpid, last);
+        last = rr.mpid;
+        EXPECT_TRUE(seen.insert(rr.mpid).second) << rr.mpid;
+      }
+    }
+  }
+  auto a = store_->ClaimMpids(10), c = store_->ClaimMpids(10);
+  ASSERT_TRUE(a.ok() && c.ok());
+  EXPECT_GE(*c, *a + 10);
+  EXPECT_GT(*a, last);
+}
+
+// A preview resolves without claiming: the allocator does not move and new profiles get
+// provisional negative mpids.
+TEST_F(ResolverTest, PreviewClaimsNoMpid) {
+  auto db = db::Db::Open(dir_.File("w.db"));
+  ASSERT_TRUE(db.ok());
+  auto next = [&] {
+    auto stmt = (*db)->Prepare("SELECT next_mpid FROM mpid_allocator");
+    EXPECT_TRUE(stmt.ok() && *stmt->Step());
+    return stmt->Int(0);
+  };
+  const int64_t before = next();
+  ResolverOptions opts = Options();
+  opts.preview = true;
+  Resolver preview(store_.get(), opts, 100);
+  std::vector<mapping::Record> b = {Rec({Id("email", "p1@x.com")}), Rec({Id("email", "p2@x.com")})};
+  std::vector<ResolveInput> inputs = {{&b[0], 1, "k", 0, 10}, {&b[1], 2, "k", 1, 10}};
+  BatchResult out;
+  ASSERT_TRUE(preview.ResolveBatch(inputs, &out).ok());
+  EXPECT_EQ(out.profiles_created, 2);
+  EXPECT_EQ(out.rows[0].mpid, -1);
+  EXPECT_EQ(out.rows[1].mpid, -2);
+  EXPECT_EQ(next(), before);
+
+  Resolver real(store_.get(), Options(), 100);
+  EXPECT_GT(Batch(&real, b).rows[0].mpid, before - 1);
+  EXPECT_GT(next(), before);
 }
 
 TEST_F(ResolverTest, EnvironmentsStayApart) {

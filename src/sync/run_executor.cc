@@ -507,7 +507,7 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
           break;
         case profiles::Outcome::kApplied:
           ++counters.records_mapped;
-          if (full) changes.fingerprints.emplace_back(live[i]->key, live[i]->hash);
+          if (full) changes.fingerprints.push_back({live[i]->key, live[i]->hash, rr.mpid});
           break;
       }
     }

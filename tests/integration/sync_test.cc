@@ -77,6 +77,31 @@ TEST_F(SyncTest, SecondFullRunLeavesTheSameProfilesAndAppliesNothing) {
   EXPECT_EQ(CountProfiles(), 2500);
 }
 
+// Review B14: erasure forgets the rows that made the profile, so the next full run re-creates it
+// from the warehouse (the source of truth) and counts it created; other rows stay unchanged.
+TEST_F(SyncTest, ErasedProfileIsRecreatedByTheNextFullRun) {
+  Warehouse(std::string(kCustomers) +
+            "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');"
+            "INSERT INTO customers VALUES (2, 'b@x.com', 'free', 2, 'n');");
+  Define("SELECT * FROM customers");
+  ASSERT_EQ(Run().counters.profiles_created, 2);
+  const int64_t erased = Find("customer_id", "1").mpid;
+  ASSERT_NE(erased, 0);
+  ASSERT_TRUE(store_->Erase(1, erased).ok());
+  EXPECT_EQ(CountProfiles(), 1);
+
+  catalog::Run next = Run();
+  EXPECT_EQ(next.state, "succeeded");
+  EXPECT_EQ(next.counters.records_unchanged, 1);
+  EXPECT_EQ(next.counters.profiles_created, 1);
+  EXPECT_EQ(next.counters.profiles_updated, 0);
+  profiles::Profile back = Find("customer_id", "1");
+  EXPECT_NE(back.mpid, 0);
+  EXPECT_NE(back.mpid, erased);
+  EXPECT_EQ(back.attributes.at("plan").value, Value::String("pro"));
+  EXPECT_EQ(CountProfiles(), 2);
+}
+
 TEST_F(SyncTest, UpdateOnlyCreatesNoProfileAndReadOnlyWritesNothing) {
   Warehouse(std::string(kCustomers) +
             "INSERT INTO customers VALUES (1, 'a@x.com', 'pro', 1, 'n');");

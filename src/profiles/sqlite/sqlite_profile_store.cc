@@ -29,10 +29,11 @@ constexpr std::string_view kProfileColumns =
 
 // Inserts `n` rows of `columns` values through statements of kRowsPerInsert value tuples:
 // one statement runs its rows with one open cursor, where a statement per row pays for
-// opening and closing it each time. `bind_row(stmt, first_param, i)` binds row i.
+// opening and closing it each time. `bind_row(stmt, first_param, i)` binds row i. `changed`,
+// when given, receives the number of rows inserted or updated.
 template <typename BindRow>
 core::Status InsertRows(db::Db* db, std::string_view head, int columns, std::string_view tail,
-                        size_t n, const BindRow& bind_row) {
+                        size_t n, const BindRow& bind_row, int64_t* changed = nullptr) {
   constexpr size_t kRowsPerInsert = 64;
   auto sql = [&](size_t rows) {
     std::string tuple = "(";
@@ -59,6 +60,7 @@ core::Status InsertRows(db::Db* db, std::string_view head, int columns, std::str
     }
     for (size_t r = 0; r < rows; ++r) bind_row(stmt, static_cast<int>(r) * columns + 1, i + r);
     RETURN_IF_ERROR(stmt->Run());
+    if (changed != nullptr) *changed += db->Changes();
     i += rows;
   }
   return core::Status::Ok();
@@ -226,6 +228,21 @@ core::Status SqliteProfileStore::WriteCheckpoint(const Checkpoint& cp) {
   return core::Status::Ok();
 }
 
+core::StatusOr<int64_t> SqliteProfileStore::ClaimMpids(int64_t count) {
+  if (count <= 0) return core::InvalidArgument("ClaimMpids needs a positive count");
+  // A random gap below each range keeps mpids from counting other workspaces' profiles.
+  ASSIGN_OR_RETURN(db::Stmt * stmt,
+                   db_->Cached("UPDATE mpid_allocator SET next_mpid = next_mpid + ?1 + "
+                               "(random() & 65535) WHERE id = 1 RETURNING next_mpid - ?1"));
+  stmt->Reset();
+  stmt->Bind(1, count);
+  ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return core::Internal("mpid_allocator has no row");
+  const int64_t first = stmt->Int(0);
+  RETURN_IF_ERROR(stmt->Run());  // steps to the end so the update completes
+  return first;
+}
+
 core::Status SqliteProfileStore::Transaction(const std::function<core::Status()>& fn) {
   return db::InTransaction(db_.get(), fn);
 }
@@ -296,40 +313,52 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
                        .Bind(p + 7, e.run_id)
                        .Bind(p + 8, e.created_at);
                  }));
-  std::vector<const std::pair<std::string, uint64_t>*> fps;
+  std::vector<const RowFingerprint*> fps;
   fps.reserve(changes.fingerprints.size());
   for (const auto& f : changes.fingerprints) fps.push_back(&f);
   std::sort(fps.begin(), fps.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  RETURN_IF_ERROR(InsertRows(db_.get(),
-                             "INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, hash)",
-                             4, " ON CONFLICT DO UPDATE SET hash = excluded.hash", fps.size(),
-                             [&](db::Stmt* stmt, int p, size_t i) {
-                               stmt->Bind(p, scope.workspace_id)
-                                   .BindUnowned(p + 1, checkpoint.pipeline_id)
-                                   .BindUnowned(p + 2, fps[i]->first)
-                                   .Bind(p + 3, static_cast<int64_t>(fps[i]->second));
-                             }));
+            [](const auto* a, const auto* b) { return a->row_key < b->row_key; });
+  RETURN_IF_ERROR(InsertRows(
+      db_.get(), "INSERT INTO fingerprints (workspace_id, pipeline_id, row_key, hash, mpid)", 5,
+      " ON CONFLICT DO UPDATE SET hash = excluded.hash, mpid = excluded.mpid", fps.size(),
+      [&](db::Stmt* stmt, int p, size_t i) {
+        stmt->Bind(p, scope.workspace_id)
+            .BindUnowned(p + 1, checkpoint.pipeline_id)
+            .BindUnowned(p + 2, fps[i]->row_key)
+            .Bind(p + 3, static_cast<int64_t>(fps[i]->hash))
+            .Bind(p + 4, fps[i]->mpid);
+      }));
   encoded.wait();
-  RETURN_IF_ERROR(
-      InsertRows(db_.get(),
-                 "INSERT INTO profiles (workspace_id, mpid, environment, identities, attributes, "
-                 "created_at, updated_at, updated_run)",
-                 8,
-                 " ON CONFLICT (mpid) DO UPDATE SET identities = excluded.identities, attributes = "
-                 "excluded.attributes, updated_at = excluded.updated_at, updated_run = "
-                 "excluded.updated_run",
-                 profiles.size(), [&](db::Stmt* stmt, int p, size_t i) {
-                   const Profile& profile = *profiles[i];
-                   stmt->Bind(p, scope.workspace_id)
-                       .Bind(p + 1, profile.mpid)
-                       .BindUnowned(p + 2, scope.environment)
-                       .BindUnowned(p + 3, docs[i].identities)
-                       .BindUnowned(p + 4, docs[i].attributes)
-                       .Bind(p + 5, profile.created_at)
-                       .Bind(p + 6, profile.updated_at)
-                       .Bind(p + 7, profile.updated_run);
-                 }));
+  // mpids are unique across workspaces (ClaimMpids); the update is still scoped, so a clash can
+  // only fail the batch, never write over another workspace's or environment's profile.
+  int64_t written = 0;
+  RETURN_IF_ERROR(InsertRows(
+      db_.get(),
+      "INSERT INTO profiles (workspace_id, mpid, environment, identities, attributes, "
+      "created_at, updated_at, updated_run)",
+      8,
+      " ON CONFLICT (mpid) DO UPDATE SET identities = excluded.identities, attributes = "
+      "excluded.attributes, updated_at = excluded.updated_at, updated_run = "
+      "excluded.updated_run WHERE profiles.workspace_id = excluded.workspace_id AND "
+      "profiles.environment = excluded.environment",
+      profiles.size(),
+      [&](db::Stmt* stmt, int p, size_t i) {
+        const Profile& profile = *profiles[i];
+        stmt->Bind(p, scope.workspace_id)
+            .Bind(p + 1, profile.mpid)
+            .BindUnowned(p + 2, scope.environment)
+            .BindUnowned(p + 3, docs[i].identities)
+            .BindUnowned(p + 4, docs[i].attributes)
+            .Bind(p + 5, profile.created_at)
+            .Bind(p + 6, profile.updated_at)
+            .Bind(p + 7, profile.updated_run);
+      },
+      &written));
+  if (written != static_cast<int64_t>(profiles.size())) {
+    return core::Internal("profile write refused: " +
+                          std::to_string(static_cast<int64_t>(profiles.size()) - written) +
+                          " mpid(s) belong to another workspace or environment");
+  }
   return WriteCheckpoint(checkpoint);
 }
 
@@ -409,7 +438,8 @@ core::Status SqliteProfileStore::Erase(int64_t workspace_id, int64_t mpid) {
     bool first = true;
     for (const char* sql : {"DELETE FROM profiles WHERE workspace_id = ?1 AND mpid = ?2",
                             "DELETE FROM identities WHERE workspace_id = ?1 AND mpid = ?2",
-                            "DELETE FROM events WHERE workspace_id = ?1 AND mpid = ?2"}) {
+                            "DELETE FROM events WHERE workspace_id = ?1 AND mpid = ?2",
+                            "DELETE FROM fingerprints WHERE workspace_id = ?1 AND mpid = ?2"}) {
       ASSIGN_OR_RETURN(db::Stmt stmt, db_->Prepare(sql));
       stmt.Bind(1, workspace_id).Bind(2, mpid);
       RETURN_IF_ERROR(stmt.Run());

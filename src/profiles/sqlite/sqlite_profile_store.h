@@ -27,6 +27,7 @@ class SqliteProfileStore : public ProfileStore {
       int64_t workspace_id, const std::string& pipeline_id,
       const std::vector<std::string>& row_keys) override;
   core::Status ClearFingerprints(int64_t workspace_id, const std::string& pipeline_id) override;
+  core::StatusOr<int64_t> ClaimMpids(int64_t count) override;
   core::Status Transaction(const std::function<core::Status()>& fn) override;
   core::Status Apply(const Scope& scope, const ChangeSet& changes,
                      const Checkpoint& checkpoint) override;
