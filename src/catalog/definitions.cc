@@ -205,6 +205,10 @@ core::StatusOr<DataModel> ParseDataModel(const json& body) {
     }
   }
   m.timestamp_field = r.String("timestamp_field", false);
+  if (auto unit = r.String("timestamp_unit", false);
+      unit && !mapping::ParseTimestampUnit(*unit, &m.timestamp_unit)) {
+    r.Error("timestamp_unit", "must be 'seconds' or 'milliseconds'");
+  }
   if (const json* pk = r.Any("primary_key")) {
     if (!pk->is_array()) {
       r.Error("primary_key", "must be a list of column names");
@@ -321,6 +325,11 @@ json ToJson(const DataModel& m) {
             {"sql_query", m.sql_query},
             {"primary_key", m.primary_key}};
   j["timestamp_field"] = m.timestamp_field ? json(*m.timestamp_field) : json();
+  // Written only when not the default, so models saved before the field keep their settings
+  // version (a changed unit does change it: source times change).
+  if (m.timestamp_unit != mapping::TimestampUnit::kSeconds) {
+    j["timestamp_unit"] = mapping::TimestampUnitName(m.timestamp_unit);
+  }
   return j;
 }
 
@@ -361,6 +370,7 @@ core::StatusOr<mapping::Mapper> CompileMapper(
   options.pipeline_type = pipeline.pipeline_type;
   options.skip_nulls = pipeline.skip_nulls;
   options.timestamp_field = model.timestamp_field;
+  options.timestamp_unit = model.timestamp_unit;
   if (pipeline.sync_mode.incremental) options.iterator_column = pipeline.sync_mode.iterator;
   return mapping::Mapper::Compile(field_transformation ? &*field_transformation : nullptr, columns,
                                   options);

@@ -40,6 +40,8 @@ struct DataModel {
   std::string name;
   std::string sql_query;  // as checked by CheckReadOnlySql
   std::optional<std::string> timestamp_field;
+  // What an INTEGER timestamp_field counts (B8): "seconds" (default) or "milliseconds".
+  mapping::TimestampUnit timestamp_unit = mapping::TimestampUnit::kSeconds;
   std::vector<std::string> primary_key;
 };
 

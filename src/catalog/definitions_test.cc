@@ -63,6 +63,40 @@ TEST(DefinitionsTest, DataModelRefusesWrites) {
   EXPECT_EQ(ok->sql_query, "SELECT 'DELETE' AS op");
 }
 
+// B8: the unit of an INTEGER timestamp_field is explicit, checked with the field named, and
+// reaches the mapper.
+TEST(DefinitionsTest, DataModelTimestampUnit) {
+  json body = {{"id", "m"}, {"sql_query", "SELECT 1 AS email, 2 AS ts"}, {"timestamp_field", "ts"}};
+  auto seconds = ParseDataModel(body);
+  ASSERT_TRUE(seconds.ok()) << seconds.status().ToString();
+  EXPECT_EQ(seconds->timestamp_unit, mapping::TimestampUnit::kSeconds);
+  EXPECT_FALSE(ToJson(*seconds).contains("timestamp_unit"));
+  body["timestamp_unit"] = "milliseconds";
+  auto millis = ParseDataModel(body);
+  ASSERT_TRUE(millis.ok()) << millis.status().ToString();
+  EXPECT_EQ(millis->timestamp_unit, mapping::TimestampUnit::kMilliseconds);
+  EXPECT_EQ(ToJson(*millis)["timestamp_unit"], "milliseconds");
+  EXPECT_EQ(ParseDataModel(ToJson(*millis))->timestamp_unit, mapping::TimestampUnit::kMilliseconds);
+  for (json bad : {json("ms"), json(1000)}) {
+    body["timestamp_unit"] = bad;
+    auto m = ParseDataModel(body);
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(m.status().details().at(0).field, "timestamp_unit");
+  }
+  // CompileMapper passes the unit on: milliseconds read as seconds would be a row error.
+  Pipeline pipeline;
+  std::vector<core::Column> columns = {{"email", core::Type::kString, false},
+                                       {"ts", core::Type::kInt64, false}};
+  auto mapper = CompileMapper(pipeline, *millis, std::nullopt, columns);
+  ASSERT_TRUE(mapper.ok()) << mapper.status().ToString();
+  mapping::Record record;
+  mapping::RowError error;
+  ASSERT_TRUE(mapper->Map({core::Value::String("a@b"), core::Value::Int64(1'700'000'000'123)}, 1,
+                          &record, &error))
+      << error.message;
+  EXPECT_EQ(record.source_time, 1'700'000'000'123'000);
+}
+
 // Only an operator's config file marks a connection trusted (Catalog::MarkConnectionTrusted);
 // a client's body may carry the field but never keeps it.
 TEST(DefinitionsTest, ConnectionTrustedMarkIsReadButNeverStoredFromABody) {
