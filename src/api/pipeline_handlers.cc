@@ -29,57 +29,49 @@ core::Status WrongState(const std::string& id, const std::string& state, const s
                                   needs);
 }
 
-// activate / pause / resume: a state change guarded by the current state.
+// activate / pause / resume / resync: a compare-and-set of the state in the catalog, so of
+// concurrent calls only one applies; the incremental mark is the executor's (resync clears it).
 Response Transition(Services* services, RequestContext& ctx, const std::string& action,
-                    const std::string& from, const std::string& to) {
+                    const std::vector<std::string>& from, const std::string& to) {
   const std::string& id = ctx.params["id"];
+  const std::string needs = from.size() == 1 ? "a " + from[0] + " pipeline"
+                                             : "an " + from[0] + " or " + from[1] + " pipeline";
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   catalog::Catalog* catalog = lease.catalog();
   ASSIGN_OR_RESPOND(catalog::Resource r, catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
-  ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
-  if (st.state != from) {
-    return ErrorResponse(WrongState(id, st.state, action, "a " + from + " pipeline"));
-  }
+  catalog::StateChangeResult result;
   if (action == "activate") {
+    ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
+    if (st.state != "draft") return ErrorResponse(WrongState(id, st.state, action, needs));
     ASSIGN_OR_RESPOND(catalog::Pipeline p, catalog::ParsePipeline(r.body));
     PreparedPipeline prepared;
     if (auto error = PreparePipeline(*services, catalog, ctx.workspace_id, p, &prepared)) {
       return std::move(*error);
     }
-    st.activated_at = services->clock->NowMicros();
+    ASSIGN_OR_RESPOND(result,
+                      sync::Activate(catalog, ctx.workspace_id, id, services->clock->NowMicros()));
+  } else {
+    catalog::StateChange change;
+    change.from = from;
+    change.to = to;
+    if (action == "resync") {
+      // Clearing under a running run would race its last checkpoint.
+      change.require_idle = true;
+      change.reset_mark = true;
+    }
+    ASSIGN_OR_RESPOND(result, catalog->ChangeState(ctx.workspace_id, id, change));
   }
-  st.state = to;
-  RESPOND_IF_ERROR(catalog->PutState(ctx.workspace_id, id, st));
-  if (action == "activate") {
-    // A sync start date loads S <= ts < activation in the background (SPEC §5).
-    ASSIGN_OR_RESPOND(std::optional<catalog::Run> historical,
-                      sync::CreateHistoricalRun(catalog, ctx.workspace_id, id, *st.activated_at,
-                                                services->clock->NowMicros()));
-    if (historical && services->workers) services->workers->Notify();
-  }
-  ASSIGN_OR_RESPOND(json out, ResourceJson(catalog, r));
-  return JsonResponse(200, std::move(out));
-}
-
-Response Resync(Services* services, RequestContext& ctx) {
-  const std::string& id = ctx.params["id"];
-  ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
-  catalog::Catalog* catalog = lease.catalog();
-  ASSIGN_OR_RESPOND(catalog::Resource r, catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
-  ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
-  if (st.state != "active" && st.state != "paused") {
-    return ErrorResponse(WrongState(id, st.state, "resync", "an active or paused pipeline"));
-  }
-  // Clearing under a running run would race its last checkpoint.
-  ASSIGN_OR_RESPOND(auto active, catalog->ActiveRuns(ctx.workspace_id, id, false));
-  if (!active.empty()) {
+  if (result.busy_run) {
     return ErrorResponse(core::FailedPrecondition(
-        "pipeline '" + id + "' is busy: run " + std::to_string(active.front().run_id) + " is " +
-        active.front().state + "; resync after it ends or cancel it"));
+        "pipeline '" + id + "' is busy: run " + std::to_string(result.busy_run->run_id) + " is " +
+        result.busy_run->state + "; resync after it ends or cancel it"));
   }
-  st.high_water_mark.reset();
-  RESPOND_IF_ERROR(catalog->PutState(ctx.workspace_id, id, st));
-  RESPOND_IF_ERROR(lease.store()->ClearFingerprints(ctx.workspace_id, id));
+  if (!result.applied) return ErrorResponse(WrongState(id, result.state, action, needs));
+  if (action == "resync") {
+    RESPOND_IF_ERROR(lease.store()->ClearFingerprints(ctx.workspace_id, id));
+  }
+  // A sync start date loads S <= ts < activation in the background (SPEC §5).
+  if (result.run && services->workers) services->workers->Notify();
   ASSIGN_OR_RESPOND(json out, ResourceJson(catalog, r));
   return JsonResponse(200, std::move(out));
 }
@@ -320,16 +312,17 @@ Response Cancel(Services* services, RequestContext& ctx) {
 
 void AddPipelineRoutes(Router* router, Services* services) {
   router->Add("POST", Path("/{id}/activate"), [services](RequestContext& ctx) {
-    return Transition(services, ctx, "activate", "draft", "active");
+    return Transition(services, ctx, "activate", {"draft"}, "active");
   });
   router->Add("POST", Path("/{id}/pause"), [services](RequestContext& ctx) {
-    return Transition(services, ctx, "pause", "active", "paused");
+    return Transition(services, ctx, "pause", {"active"}, "paused");
   });
   router->Add("POST", Path("/{id}/resume"), [services](RequestContext& ctx) {
-    return Transition(services, ctx, "resume", "paused", "active");
+    return Transition(services, ctx, "resume", {"paused"}, "active");
   });
-  router->Add("POST", Path("/{id}/resync"),
-              [services](RequestContext& ctx) { return Resync(services, ctx); });
+  router->Add("POST", Path("/{id}/resync"), [services](RequestContext& ctx) {
+    return Transition(services, ctx, "resync", {"active", "paused"}, "");
+  });
   router->Add("POST", Path("/{id}/trigger"),
               [services](RequestContext& ctx) { return Trigger(services, ctx); });
   router->Add("POST", Path("/{id}/preview"),

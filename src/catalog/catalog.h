@@ -89,6 +89,24 @@ struct RunFilter {
   std::optional<int64_t> to;    // created_at < to
 };
 
+// A lifecycle transition (activate, pause, resume, resync).
+struct StateChange {
+  std::vector<std::string> from;        // states the pipeline must be in
+  std::string to;                       // the new state; empty keeps it (resync)
+  std::optional<int64_t> activated_at;  // written when set
+  bool reset_mark = false;              // resync: clears the incremental mark
+  // Refuse when a non-historical run is queued or running (resync must not race a checkpoint).
+  bool require_idle = false;
+  std::optional<Run> run;  // queued in the same transaction when the change applies
+};
+
+struct StateChangeResult {
+  bool applied = false;
+  std::string state;            // the state found (before the change)
+  std::optional<Run> busy_run;  // the run that refused a require_idle change
+  std::optional<Run> run;       // the queued StateChange::run
+};
+
 class Catalog {
  public:
   virtual ~Catalog() = default;
@@ -109,11 +127,12 @@ class Catalog {
 
   virtual core::StatusOr<PipelineState> GetState(int64_t workspace_id,
                                                  const std::string& pipeline_id) = 0;
-  // Writes the lifecycle fields (state, activated_at, high_water_mark) only: status, errors and
-  // last_slot belong to the executor and the scheduler (SetHealth, SetLastSlot), so an API
-  // action that read the state earlier never writes back a stale copy of them.
-  virtual core::Status PutState(int64_t workspace_id, const std::string& pipeline_id,
-                                const PipelineState& state) = 0;
+  // One lifecycle transition as an atomic compare-and-set (see StateChange): applied only when
+  // the pipeline is in one of `from`, all in one write transaction. Never writes health, slots
+  // or the incremental mark (the executor owns it), except `reset_mark`. NotFound when absent.
+  virtual core::StatusOr<StateChangeResult> ChangeState(int64_t workspace_id,
+                                                        const std::string& pipeline_id,
+                                                        const StateChange& change) = 0;
   // Narrow updates for the executor and the scheduler: they never overwrite a lifecycle change
   // (pause, resume) that an API call made meanwhile.
   virtual core::Status SetHealth(int64_t workspace_id, const std::string& pipeline_id,

@@ -168,6 +168,17 @@ CREATE TABLE mpid_allocator (
 INSERT INTO mpid_allocator (id, next_mpid) VALUES (1, max(
   coalesce((SELECT max(mpid) FROM profiles), 0) + 1, (random() & 1099511627775) + 1));
 )sql",
+      // 5: at most one queued or running non-historical run per pipeline, enforced by the
+      // database so concurrent triggers and scheduler ticks cannot queue two. Duplicates left
+      // by older versions are cancelled first (the oldest one stays).
+      R"sql(
+UPDATE runs SET state = 'cancelled', error = 'cancelled: another run of this pipeline was queued'
+WHERE state IN ('queued', 'running') AND run_type <> 'historical' AND run_id NOT IN (
+  SELECT min(run_id) FROM runs WHERE state IN ('queued', 'running') AND run_type <> 'historical'
+  GROUP BY workspace_id, pipeline_id);
+CREATE UNIQUE INDEX runs_one_active ON runs (workspace_id, pipeline_id)
+WHERE state IN ('queued', 'running') AND run_type <> 'historical';
+)sql",
   };
   return kMigrations;
 }
@@ -175,17 +186,19 @@ INSERT INTO mpid_allocator (id, next_mpid) VALUES (1, max(
 }  // namespace
 
 core::Status Migrate(Db* db) {
-  ASSIGN_OR_RETURN(Stmt version, db->Prepare("PRAGMA user_version"));
-  ASSIGN_OR_RETURN(bool has_row, version.Step());
-  int64_t current = has_row ? version.Int(0) : 0;
-  const auto& migrations = Migrations();
-  for (size_t v = static_cast<size_t>(current); v < migrations.size(); ++v) {
-    RETURN_IF_ERROR(InTransaction(db, [&]() -> core::Status {
+  // The version is read under the write lock: two processes starting together on one data
+  // directory take turns, and the second finds the schema already current.
+  return InTransaction(db, [&]() -> core::Status {
+    ASSIGN_OR_RETURN(Stmt version, db->Prepare("PRAGMA user_version"));
+    ASSIGN_OR_RETURN(bool has_row, version.Step());
+    const int64_t current = has_row ? version.Int(0) : 0;
+    const auto& migrations = Migrations();
+    for (size_t v = static_cast<size_t>(current); v < migrations.size(); ++v) {
       RETURN_IF_ERROR(db->Exec(migrations[v]));
-      return db->Exec("PRAGMA user_version = " + std::to_string(v + 1));
-    }));
-  }
-  return core::Status::Ok();
+    }
+    if (static_cast<size_t>(current) >= migrations.size()) return core::Status::Ok();
+    return db->Exec("PRAGMA user_version = " + std::to_string(migrations.size()));
+  });
 }
 
 }  // namespace wsync::db

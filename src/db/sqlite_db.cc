@@ -1,8 +1,17 @@
 #include "db/sqlite_db.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
 #include <map>
+#include <mutex>
+#include <thread>
 
 namespace wsync::db {
 
@@ -24,7 +33,72 @@ core::Status FromSqlite(sqlite3* db, int rc, std::string_view what) {
   }
 }
 
+// How long a writer waits for the database's write lock before it answers "database busy".
+constexpr auto kLockWait = std::chrono::seconds(120);
+
+// SQLite's busy handler: sleeps 1, 2, 4 … 32 ms between tries and gives up after kLockWait
+// since the first try of this lock attempt (`count` restarts at 0 for each attempt).
+int BusyHandler(void* arg, int count) {
+  auto* since = static_cast<std::chrono::steady_clock::time_point*>(arg);
+  const auto now = std::chrono::steady_clock::now();
+  if (count == 0) *since = now;
+  if (now - *since >= kLockWait) return 0;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1 << std::min(count, 5)));
+  return 1;
+}
+
 }  // namespace
+
+// The in-process queue of writers of one database file: transactions of every connection of
+// this process enter in FIFO order, so threads wait their turn instead of polling SQLite's
+// lock (which starves a writer while others commit back to back). Other processes still meet
+// at SQLite's lock, through BusyHandler.
+class WriteGate {
+ public:
+  // False when the turn did not come within kLockWait.
+  bool Enter() {
+    std::unique_lock lock(mu_);
+    const uint64_t ticket = next_++;
+    waiting_.push_back(ticket);
+    const bool turn =
+        cv_.wait_for(lock, kLockWait, [&] { return !held_ && waiting_.front() == ticket; });
+    if (!turn) {
+      std::erase(waiting_, ticket);
+      cv_.notify_all();
+      return false;
+    }
+    waiting_.pop_front();
+    held_ = true;
+    return true;
+  }
+  void Leave() {
+    std::lock_guard lock(mu_);
+    held_ = false;
+    cv_.notify_all();
+  }
+
+  static std::shared_ptr<WriteGate> For(const std::string& path) {
+    static std::mutex mu;
+    static std::map<std::string, std::weak_ptr<WriteGate>> gates;
+    std::error_code ec;
+    std::string key = std::filesystem::weakly_canonical(path, ec).string();
+    if (ec || key.empty()) key = path;
+    std::lock_guard lock(mu);
+    std::shared_ptr<WriteGate> gate = gates[key].lock();
+    if (!gate) {
+      gate = std::make_shared<WriteGate>();
+      gates[key] = gate;
+    }
+    return gate;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool held_ = false;
+  uint64_t next_ = 0;
+  std::deque<uint64_t> waiting_;
+};
 
 struct Db::Cache {
   std::map<std::string, Stmt, std::less<>> stmts;
@@ -110,9 +184,14 @@ std::optional<std::string> Stmt::OptText(int col) const {
 }
 
 Db::Db(sqlite3* db, std::string path)
-    : db_(db), path_(std::move(path)), cache_(std::make_unique<Cache>()) {}
+    : db_(db),
+      path_(std::move(path)),
+      cache_(std::make_unique<Cache>()),
+      gate_(WriteGate::For(path_)),
+      busy_since_(std::make_unique<std::chrono::steady_clock::time_point>()) {}
 
 Db::~Db() {
+  if (holds_gate_) Rollback();
   cache_.reset();  // finalize statements before closing
   sqlite3_close(db_);
 }
@@ -123,6 +202,12 @@ core::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool creat
   // SQLite's memory statistics take a global mutex on every allocation; wsync reads none.
   static const int kConfigured = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)kConfigured;
+  if (create && !path.empty() && path[0] != ':' && path.rfind("file:", 0) != 0) {
+    // F16: the database holds personal data and credential hashes: owner-only. SQLite gives
+    // the -wal and -shm files the database file's permissions.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) ::close(fd);
+  }
   int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
   if (rc != SQLITE_OK) {
     core::Status s = core::Unavailable("cannot open database '" + path + "': " +
@@ -131,7 +216,7 @@ core::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool creat
     return s;
   }
   auto db = std::unique_ptr<Db>(new Db(handle, path));
-  sqlite3_busy_timeout(handle, 30'000);
+  sqlite3_busy_handler(handle, BusyHandler, db->busy_since_.get());
   RETURN_IF_ERROR(
       db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
@@ -170,9 +255,35 @@ core::StatusOr<Stmt*> Db::Cached(std::string_view sql) {
   return &it->second;
 }
 
-core::Status Db::Begin() { return Exec("BEGIN IMMEDIATE"); }
-core::Status Db::Commit() { return Exec("COMMIT"); }
-void Db::Rollback() { sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr); }
+core::Status Db::Begin() {
+  if (!holds_gate_) {
+    if (!gate_->Enter()) {
+      return core::Unavailable("database busy: other writers of '" + path_ +
+                               "' held it for over 120 s");
+    }
+    holds_gate_ = true;
+  }
+  core::Status s = Exec("BEGIN IMMEDIATE");
+  if (!s.ok()) LeaveGate();
+  return s;
+}
+
+core::Status Db::Commit() {
+  core::Status s = Exec("COMMIT");
+  if (s.ok() || !InTransaction()) LeaveGate();
+  return s;
+}
+
+void Db::Rollback() {
+  sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  LeaveGate();
+}
+
+void Db::LeaveGate() {
+  if (!holds_gate_) return;
+  holds_gate_ = false;
+  gate_->Leave();
+}
 int64_t Db::LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 int Db::Changes() const { return sqlite3_changes(db_); }
 bool Db::InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }

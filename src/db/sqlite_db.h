@@ -1,11 +1,14 @@
 // A thin RAII layer over one SQLite connection: prepared statements, transactions and the
-// pragmas wsync wants (WAL, a busy timeout). Throws nothing; every failure is a Status naming
+// pragmas wsync wants (WAL). Writers wait their turn: in-process, transactions of every
+// connection to one file queue FIFO (a write gate); across processes, a busy handler waits up to
+// 120 s for SQLite's write lock. Throws nothing; every failure is a Status naming
 // the statement's purpose, never its bound values (they may hold personal data).
 //
 // Threads: a Db is one connection and must be used by one thread at a time. Open one Db per
 // thread that needs the database; WAL lets readers proceed while one writer commits.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -60,6 +63,8 @@ class Stmt {
 // WAL pages after which a connection's commit copies the WAL into the database file.
 inline constexpr int kAutoCheckpointPages = 16384;
 
+class WriteGate;
+
 class Db {
  public:
   // Opens (creating when allowed) the database file with WAL and a busy timeout.
@@ -71,7 +76,8 @@ class Db {
   // Cached statement: prepared once per connection and reset before it is handed out.
   core::StatusOr<Stmt*> Cached(std::string_view sql);
 
-  core::Status Begin();  // BEGIN IMMEDIATE: take the write lock up front
+  // BEGIN IMMEDIATE: take the write lock up front, after this process's earlier writers.
+  core::Status Begin();
   core::Status Commit();
   void Rollback();
 
@@ -83,10 +89,14 @@ class Db {
 
  private:
   Db(sqlite3* db, std::string path);
+  void LeaveGate();
   struct Cache;
   sqlite3* db_;
   std::string path_;
   std::unique_ptr<Cache> cache_;
+  std::shared_ptr<WriteGate> gate_;
+  bool holds_gate_ = false;
+  std::unique_ptr<std::chrono::steady_clock::time_point> busy_since_;  // BusyHandler's clock
 };
 
 // Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back when it returns an error.

@@ -43,10 +43,11 @@ class SchedulerTest : public ::testing::Test {
                  {"environment", "production"},
                  {"schedule", schedule}};
     ASSERT_TRUE(catalog_->Create(1, catalog::Kind::kPipeline, body, "t").ok());
-    catalog::PipelineState st = *catalog_->GetState(1, id);
-    st.state = "active";
-    st.activated_at = activated;
-    ASSERT_TRUE(catalog_->PutState(1, id, st).ok());
+    catalog::StateChange change;
+    change.from = {"draft"};
+    change.to = "active";
+    change.activated_at = activated;
+    ASSERT_TRUE(catalog_->ChangeState(1, id, change)->applied);
   }
 
   // Ticks at `now`; returns the logical dates of the runs queued, as RFC 3339 text.
@@ -70,9 +71,10 @@ class SchedulerTest : public ::testing::Test {
   }
 
   void SetState(const std::string& id, const char* state) {
-    catalog::PipelineState st = *catalog_->GetState(1, id);
-    st.state = state;
-    ASSERT_TRUE(catalog_->PutState(1, id, st).ok());
+    catalog::StateChange change;
+    change.from = {"draft", "active", "paused"};
+    change.to = state;
+    ASSERT_TRUE(catalog_->ChangeState(1, id, change)->applied);
   }
 
   testing::TempDir dir_;

@@ -80,16 +80,43 @@ core::StatusOr<RunSpec> RunSpecFromJson(const json& j) {
   return spec;
 }
 
+namespace {
+
+core::Status Busy(catalog::Catalog* catalog, int64_t workspace_id, const std::string& pipeline_id) {
+  ASSIGN_OR_RETURN(auto active, catalog->ActiveRuns(workspace_id, pipeline_id, false));
+  if (active.empty()) return core::FailedPrecondition("pipeline '" + pipeline_id + "' is busy");
+  return core::FailedPrecondition("pipeline '" + pipeline_id + "' is busy: run " +
+                                  std::to_string(active.front().run_id) + " is " +
+                                  active.front().state);
+}
+
+// The historical run of a pipeline activated at `activated_at`, when it has a start date.
+std::optional<catalog::Run> HistoricalRun(const RunSpec& spec, int64_t workspace_id,
+                                          const std::string& pipeline_id, int64_t activated_at,
+                                          int64_t now) {
+  if (!spec.pipeline.sync_start_date || *spec.pipeline.sync_start_date >= activated_at) {
+    return std::nullopt;
+  }
+  catalog::Run run;
+  run.workspace_id = workspace_id;
+  run.pipeline_id = pipeline_id;
+  run.run_type = "historical";
+  run.created_at = now;
+  run.range_start = core::FormatTimestamp(*spec.pipeline.sync_start_date);
+  run.range_end = core::FormatTimestamp(activated_at);
+  run.spec = ToJson(spec);
+  return run;
+}
+
+}  // namespace
+
 core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t workspace_id,
                                        const std::string& pipeline_id, const std::string& run_type,
                                        int64_t now, std::optional<int64_t> logical_date) {
   if (run_type != "historical") {
+    // A cheap early answer; the unique index runs_one_active is what guarantees it.
     ASSIGN_OR_RETURN(auto active, catalog->ActiveRuns(workspace_id, pipeline_id, false));
-    if (!active.empty()) {
-      return core::FailedPrecondition("pipeline '" + pipeline_id + "' is busy: run " +
-                                      std::to_string(active.front().run_id) + " is " +
-                                      active.front().state);
-    }
+    if (!active.empty()) return Busy(catalog, workspace_id, pipeline_id);
   }
   ASSIGN_OR_RETURN(RunSpec spec, LoadRunSpec(catalog, workspace_id, pipeline_id));
   catalog::Run run;
@@ -100,27 +127,22 @@ core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t worksp
   run.created_at = now;
   run.logical_date = logical_date;
   run.spec = ToJson(spec);
-  return catalog->CreateRun(run);
+  core::StatusOr<catalog::Run> created = catalog->CreateRun(run);
+  if (created.status().code() == core::StatusCode::kFailedPrecondition) {
+    return Busy(catalog, workspace_id, pipeline_id);
+  }
+  return created;
 }
 
-core::StatusOr<std::optional<catalog::Run>> CreateHistoricalRun(catalog::Catalog* catalog,
-                                                                int64_t workspace_id,
-                                                                const std::string& pipeline_id,
-                                                                int64_t activated_at, int64_t now) {
+core::StatusOr<catalog::StateChangeResult> Activate(catalog::Catalog* catalog, int64_t workspace_id,
+                                                    const std::string& pipeline_id, int64_t now) {
   ASSIGN_OR_RETURN(RunSpec spec, LoadRunSpec(catalog, workspace_id, pipeline_id));
-  if (!spec.pipeline.sync_start_date || *spec.pipeline.sync_start_date >= activated_at) {
-    return std::optional<catalog::Run>();
-  }
-  catalog::Run run;
-  run.workspace_id = workspace_id;
-  run.pipeline_id = pipeline_id;
-  run.run_type = "historical";
-  run.created_at = now;
-  run.range_start = core::FormatTimestamp(*spec.pipeline.sync_start_date);
-  run.range_end = core::FormatTimestamp(activated_at);
-  run.spec = ToJson(spec);
-  ASSIGN_OR_RETURN(catalog::Run created, catalog->CreateRun(run));
-  return std::optional<catalog::Run>(std::move(created));
+  catalog::StateChange change;
+  change.from = {"draft"};
+  change.to = "active";
+  change.activated_at = now;
+  change.run = HistoricalRun(spec, workspace_id, pipeline_id, now, now);
+  return catalog->ChangeState(workspace_id, pipeline_id, change);
 }
 
 }  // namespace wsync::sync

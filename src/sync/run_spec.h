@@ -36,12 +36,11 @@ core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t worksp
                                        const std::string& pipeline_id, const std::string& run_type,
                                        int64_t now, std::optional<int64_t> logical_date = {});
 
-// Queues the background run of a pipeline with a sync start date S activated at T0: it loads
-// S <= ts < T0 beside the scheduled runs (SPEC §5). Does nothing without a start date.
-core::StatusOr<std::optional<catalog::Run>> CreateHistoricalRun(catalog::Catalog* catalog,
-                                                                int64_t workspace_id,
-                                                                const std::string& pipeline_id,
-                                                                int64_t activated_at, int64_t now);
+// Activates a draft pipeline at `now` and, when it has a sync start date S, queues the
+// background run that loads S <= ts < now (SPEC §5), in the same transaction: of concurrent
+// activations exactly one applies and queues one run.
+core::StatusOr<catalog::StateChangeResult> Activate(catalog::Catalog* catalog, int64_t workspace_id,
+                                                    const std::string& pipeline_id, int64_t now);
 
 // 64-bit FNV-1a, the hash behind fingerprints and settings versions.
 uint64_t Fnv1a(std::string_view data, uint64_t seed = 14695981039346656037ull);

@@ -29,14 +29,12 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
   Define("SELECT * FROM t", {{"sync_start_date", "2025-01-01T00:00:00Z"}}, nullptr,
          {{"timestamp_field", "updated_at"}});
   const int64_t t0 = clock_.NowMicros();
-  catalog::PipelineState st = *catalog_->GetState(1, "p");
-  st.state = "active";
-  st.activated_at = t0;
-  ASSERT_TRUE(catalog_->PutState(1, "p", st).ok());
-  auto historical = sync::CreateHistoricalRun(catalog_.get(), 1, "p", t0, t0);
-  ASSERT_TRUE(historical.ok() && historical->has_value()) << historical.status().ToString();
-  EXPECT_EQ((*historical)->range_start, "2025-01-01T00:00:00Z");
-  EXPECT_EQ((*historical)->range_end, "2026-01-01T00:00:00Z");
+  auto activated = sync::Activate(catalog_.get(), 1, "p", t0);
+  ASSERT_TRUE(activated.ok() && activated->applied) << activated.status().ToString();
+  std::optional<catalog::Run> historical = activated->run;
+  ASSERT_TRUE(historical.has_value());
+  EXPECT_EQ(historical->range_start, "2025-01-01T00:00:00Z");
+  EXPECT_EQ(historical->range_end, "2026-01-01T00:00:00Z");
 
   // The historical run loads one row, then waits until the scheduled run has finished.
   std::mutex mu;
@@ -56,13 +54,13 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
       cv.wait(lock, [&] { return resume; });
     };
     sync::RunExecutor executor(deps, catalog.get(), store.get());
-    historical_status = executor.Execute(1, (*historical)->run_id);
+    historical_status = executor.Execute(1, historical->run_id);
   });
   {
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return paused; });
   }
-  EXPECT_EQ(catalog_->GetRun(1, (*historical)->run_id)->state, "running");
+  EXPECT_EQ(catalog_->GetRun(1, historical->run_id)->state, "running");
   clock_.Set(T("2026-01-01T02:00:00Z"));
   catalog::Run scheduled = Run();  // beside the historical run: it is not "busy"
   EXPECT_EQ(scheduled.state, "succeeded");
@@ -76,7 +74,7 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
   loader.join();
   ASSERT_TRUE(historical_status.ok()) << historical_status.ToString();
 
-  catalog::Run done = *catalog_->GetRun(1, (*historical)->run_id);
+  catalog::Run done = *catalog_->GetRun(1, historical->run_id);
   EXPECT_EQ(done.state, "succeeded");
   EXPECT_EQ(done.counters.records_extracted, 2);  // filler and a's old row; never 'ancient'
   EXPECT_EQ(done.counters.profiles_created, 1);

@@ -257,16 +257,47 @@ core::StatusOr<PipelineState> SqliteCatalog::GetState(int64_t workspace_id,
   return st;
 }
 
-core::Status SqliteCatalog::PutState(int64_t workspace_id, const std::string& pipeline_id,
-                                     const PipelineState& st) {
-  ASSIGN_OR_RETURN(db::Stmt s,
-                   db_->Prepare("UPDATE pipeline_state SET state = ?3, high_water_mark = ?4, "
-                                "activated_at = ?5 WHERE workspace_id = ?1 AND pipeline_id = ?2"));
-  s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, st.state).Bind(4, st.high_water_mark);
-  s.Bind(5, st.activated_at);
-  RETURN_IF_ERROR(s.Run());
-  if (db_->Changes() == 0) return core::NotFound("pipeline '" + pipeline_id + "' not found");
-  return core::Status::Ok();
+core::StatusOr<StateChangeResult> SqliteCatalog::ChangeState(int64_t workspace_id,
+                                                             const std::string& pipeline_id,
+                                                             const StateChange& change) {
+  StateChangeResult result;
+  int64_t run_id = 0;
+  // BEGIN IMMEDIATE holds the write lock from the read of the state to the commit, so two
+  // concurrent changes are serialised and only one finds the state it expects.
+  RETURN_IF_ERROR(db::InTransaction(db_.get(), [&]() -> core::Status {
+    ASSIGN_OR_RETURN(PipelineState st, GetState(workspace_id, pipeline_id));
+    result.state = st.state;
+    bool allowed = false;
+    for (const std::string& from : change.from) allowed = allowed || from == st.state;
+    if (!allowed) return core::Status::Ok();
+    if (change.require_idle) {
+      ASSIGN_OR_RETURN(auto active, ActiveRuns(workspace_id, pipeline_id, false));
+      if (!active.empty()) {
+        result.busy_run = std::move(active.front());
+        return core::Status::Ok();
+      }
+    }
+    ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("UPDATE pipeline_state SET state = ?3, "
+                                              "activated_at = coalesce(?4, activated_at), "
+                                              "high_water_mark = CASE WHEN ?5 THEN NULL ELSE "
+                                              "high_water_mark END WHERE workspace_id = ?1 AND "
+                                              "pipeline_id = ?2 AND state = ?6"));
+    s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, change.to.empty() ? st.state : change.to);
+    s.Bind(4, change.activated_at);
+    s.Bind(5, int64_t{change.reset_mark ? 1 : 0}).Bind(6, st.state);
+    RETURN_IF_ERROR(s.Run());
+    if (db_->Changes() != 1) return core::Internal("pipeline state changed inside a transaction");
+    if (change.run) {
+      ASSIGN_OR_RETURN(run_id, InsertRun(*change.run));
+    }
+    result.applied = true;
+    return core::Status::Ok();
+  }));
+  if (run_id != 0) {
+    ASSIGN_OR_RETURN(Run run, GetRun(workspace_id, run_id));
+    result.run = std::move(run);
+  }
+  return result;
 }
 
 core::StatusOr<ConnectionState> SqliteCatalog::GetConnectionState(
@@ -330,7 +361,7 @@ core::StatusOr<std::vector<LivePipeline>> SqliteCatalog::LivePipelines() {
   return out;
 }
 
-core::StatusOr<Run> SqliteCatalog::CreateRun(const Run& run) {
+core::StatusOr<int64_t> SqliteCatalog::InsertRun(const Run& run) {
   ASSIGN_OR_RETURN(db::Stmt s,
                    db_->Prepare("INSERT INTO runs (workspace_id, pipeline_id, run_type, state, "
                                 "logical_date, range_start, range_end, created_at, spec) VALUES "
@@ -338,8 +369,18 @@ core::StatusOr<Run> SqliteCatalog::CreateRun(const Run& run) {
   s.Bind(1, run.workspace_id).Bind(2, run.pipeline_id).Bind(3, run.run_type).Bind(4, run.state);
   s.Bind(5, run.logical_date).Bind(6, run.range_start).Bind(7, run.range_end);
   s.Bind(8, run.created_at).Bind(9, run.spec.dump());
-  RETURN_IF_ERROR(s.Run());
-  return GetRun(run.workspace_id, db_->LastInsertId());
+  core::Status st = s.Run();
+  if (st.code() == core::StatusCode::kAlreadyExists) {
+    // runs_one_active: a queued or running non-historical run of this pipeline exists.
+    return core::FailedPrecondition("pipeline '" + run.pipeline_id + "' is busy");
+  }
+  RETURN_IF_ERROR(st);
+  return db_->LastInsertId();
+}
+
+core::StatusOr<Run> SqliteCatalog::CreateRun(const Run& run) {
+  ASSIGN_OR_RETURN(int64_t run_id, InsertRun(run));
+  return GetRun(run.workspace_id, run_id);
 }
 
 core::StatusOr<std::vector<Run>> SqliteCatalog::QueryRuns(

@@ -29,8 +29,9 @@ class SqliteCatalog : public Catalog {
   core::Status Delete(int64_t workspace_id, Kind kind, const std::string& id) override;
   core::StatusOr<PipelineState> GetState(int64_t workspace_id,
                                          const std::string& pipeline_id) override;
-  core::Status PutState(int64_t workspace_id, const std::string& pipeline_id,
-                        const PipelineState& state) override;
+  core::StatusOr<StateChangeResult> ChangeState(int64_t workspace_id,
+                                                const std::string& pipeline_id,
+                                                const StateChange& change) override;
   core::Status SetHealth(int64_t workspace_id, const std::string& pipeline_id,
                          const std::string& status, const nlohmann::json& errors) override;
   core::Status SetLastSlot(int64_t workspace_id, const std::string& pipeline_id,
@@ -61,6 +62,7 @@ class SqliteCatalog : public Catalog {
       : db_(std::move(db)), clock_(clock), secrets_(secrets) {}
   core::StatusOr<Resource> Write(int64_t workspace_id, Kind kind, nlohmann::json body,
                                  const std::string& actor, const std::string* replace_id);
+  core::StatusOr<int64_t> InsertRun(const Run& run);
   core::StatusOr<std::vector<Run>> QueryRuns(const std::string& where,
                                              const std::function<void(db::Stmt&)>& bind);
   std::unique_ptr<db::Db> db_;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "db/schema.h"
 #include "testing/temp_dir.h"
 
@@ -9,6 +13,15 @@ namespace wsync::catalog {
 namespace {
 
 using nlohmann::json;
+
+StateChange Change(std::vector<std::string> from, std::string to,
+                   std::optional<int64_t> activated_at = std::nullopt) {
+  StateChange change;
+  change.from = std::move(from);
+  change.to = std::move(to);
+  change.activated_at = activated_at;
+  return change;
+}
 
 class SqliteCatalogTest : public ::testing::Test {
  protected:
@@ -110,21 +123,153 @@ TEST_F(SqliteCatalogTest, RunsAndStates) {
   EXPECT_EQ(catalog_->GetRun(2, created->run_id).status().code(), core::StatusCode::kNotFound);
 }
 
-TEST_F(SqliteCatalogTest, PutStateNeverWritesBackStaleHealthOrSlots) {
+TEST_F(SqliteCatalogTest, ChangeStateNeverWritesHealthSlotsOrTheMark) {
   ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
-  PipelineState read_earlier = *catalog_->GetState(1, "p1");
-  // Meanwhile a run faults the pipeline and the scheduler records a slot.
+  // Meanwhile a run faults the pipeline, checkpoints its mark, and the scheduler records a slot.
   ASSERT_TRUE(catalog_->SetHealth(1, "p1", "faulted", json::array({"boom"})).ok());
   ASSERT_TRUE(catalog_->SetLastSlot(1, "p1", 42).ok());
-  read_earlier.state = "active";
-  read_earlier.activated_at = 7;
-  ASSERT_TRUE(catalog_->PutState(1, "p1", read_earlier).ok());
+  ASSERT_TRUE(catalog_->db()->Exec("UPDATE pipeline_state SET high_water_mark = '17'").ok());
+  auto activated = catalog_->ChangeState(1, "p1", Change({"draft"}, "active", 7));
+  ASSERT_TRUE(activated.ok() && activated->applied);
+  EXPECT_EQ(activated->state, "draft");
+  for (auto [from, to] : {std::pair{"active", "paused"}, std::pair{"paused", "active"}}) {
+    auto changed = catalog_->ChangeState(1, "p1", Change({from}, to));
+    ASSERT_TRUE(changed.ok() && changed->applied) << from;
+  }
   PipelineState now = *catalog_->GetState(1, "p1");
   EXPECT_EQ(now.state, "active");
   EXPECT_EQ(now.activated_at, 7);
   EXPECT_EQ(now.status, "faulted");
   EXPECT_EQ(now.errors, json::array({"boom"}));
   EXPECT_EQ(now.last_slot, 42);
+  EXPECT_EQ(now.high_water_mark, "17");
+
+  StateChange resync = Change({"active", "paused"}, "");
+  resync.reset_mark = true;
+  ASSERT_TRUE(catalog_->ChangeState(1, "p1", resync)->applied);
+  now = *catalog_->GetState(1, "p1");
+  EXPECT_EQ(now.state, "active");
+  EXPECT_EQ(now.high_water_mark, std::nullopt);
+}
+
+TEST_F(SqliteCatalogTest, ChangeStateFromTheWrongStateChangesNothing) {
+  ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
+  catalog::Run historical;
+  historical.workspace_id = 1;
+  historical.pipeline_id = "p1";
+  historical.run_type = "historical";
+  StateChange pause = Change({"active"}, "paused");
+  pause.run = historical;
+  auto refused = catalog_->ChangeState(1, "p1", pause);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->applied);
+  EXPECT_EQ(refused->state, "draft");
+  EXPECT_FALSE(refused->run.has_value());
+  EXPECT_EQ(catalog_->GetState(1, "p1")->state, "draft");
+  EXPECT_TRUE(catalog_->UnfinishedRuns()->empty());
+  EXPECT_EQ(catalog_->ChangeState(1, "nope", pause).status().code(), core::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteCatalogTest, ResyncIsRefusedWhileARunIsActive) {
+  ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
+  ASSERT_TRUE(catalog_->ChangeState(1, "p1", Change({"draft"}, "active", 7))->applied);
+  ASSERT_TRUE(catalog_->db()->Exec("UPDATE pipeline_state SET high_water_mark = '17'").ok());
+  catalog::Run run;
+  run.workspace_id = 1;
+  run.pipeline_id = "p1";
+  auto queued = catalog_->CreateRun(run);
+  ASSERT_TRUE(queued.ok());
+  StateChange resync = Change({"active", "paused"}, "");
+  resync.reset_mark = true;
+  resync.require_idle = true;
+  auto refused = catalog_->ChangeState(1, "p1", resync);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_FALSE(refused->applied);
+  ASSERT_TRUE(refused->busy_run.has_value());
+  EXPECT_EQ(refused->busy_run->run_id, queued->run_id);
+  EXPECT_EQ(catalog_->GetState(1, "p1")->high_water_mark, "17");
+}
+
+// B11: 8 concurrent activations, each on its own connection: exactly one applies and exactly
+// one historical run is queued, in every trial.
+TEST_F(SqliteCatalogTest, ConcurrentActivationsApplyExactlyOnce) {
+  for (int trial = 0; trial < 5; ++trial) {
+    const std::string id = "p" + std::to_string(trial);
+    json body = Pipeline();
+    body["id"] = id;
+    ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, body, "a").ok());
+    std::atomic<int> applied{0}, failed{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&, i] {
+        auto catalog = SqliteCatalog::Open(dir_.File("w.db"), &clock_);
+        if (!catalog.ok()) return failed.fetch_add(1), void();
+        catalog::Run historical;
+        historical.workspace_id = 1;
+        historical.pipeline_id = id;
+        historical.run_type = "historical";
+        StateChange change = Change({"draft"}, "active", 100 + i);
+        change.run = historical;
+        auto r = (*catalog)->ChangeState(1, id, change);
+        if (!r.ok()) return failed.fetch_add(1), void();
+        if (r->applied) {
+          applied.fetch_add(1);
+          if (!r->run || r->run->run_type != "historical") failed.fetch_add(1);
+        } else if (r->state != "active" || r->run) {
+          failed.fetch_add(1);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(applied.load(), 1) << "trial " << trial;
+    EXPECT_EQ(failed.load(), 0) << "trial " << trial;
+    EXPECT_EQ(catalog_->ActiveRuns(1, id, true)->size(), 1u) << "trial " << trial;
+  }
+}
+
+// S1: concurrent creates of non-historical runs: the unique index admits exactly one.
+TEST_F(SqliteCatalogTest, AtMostOneActiveNonHistoricalRunPerPipeline) {
+  for (int trial = 0; trial < 5; ++trial) {
+    const std::string id = "p" + std::to_string(trial);
+    std::atomic<int> created{0}, busy{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&] {
+        auto catalog = SqliteCatalog::Open(dir_.File("w.db"), &clock_);
+        if (!catalog.ok()) return other.fetch_add(1), void();
+        catalog::Run run;
+        run.workspace_id = 1;
+        run.pipeline_id = id;
+        auto r = (*catalog)->CreateRun(run);
+        if (r.ok()) {
+          created.fetch_add(1);
+        } else if (r.status().code() == core::StatusCode::kFailedPrecondition) {
+          busy.fetch_add(1);
+        } else {
+          other.fetch_add(1);
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(created.load(), 1) << "trial " << trial;
+    EXPECT_EQ(busy.load(), 7) << "trial " << trial;
+    EXPECT_EQ(other.load(), 0) << "trial " << trial;
+  }
+  // Historical runs overlap the others, and a finished run frees the slot.
+  catalog::Run run;
+  run.workspace_id = 1;
+  run.pipeline_id = "p0";
+  run.run_type = "historical";
+  ASSERT_TRUE(catalog_->CreateRun(run).ok());
+  ASSERT_TRUE(catalog_->CreateRun(run).ok());
+  run.run_type = "manual";
+  EXPECT_EQ(catalog_->CreateRun(run).status().code(), core::StatusCode::kFailedPrecondition);
+  auto active = catalog_->ActiveRuns(1, "p0", false);
+  ASSERT_TRUE(active.ok());
+  for (const catalog::Run& r : *active) {
+    ASSERT_TRUE(catalog_->SetRunState(r.run_id, "succeeded", std::nullopt, 1).ok());
+  }
+  EXPECT_TRUE(catalog_->CreateRun(run).ok());
 }
 
 }  // namespace
