@@ -124,6 +124,13 @@ void RunWorkers::Loop() {
       } catch (const std::exception& e) {
         s = core::Internal(std::string("run crashed: ") + e.what());
         (*catalog)->SetRunState(run_id, "failed", s.message(), engine_->clock()->NowMicros());
+        auto crashed = (*catalog)->GetRun(workspace_id, run_id);
+        if (crashed.ok() && crashed->run_type != "historical") {
+          (*catalog)->SetHealth(
+              workspace_id, crashed->pipeline_id, "faulted",
+              nlohmann::json::array(
+                  {{{"code", "internal"}, {"message", s.message()}, {"run_id", run_id}}}));
+        }
       }
       auto done = (*catalog)->GetRun(workspace_id, run_id);
       LogInfo("run " + std::to_string(run_id) + " ended: " + (done.ok() ? done->state : "?") +

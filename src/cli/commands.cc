@@ -85,7 +85,17 @@ int RunPipeline(sync::Engine* engine, catalog::Catalog* catalog, int64_t workspa
   }
   sync::RunExecutor executor(engine->executor_deps(), catalog, store->get());
   if (isatty(STDERR_FILENO)) std::cerr << "running pipeline '" << pipeline_id << "'...\n";
-  core::Status s = executor.Execute(workspace_id, run->run_id);
+  core::Status s;
+  try {
+    s = executor.Execute(workspace_id, run->run_id);
+  } catch (const std::exception& e) {
+    // Never leave the run `running`: it would block every later run of the pipeline.
+    s = core::Internal(std::string("run crashed: ") + e.what());
+    catalog->SetRunState(run->run_id, "failed", s.message(), engine->clock()->NowMicros());
+    catalog->SetHealth(
+        workspace_id, pipeline_id, "faulted",
+        json::array({{{"code", "internal"}, {"message", s.message()}, {"run_id", run->run_id}}}));
+  }
   core::StatusOr<catalog::Run> done = catalog->GetRun(workspace_id, run->run_id);
   if (!done.ok()) {
     std::cerr << "wsync: " << done.status().message() << "\n";

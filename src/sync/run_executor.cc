@@ -7,6 +7,7 @@
 #include "mapping/mapper.h"
 #include "profiles/resolver.h"
 #include "sync/bounded_queue.h"
+#include "sync/iterator.h"
 
 namespace wsync::sync {
 
@@ -31,96 +32,6 @@ struct MappedBatch {
   std::vector<MappedRow> rows;
   core::Status status;  // an extraction failure ends the stream
 };
-
-bool IsTimeType(IteratorType t) { return t != IteratorType::kInteger; }
-
-// An iterator value of the iterator's kind, read from a row's cell.
-std::optional<core::Value> IteratorValue(const core::Value& v, IteratorType type) {
-  switch (type) {
-    case IteratorType::kTimestamp:
-      if (v.type() == core::Type::kTimestamp) return v;
-      if (v.type() == core::Type::kDate) {
-        return core::Value::TimestampValue(v.date_value() * core::kMicrosPerDay);
-      }
-      if (v.type() == core::Type::kString) {
-        if (auto t = core::ParseTimestamp(v.string_value())) return core::Value::TimestampValue(*t);
-      }
-      if (v.type() == core::Type::kInt64) {
-        return core::Value::TimestampValue(v.int64_value() * core::kMicrosPerSecond);
-      }
-      return std::nullopt;
-    case IteratorType::kDate:
-      if (v.type() == core::Type::kDate) return v;
-      if (v.type() == core::Type::kTimestamp) {
-        return core::Value::DateValue(
-            static_cast<int32_t>(core::FloorDiv(v.timestamp_value(), core::kMicrosPerDay)));
-      }
-      if (v.type() == core::Type::kString) {
-        if (auto t = core::ParseTimestamp(v.string_value())) {
-          return core::Value::DateValue(
-              static_cast<int32_t>(core::FloorDiv(*t, core::kMicrosPerDay)));
-        }
-      }
-      return std::nullopt;
-    default:
-      if (v.type() == core::Type::kInt64) return v;
-      if (v.type() == core::Type::kDouble &&
-          v.double_value() == static_cast<int64_t>(v.double_value())) {
-        return core::Value::Int64(static_cast<int64_t>(v.double_value()));
-      }
-      if (v.type() == core::Type::kString || v.type() == core::Type::kDecimal) {
-        const std::string& s =
-            v.type() == core::Type::kString ? v.string_value() : v.decimal_value();
-        try {
-          size_t used = 0;
-          int64_t n = std::stoll(s, &used);
-          if (used == s.size()) return core::Value::Int64(n);
-        } catch (...) {
-        }
-      }
-      return std::nullopt;
-  }
-}
-
-// Micros since the epoch that an iterator value stands for (for source times), if it is a time.
-std::optional<int64_t> IteratorMicros(const core::Value& v, IteratorType type) {
-  switch (type) {
-    case IteratorType::kTimestamp:
-      return v.timestamp_value();
-    case IteratorType::kDate:
-      return int64_t{v.date_value()} * core::kMicrosPerDay;
-    case IteratorType::kUnixMs:
-      return v.int64_value() * 1000;
-    case IteratorType::kUnixS:
-      return v.int64_value() * core::kMicrosPerSecond;
-    case IteratorType::kInteger:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-core::Value Lookback(const core::Value& mark, IteratorType type, int64_t lookback) {
-  if (lookback == 0) return mark;
-  switch (type) {
-    case IteratorType::kTimestamp:
-      return core::Value::TimestampValue(mark.timestamp_value() -
-                                         lookback * core::kMicrosPerSecond);
-    case IteratorType::kDate:
-      return core::Value::DateValue(mark.date_value() - static_cast<int32_t>(lookback / 86400));
-    case IteratorType::kUnixMs:
-      return core::Value::Int64(mark.int64_value() - lookback * 1000);
-    default:
-      return core::Value::Int64(mark.int64_value() - lookback);
-  }
-}
-
-std::optional<core::Value> MarkFromJson(const std::optional<std::string>& text, IteratorType type) {
-  if (!text) return std::nullopt;
-  json j = json::parse(*text, nullptr, false);
-  if (j.is_number_integer()) return core::Value::Int64(j.get<int64_t>());
-  if (!j.is_string()) return std::nullopt;
-  return IteratorValue(core::Value::String(j.get<std::string>()), type);
-}
 
 // Fixed-size values hash by their bytes; only strings, decimals and arrays need text.
 uint64_t HashRow(const core::Row& row, uint64_t seed) {
@@ -186,35 +97,6 @@ int FindColumn(const std::vector<core::Column>& columns, const std::string& name
   return -1;
 }
 
-std::string MarkJson(const core::Value& v) { return v.ToJson(); }
-
-// A point in time as a value of an iterator's kind (dates: the day it falls in).
-core::Value TimeAsIterator(int64_t micros, IteratorType type) {
-  switch (type) {
-    case IteratorType::kDate:
-      return core::Value::DateValue(
-          static_cast<int32_t>(core::FloorDiv(micros, core::kMicrosPerDay)));
-    case IteratorType::kUnixMs:
-      return core::Value::Int64(core::FloorDiv(micros, 1000));
-    case IteratorType::kUnixS:
-      return core::Value::Int64(core::FloorDiv(micros, core::kMicrosPerSecond));
-    default:
-      return core::Value::TimestampValue(micros);
-  }
-}
-
-// Both values are of the same iterator kind.
-bool IteratorLess(const core::Value& a, const core::Value& b) {
-  switch (a.type()) {
-    case core::Type::kTimestamp:
-      return a.timestamp_value() < b.timestamp_value();
-    case core::Type::kDate:
-      return a.date_value() < b.date_value();
-    default:
-      return a.int64_value() < b.int64_value();
-  }
-}
-
 }  // namespace
 
 RunExecutor::RunExecutor(ExecutorDeps deps, catalog::Catalog* catalog,
@@ -241,7 +123,12 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id,
     int64_t backoff = deps_.retry_backoff_ms;
     for (int attempt = 1;; ++attempt) {
       bool applied = false;
-      result = RunOnce(run, *spec, stop, &stopped, &applied);
+      try {
+        result = RunOnce(run, *spec, stop, &stopped, &applied);
+      } catch (const std::exception& e) {
+        // A bug must not leave the run `running` or the pipeline `healthy`.
+        result = core::Internal(std::string("run crashed: ") + e.what());
+      }
       // Only failures before the first applied batch are retried: they leave nothing behind.
       if (result.ok() || !result.retryable() || attempt >= deps_.max_attempts || applied ||
           stopped != StopReason::kNone) {
@@ -350,9 +237,13 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
       ts.upper = at(*t0);
       ts.upper_exclusive = true;
       query.ranges.push_back(ts);
-    } else if (pipeline.sync_mode.incremental && t0) {
-      start_mark = at(*t0);
+    } else if (pipeline.sync_mode.incremental && t0 && IsTimeType(it_type)) {
+      // The start mark is of the iterator's kind, whatever the timestamp field's kind.
+      // Exclusive, just before T0: the historical run reads ts < T0, this run the rest.
+      start_mark = JustBefore(TimeAsIterator(*t0, it_type), it_type);
     } else {
+      // Full runs, and incremental runs whose iterator is not a time (an `integer` iterator
+      // cannot start at T0): the timestamp field keeps them to ts >= T0.
       ts.lower = at(t0.value_or(*pipeline.sync_start_date));
       ts.lower_inclusive = true;
       query.ranges.push_back(ts);
@@ -360,7 +251,8 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   }
 
   if (pipeline.sync_mode.incremental && !historical) {
-    std::optional<core::Value> mark = MarkFromJson(state.high_water_mark, it_type);
+    std::optional<core::Value> mark =
+        MarkFromJson(state.high_water_mark, pipeline.sync_mode.iterator, it_type);
     if (!mark) mark = start_mark;
     warehouse::Range bound_range{pipeline.sync_mode.iterator, it_type};
     bound_range.include_unparsable = false;
@@ -372,17 +264,30 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
                               : TimeAsIterator(run_start, it_type);
     }
     ASSIGN_OR_RETURN(core::Value upper, connector->MaxIterator(spec.model.sql_query, bound_range));
-    if (upper.is_null()) return core::Status::Ok();  // no rows yet
-    if (mark && !IteratorLess(*mark, upper)) {
+    if (upper.is_null()) {
+      // No parsable value up to the bound. Rows whose iterator does not parse are still read
+      // (two ranges that no parsable value meets both of), so they become row errors instead of
+      // a silent empty success; the mark does not move.
+      const core::Value pivot =
+          IsTimeType(it_type) ? TimeAsIterator(run_start, it_type) : core::Value::Int64(0);
+      warehouse::Range at_most{pipeline.sync_mode.iterator, it_type};
+      at_most.upper = pivot;
+      warehouse::Range above{pipeline.sync_mode.iterator, it_type};
+      above.lower = pivot;
+      query.ranges.push_back(at_most);
+      query.ranges.push_back(above);
+    } else if (mark && !IteratorLess(*mark, upper)) {
       // Nothing past the mark; a lookback still re-reads its window for late rows.
       if (pipeline.sync_mode.lookback == 0) return core::Status::Ok();
       upper = *mark;
     }
-    warehouse::Range range{pipeline.sync_mode.iterator, it_type};
-    if (mark) range.lower = Lookback(*mark, it_type, pipeline.sync_mode.lookback);
-    range.upper = upper;
-    query.ranges.push_back(range);
-    new_mark = MarkJson(upper);
+    if (!upper.is_null()) {
+      warehouse::Range range{pipeline.sync_mode.iterator, it_type};
+      if (mark) range.lower = Lookback(*mark, it_type, pipeline.sync_mode.lookback);
+      range.upper = upper;
+      query.ranges.push_back(range);
+      new_mark = MarkToJson(upper, pipeline.sync_mode.iterator, it_type);
+    }
   }
 
   ASSIGN_OR_RETURN(std::unique_ptr<warehouse::RowStream> stream, connector->Execute(query));
@@ -391,7 +296,20 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   BoundedQueue<MappedBatch> queue(3);
   std::atomic<bool> abort{false};
   const mapping::Mapper& m = *mapper;
-  std::thread extractor([&] {
+  // However this function ends (an exception included), the extractor stops and is joined
+  // before the queue and the stream it uses go away.
+  std::thread extractor;
+  struct JoinOnExit {
+    std::atomic<bool>& abort;
+    BoundedQueue<MappedBatch>& queue;
+    std::thread& thread;
+    ~JoinOnExit() {
+      abort = true;
+      queue.Close();
+      if (thread.joinable()) thread.join();
+    }
+  } join_on_exit{abort, queue, extractor};
+  extractor = std::thread([&] {
     core::RowBatch batch;
     int64_t row_number = 0;
     while (!abort.load()) {
@@ -417,13 +335,14 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
         r.hash = HashRow(row, spec.settings_version);
         r.source_time = r.record.source_time.value_or(run_start);
         if (iterator_col >= 0) {
-          std::optional<core::Value> v = IteratorValue(row[iterator_col], it_type);
+          std::string why;
+          std::optional<core::Value> v = IteratorValue(row[iterator_col], it_type, &why);
           if (!v) {
             r.failed = true;
             r.error =
                 mapping::RowError{r.row, r.key, pipeline.sync_mode.iterator, "invalid_iterator",
-                                  "iterator value '" + row[iterator_col].ToText() +
-                                      "' is not a valid " + pipeline.sync_mode.iterator_data_type};
+                                  "iterator value '" + row[iterator_col].ToText().substr(0, 64) +
+                                      "' " + why + " as " + pipeline.sync_mode.iterator_data_type};
             continue;
           }
           if (!r.record.source_time) {
@@ -551,7 +470,7 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   }
   abort = true;
   queue.Close();
-  extractor.join();
+  if (extractor.joinable()) extractor.join();
   if (status.ok() && *stopped == StopReason::kNone && !*applied) {
     MappedBatch empty;
     status = apply(empty, true);  // no rows: still record the counters and the mark

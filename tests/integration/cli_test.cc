@@ -90,6 +90,33 @@ TEST_F(CliTest, RunSucceedsWithRowErrors) {
       << r.output;
 }
 
+TEST_F(CliTest, ChangingTheIteratorTypeBetweenRunsStartsOver) {
+  // customer_id read first as an integer iterator, then as unix seconds.
+  auto run = [&](const std::string& type) {
+    std::string path = Config("SELECT * FROM customers");
+    std::ofstream(path, std::ios::app)
+        << "    sync_mode: {type: incremental, iterator: customer_id, "
+           "iterator_data_type: "
+        << type << "}\n";
+    return Wsync("run --config " + path + " --data-dir " + dir_.File("data"));
+  };
+  Result r = run("integer");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("records: 2 extracted"), std::string::npos) << r.output;
+  r = run("timestamp_unixtime_s");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("run 2 of pipeline 'customers-to-profiles': succeeded"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("records: 2 extracted"), std::string::npos) << r.output;
+  r = run("timestamp");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("run 3 of pipeline 'customers-to-profiles': succeeded"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("records: 2 extracted"), std::string::npos) << r.output;
+}
+
 TEST_F(CliTest, RefusedSqlIsBadInput) {
   Result r =
       Wsync("run --config " + Config("DELETE FROM customers") + " --data-dir " + dir_.File("data"));

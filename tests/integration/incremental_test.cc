@@ -19,7 +19,14 @@ class IncrementalTest : public SyncFixture {
                                       {"iterator_data_type", type},
                                       {"lookback", lookback}}}});
   }
-  std::optional<std::string> Mark() { return catalog_->GetState(1, "p")->high_water_mark; }
+  // The value of the stored mark (marks are {"iterator", "type", "value"}) as JSON text.
+  std::optional<std::string> Mark() {
+    std::optional<std::string> mark = catalog_->GetState(1, "p")->high_water_mark;
+    if (!mark) return std::nullopt;
+    json j = json::parse(*mark);
+    EXPECT_EQ(j["iterator"], "it");
+    return j["value"].dump();
+  }
   std::string Plan(const std::string& email) {
     profiles::Profile p = Find("email", email);
     auto it = p.attributes.find("plan");

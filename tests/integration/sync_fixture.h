@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -69,6 +70,7 @@ class SyncFixture : public ::testing::Test {
     sync::ExecutorDeps deps = engine_->executor_deps();
     deps.batch_rows = batch_rows_;
     deps.retry_backoff_ms = 1;
+    if (after_batch_) deps.after_batch = after_batch_;
     sync::RunExecutor executor(deps, catalog_.get(), store_.get());
     last_status_ = executor.Execute(1, run->run_id);
     auto done = catalog_->GetRun(1, run->run_id);
@@ -109,6 +111,7 @@ class SyncFixture : public ::testing::Test {
   std::unique_ptr<catalog::Catalog> catalog_;
   std::unique_ptr<profiles::ProfileStore> store_;
   size_t batch_rows_ = 10'000;
+  std::function<void(int64_t run_id)> after_batch_;  // run by the executor after each batch
   core::Status last_status_;
 };
 
