@@ -198,7 +198,10 @@ Response Discover(Services* services, RequestContext& ctx) {
   json columns = json::array();
   for (const core::Column& col : d->columns) {
     columns.push_back(
-        {{"name", col.name}, {"type", core::TypeName(col.type)}, {"inferred", col.inferred}});
+        {{"name", col.name},
+         {"type", core::TypeName(col.type)},
+         {"inferred", col.inferred},
+         {"mappable", col.type != core::Type::kBytes}});  // the mapper refuses binary data
   }
   json rows = json::array();
   for (const core::Row& row : d->sample_rows) {

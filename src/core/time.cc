@@ -151,7 +151,9 @@ std::string FormatDate(int32_t days) {
 
 std::string FormatTimestamp(int64_t micros) {
   int64_t days = FloorDiv(micros, kMicrosPerDay);
-  int64_t rest = micros - days * kMicrosPerDay;
+  // Not micros - days * kMicrosPerDay: that product overflows near INT64_MIN.
+  int64_t rest = micros % kMicrosPerDay;
+  if (rest < 0) rest += kMicrosPerDay;
   int64_t secs = rest / kMicrosPerSecond;
   int64_t frac = rest % kMicrosPerSecond;
   char buf[48];

@@ -272,6 +272,13 @@ TEST(DateToMicrosTest, RangeChecked) {
   EXPECT_EQ(FormatTimestamp(kMaxTimestampMicros), "9999-12-31T23:59:59.999999Z");
 }
 
+// Every int64 formats without signed overflow (UBSan checks this under the asan preset).
+TEST(FormatTimestampTest, ExtremesDoNotOverflow) {
+  EXPECT_EQ(FormatTimestamp(INT64_MIN), "-290308-12-21T19:59:05.224192Z");
+  EXPECT_EQ(FormatTimestamp(INT64_MAX), "294247-01-10T04:00:54.775807Z");
+  EXPECT_EQ(FormatTimestamp(-1), "1969-12-31T23:59:59.999999Z");
+}
+
 TEST(ClockTest, FakeClockAdvancesFromManyThreads) {
   FakeClock clock;
   std::thread a([&] {

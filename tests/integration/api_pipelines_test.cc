@@ -185,6 +185,69 @@ TEST_F(ApiPipelinesTest, RunErrorsArePaged) {
   EXPECT_EQ(errors.body["items"][0]["code"], "no_identity");
 }
 
+// B3/F9: Latin-1 text, BLOBs and infinities in a real SQLite warehouse. The run succeeds with row
+// errors, nothing undecodable is stored, and later runs, the error list and the profile list keep
+// answering valid JSON.
+TEST_F(ApiPipelinesTest, UndecodableCellsAreRowErrorsAndLaterRunsKeepWorking) {
+  ExecSql(warehouse_,
+          "CREATE TABLE odd(email TEXT, nick TEXT, avatar BLOB, score REAL);"
+          "INSERT INTO odd VALUES ('a@example.com', 'ann', x'89504e47ff', 1.5);"
+          "INSERT INTO odd VALUES ('b@example.com', CAST(x'ff' AS TEXT), NULL, 2);"
+          "INSERT INTO odd VALUES (CAST(x'e9' AS TEXT) || '@example.com', 'ok', NULL, 3);"
+          "INSERT INTO odd VALUES ('d@example.com', 'dee', NULL, 1e999);");
+  json model = {{"id", "odd"},
+                {"sql_query", "SELECT email, nick, avatar, score FROM odd ORDER BY rowid"}};
+  ASSERT_EQ(client_.Post("/data-models", model).status, 201);
+  HttpResult discover = client_.Post("/data-models/odd/discover", {{"connection_id", "local"}});
+  ASSERT_EQ(discover.status, 200) << discover.text;
+  ASSERT_TRUE(json::accept(discover.text));
+  EXPECT_EQ(discover.body["columns"][2]["type"], "bytes");
+  EXPECT_EQ(discover.body["columns"][2]["mappable"], false);
+  EXPECT_EQ(discover.body["columns"][1]["mappable"], true);
+  EXPECT_EQ(discover.body["sample_rows"][0]["avatar"], "\\x89504e47ff");
+  EXPECT_NE(discover.body["warnings"].dump().find("holds binary data"), std::string::npos);
+
+  ASSERT_EQ(client_.Post("/pipelines", CustomersPipeline("p", "local", "odd")).status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  int64_t first = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  json run = client_.WaitForRun("p", first);
+  EXPECT_EQ(run["state"], "succeeded");
+  EXPECT_EQ(run["records_mapped"], 1);
+  EXPECT_EQ(run["records_failed"], 3);
+  HttpResult errors = client_.Get("/pipelines/p/runs/" + std::to_string(first) + "/errors");
+  ASSERT_EQ(errors.status, 200) << errors.text;
+  ASSERT_TRUE(json::accept(errors.text));
+  ASSERT_EQ(errors.body["items"].size(), 3u);
+  EXPECT_EQ(errors.body["items"][0]["row"], 2);
+  EXPECT_EQ(errors.body["items"][0]["code"], "invalid_utf8");
+  EXPECT_EQ(errors.body["items"][0]["column"], "nick");
+  EXPECT_EQ(errors.body["items"][1]["code"], "invalid_utf8");
+  EXPECT_EQ(errors.body["items"][1]["column"], "email");
+  EXPECT_EQ(errors.body["items"][2]["code"], "invalid_number");
+  EXPECT_EQ(errors.body["items"][2]["column"], "score");
+
+  HttpResult ann = client_.Get("/profiles?identity_type=email&value=a@example.com");
+  ASSERT_EQ(ann.status, 200) << ann.text;
+  EXPECT_NE(ann.text.find("\"nick\""), std::string::npos) << ann.text;
+  EXPECT_EQ(ann.text.find("avatar"), std::string::npos) << ann.text;  // skipped, not stored
+
+  // The fixed rows and a change to the stored profile apply on the next run.
+  ExecSql(warehouse_,
+          "UPDATE odd SET nick = 'anna' WHERE email = 'a@example.com';"
+          "UPDATE odd SET nick = 'bee' WHERE email = 'b@example.com';");
+  int64_t second = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  run = client_.WaitForRun("p", second);
+  EXPECT_EQ(run["state"], "succeeded");
+  EXPECT_EQ(run["records_mapped"], 2);
+  EXPECT_EQ(run["records_failed"], 2);
+  EXPECT_EQ(run["profiles_updated"], 1);
+  EXPECT_EQ(run["profiles_created"], 1);
+  HttpResult all = client_.Get("/profiles?environment=development");
+  ASSERT_EQ(all.status, 200) << all.text;
+  ASSERT_TRUE(json::accept(all.text));
+  EXPECT_EQ(all.body["total"], 2);
+}
+
 TEST_F(ApiPipelinesTest, ResyncClearsFingerprints) {
   ASSERT_EQ(CreatePipeline("p").status, 201);
   ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);

@@ -192,8 +192,9 @@ TEST_F(ApiResourcesTest, DiscoverReturnsColumnsAndSampleRows) {
   HttpResult r = client_.Post("/data-models/m/discover", {{"connection_id", "local"}});
   ASSERT_EQ(r.status, 200) << r.text;
   ASSERT_EQ(r.body["columns"].size(), 3u);
-  EXPECT_EQ(r.body["columns"][0],
-            json({{"name", "customer_id"}, {"type", "int64"}, {"inferred", false}}));
+  EXPECT_EQ(
+      r.body["columns"][0],
+      json({{"name", "customer_id"}, {"type", "int64"}, {"inferred", false}, {"mappable", true}}));
   EXPECT_EQ(r.body["columns"][2]["name"], "plan_code");
   EXPECT_EQ(r.body["columns"][2]["type"], "string");
   EXPECT_EQ(r.body["columns"][2]["inferred"], true);
