@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -241,6 +242,7 @@ TEST(ApiSlowClientTest, TricklingHeadersDoNotBlockHealthzAndAreCutAtTheHeaderTim
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   EXPECT_LT(worst_ms, 1000);
+  std::cout << "healthz worst case with 40 trickling connections: " << worst_ms << " ms\n";
   int closed = 0;
   for (int fd : fds) closed += ClosedByServer(fd) ? 1 : 0;
   EXPECT_EQ(closed, 40) << "after "
@@ -393,6 +395,40 @@ TEST(ApiWorkspaceGateTest, ConcurrentDiscoverBeyondTheLimitIs429OtherWorkspacesU
   EXPECT_EQ(slow_answer.status, 200) << slow_answer.text;
   // Once the slow one is done, the workspace may discover again.
   EXPECT_EQ(ws1.Post("/data-models/customers/discover", {{"connection_id", "shop"}}).status, 200);
+}
+
+// --- run workers fair across workspaces (F3) ---------------------------------------------------
+
+TEST(ApiRunFairnessTest, OneWorkspaceCannotHoldEveryWorker) {
+  TestServer server(/*run_workers=*/2);
+  Client ws1(&server, server.Token(server.NewCredential(1)), 1);
+  Client ws2(&server, server.Token(server.NewCredential(2)), 2);
+  const std::string big = server.warehouse_dir() + "/big.db";
+  const std::string small = server.warehouse_dir() + "/small.db";
+  WriteCustomers(big, 300000);
+  WriteCustomers(small, 10);
+  ASSERT_EQ(ws1.Post("/connections", SqliteConnection("w", big)).status, 201);
+  ASSERT_EQ(ws2.Post("/connections", SqliteConnection("w", small)).status, 201);
+  for (Client* c : {&ws1, &ws2}) {
+    ASSERT_EQ(c->Post("/data-models", CustomersModel("customers")).status, 201);
+  }
+  for (const char* id : {"p1", "p2"}) {
+    ASSERT_EQ(ws1.Post("/pipelines", CustomersPipeline(id, "w", "customers")).status, 201);
+    ASSERT_EQ(ws1.Post(std::string("/pipelines/") + id + "/activate").status, 200);
+  }
+  ASSERT_EQ(ws2.Post("/pipelines", CustomersPipeline("q", "w", "customers")).status, 201);
+  ASSERT_EQ(ws2.Post("/pipelines/q/activate").status, 200);
+  int64_t r1 = ws1.Post("/pipelines/p1/trigger").body["pipeline_run_id"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  int64_t r2 = ws1.Post("/pipelines/p2/trigger").body["pipeline_run_id"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  int64_t rq = ws2.Post("/pipelines/q/trigger").body["pipeline_run_id"];
+  // Workspace 2's run is taken while workspace 1's long first run still holds its worker.
+  json q = ws2.WaitForRun("q", rq, 60);
+  EXPECT_EQ(q["state"], "succeeded");
+  EXPECT_EQ(ws1.Get("/pipelines/p1/runs/" + std::to_string(r1)).body["state"], "running");
+  EXPECT_EQ(ws1.Get("/pipelines/p2/runs/" + std::to_string(r2)).body["state"], "queued");
+  server.Stop();
 }
 
 // --- log lines (F15) ----------------------------------------------------------------------------
