@@ -2,6 +2,7 @@
 
 #include "api/handlers.h"
 #include "api/log.h"
+#include "api/request_checks.h"
 #include "catalog/secrets.h"
 #include "core/time.h"
 #include "mapping/identity_types.h"
@@ -14,15 +15,7 @@ core::StatusOr<json> ParseJsonObject(const std::string& body) {
   if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
     return core::InvalidArgument("the request body is empty; send a JSON object");
   }
-  json parsed;
-  try {
-    parsed = json::parse(body);
-  } catch (const json::parse_error& e) {
-    // nlohmann's text starts with "[json.exception.parse_error.101] "; keep the useful part.
-    std::string what = e.what();
-    if (size_t p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
-    return core::InvalidArgument("malformed JSON body: " + what);
-  }
+  ASSIGN_OR_RETURN(json parsed, ParseBoundedJson(body));
   if (!parsed.is_object()) return core::InvalidArgument("the request body must be a JSON object");
   return parsed;
 }
@@ -191,7 +184,7 @@ Response Guard(const std::function<Response()>& fn) {
   try {
     return fn();
   } catch (const std::exception& e) {
-    LogError(std::string("request handler failed: ") + e.what());
+    LogError("request handler failed: " + std::string(e.what()));
     return ErrorResponse(500, "internal", std::nullopt,
                          "internal error; the server log has the details");
   } catch (...) {

@@ -18,6 +18,7 @@ struct Response {
   std::optional<std::string> raw_body;
   std::string content_type = "application/json";
   std::optional<std::string> www_authenticate;
+  std::optional<int64_t> retry_after_seconds;  // 429: the Retry-After header
 };
 
 // {"errors": [{"code": code, "field": field or null, "message": message}]}.

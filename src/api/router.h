@@ -31,6 +31,7 @@ struct RequestContext {
   std::string content_type;
   Principal principal;
   int64_t workspace_id = 0;  // the path's {workspaceId}, checked against the principal
+  std::string remote_addr;   // the client's IP address (throttles key on it)
 
   // The first value of a query parameter.
   std::optional<std::string> Query(const std::string& name) const;

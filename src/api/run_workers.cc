@@ -1,6 +1,8 @@
 #include "api/run_workers.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "api/log.h"
 
@@ -89,10 +91,24 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
       busy.insert({run.workspace_id, run.pipeline_id});
     }
   }
+  // Fairness between tenants: a workspace never holds every worker (with two or more), and the
+  // queued run of the workspace running the fewest runs here goes first (oldest among equals),
+  // so one tenant's stuck runs cannot starve another's queue.
+  std::map<int64_t, int> held;
+  for (const auto& [id, claim] : claimed_) ++held[claim.workspace_id];
+  const int per_workspace = std::max(1, threads_ - 1);
+  const catalog::Run* pick = nullptr;
   for (const catalog::Run& run : *runs) {
     if (run.state != "queued" || claimed_.contains(run.run_id)) continue;
     const bool historical = run.run_type == "historical";
     if (!historical && busy.contains({run.workspace_id, run.pipeline_id})) continue;
+    const int n = held[run.workspace_id];
+    if (n >= per_workspace) continue;
+    if (pick == nullptr || n < held[pick->workspace_id]) pick = &run;
+  }
+  if (pick != nullptr) {
+    const catalog::Run& run = *pick;
+    const bool historical = run.run_type == "historical";
     auto flag = std::make_shared<std::atomic<sync::StopReason>>(sync::StopReason::kNone);
     claimed_[run.run_id] = Claim{run.workspace_id, run.pipeline_id, historical, flag};
     *workspace_id = run.workspace_id;

@@ -9,8 +9,11 @@
 
 #include "api/handler_macros.h"
 #include "api/handlers.h"
+#include "api/http_transport.h"
+#include "api/limits.h"
 #include "api/log.h"
 #include "api/openapi_json.h"
+#include "api/request_checks.h"
 
 namespace wsync::api {
 
@@ -41,8 +44,8 @@ std::string UrlDecode(std::string_view s) {
   return out;
 }
 
-// application/x-www-form-urlencoded into a JSON object of strings.
-json ParseForm(std::string_view body) {
+// application/x-www-form-urlencoded into a JSON object of strings (UTF-8 once decoded).
+core::StatusOr<json> ParseForm(std::string_view body) {
   json out = json::object();
   size_t start = 0;
   while (start <= body.size()) {
@@ -53,6 +56,8 @@ json ParseForm(std::string_view body) {
       size_t eq = pair.find('=');
       std::string key = UrlDecode(pair.substr(0, eq));
       std::string value = eq == std::string_view::npos ? "" : UrlDecode(pair.substr(eq + 1));
+      RETURN_IF_ERROR(CheckRequestText("a form field name", key));
+      RETURN_IF_ERROR(CheckRequestText("form field '" + key + "'", value));
       if (!out.contains(key)) out[key] = value;
     }
     start = end + 1;
@@ -60,10 +65,27 @@ json ParseForm(std::string_view body) {
   return out;
 }
 
+Response TooManyRequests(const std::string& what, int64_t retry_after_seconds) {
+  Response r = ErrorResponse(429, "too_many_requests", std::nullopt,
+                             what + "; retry after " + std::to_string(retry_after_seconds) + " s");
+  r.retry_after_seconds = retry_after_seconds;
+  return r;
+}
+
+// Routes that open a warehouse connection (verify, discover, preview, and the pipeline checks
+// of create, update and activate): bounded per workspace.
+bool TouchesWarehouse(const Route& route) {
+  auto ends = [&](std::string_view tail) { return route.pattern.ends_with(tail); };
+  if (ends("/verify") || ends("/discover") || ends("/preview")) return true;
+  if (route.pattern.find("/pipelines") == std::string::npos) return false;
+  return (route.method == "POST" && (ends("/pipelines") || ends("/activate"))) ||
+         (route.method == "PUT" && ends("/pipelines/{id}"));
+}
+
 Response Token(Services* services, RequestContext& ctx) {
   json body;
   if (ctx.content_type.starts_with("application/x-www-form-urlencoded")) {
-    body = ParseForm(ctx.body);
+    ASSIGN_OR_RESPOND(body, ParseForm(ctx.body));
   } else {
     ASSIGN_OR_RESPOND(body, ParseJsonObject(ctx.body));
   }
@@ -91,6 +113,27 @@ Response Token(Services* services, RequestContext& ctx) {
     errors.push_back({"grant_type", "must be client_credentials (got '" + grant + "')"});
   }
   RESPOND_IF_ERROR(core::Status::FromFieldErrors(errors));
+  Throttles* throttles = services->throttles;
+  if (throttles != nullptr) {
+    // Secrets are 256-bit, so guessing is hopeless; these bound the CPU and memory (Argon2id,
+    // 64 MiB per attempt) an unauthenticated caller can spend.
+    const int64_t now = services->clock->NowMicros();
+    if (int64_t wait = throttles->token_by_address.Take(ctx.remote_addr, now); wait > 0) {
+      return TooManyRequests("too many token requests from this address", wait);
+    }
+    if (int64_t wait = throttles->token_by_client.Take(client_id, now); wait > 0) {
+      return TooManyRequests("too many token requests for this client_id", wait);
+    }
+    if (!throttles->password_hashes.Acquire(throttles->password_hash_wait_ms)) {
+      return TooManyRequests("too many token requests in progress", 1);
+    }
+  }
+  struct ReleaseHash {
+    Throttles* t;
+    ~ReleaseHash() {
+      if (t != nullptr) t->password_hashes.Release();
+    }
+  } release{throttles};
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   ASSIGN_OR_RESPOND(IssuedToken token, lease.credentials()->IssueToken(client_id, secret));
   ctx.principal.client_id = client_id;  // for the access log
@@ -127,8 +170,36 @@ std::string_view ErrorCodeForStatus(int status) {
       return "method_not_allowed";
     case 413:
       return "payload_too_large";
+    case 414:
+      return "uri_too_long";
+    case 429:
+      return "too_many_requests";
     default:
       return "internal";
+  }
+}
+
+// Serialises `out` into `res`. Nothing thrown here may escape to cpp-httplib (it would answer
+// with the exception text in a header): a failure is logged and answered 500 with a valid body.
+void WriteResponse(const Response& out, httplib::Response* res) {
+  try {
+    res->status = out.status;
+    if (out.www_authenticate) res->set_header("WWW-Authenticate", *out.www_authenticate);
+    if (out.retry_after_seconds) {
+      res->set_header("Retry-After", std::to_string(*out.retry_after_seconds));
+    }
+    if (out.raw_body) {
+      res->set_content(*out.raw_body, out.content_type);
+    } else if (out.status != 204) {
+      res->set_content(SafeDump(out.body), "application/json");
+    }
+  } catch (const std::exception& e) {
+    LogError("writing a response failed: " + std::string(e.what()));
+    res->headers.clear();
+    res->status = 500;
+    res->set_content(R"({"errors":[{"code":"internal","field":null,"message":"internal error; )"
+                     R"(the server log has the details"}]})",
+                     "application/json");
   }
 }
 
@@ -171,7 +242,13 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     }
   }
   server->pool_ = std::make_unique<ConnectionPool>(server->engine_.get());
-  server->services_ = Services{server->engine_.get(), server->pool_.get(), nullptr, options.clock};
+  server->throttles_ = std::unique_ptr<Throttles>(new Throttles{
+      KeyedRateLimiter(options.token_burst_per_address, options.token_refill_ms_per_address * 1000),
+      KeyedRateLimiter(options.token_burst_per_client, options.token_refill_ms_per_client * 1000),
+      Semaphore(options.password_hash_concurrency), options.password_hash_wait_ms,
+      WorkspaceGate(options.warehouse_requests_per_workspace)});
+  server->services_ = Services{server->engine_.get(), server->pool_.get(), nullptr, options.clock,
+                               server->throttles_.get()};
   if (options.run_workers > 0) {
     server->workers_ = std::make_unique<RunWorkers>(server->engine_.get(), options.run_workers,
                                                     options.worker_poll_ms);
@@ -179,9 +256,13 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   AddAllRoutes(&server->router_, &server->services_);
 
-  auto http = std::make_unique<httplib::Server>();
-  const int threads = options.http_threads;
-  http->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  auto http = std::make_unique<LimitedHttpServer>(TransportLimits{
+      .min_threads = options.http_threads,
+      .max_connections = options.max_connections,
+      .header_timeout_ms = options.header_timeout_ms,
+      .body_timeout_ms = options.body_timeout_ms,
+      .keep_alive_ms = options.keep_alive_ms,
+  });
   http->set_payload_max_length(kMaxBodyBytes);
   Server* self = server.get();
   auto handler = [self](const httplib::Request& req, httplib::Response& res) {
@@ -200,13 +281,26 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
     self->Dispatch(&req, &res);
     return httplib::Server::HandlerResponse::Handled;
   });
-  // Every method reaches Dispatch, which routes by itself so it can tell 404 from 405.
-  http->Get(".*", handler);
-  http->Post(".*", handler);
-  http->Put(".*", handler);
-  http->Delete(".*", handler);
-  http->Patch(".*", handler);
-  http->Options(".*", handler);
+  // Every method reaches Dispatch, which routes by itself so it can tell 404 from 405. ("." of
+  // std::regex does not match a newline, which a decoded path may hold.)
+  const std::string any = R"([\s\S]*)";
+  http->Get(any, handler);
+  http->Post(any, handler);
+  http->Put(any, handler);
+  http->Delete(any, handler);
+  http->Patch(any, handler);
+  http->Options(any, handler);
+  // An exception that escapes Dispatch (none should) is answered like one inside it, never with
+  // cpp-httplib's EXCEPTION_WHAT header.
+  http->set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        LogError("request failed with an exception outside the handler");
+        res.headers.clear();
+        res.status = 500;
+        res.set_content(SafeDump(ErrorBody("internal", std::nullopt,
+                                           "internal error; the server log has the details")),
+                        "application/json");
+      });
   // Answers cpp-httplib produces itself (413 for a body over the limit, 400 for a malformed
   // request) get the API's error body too.
   http->set_error_handler(
@@ -214,7 +308,8 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
         if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         std::string message = res.status == 413 ? "the request body is over 1 MiB"
                                                 : "the HTTP request could not be handled";
-        res.set_content(ErrorBody(ErrorCodeForStatus(res.status), std::nullopt, message).dump(),
+        if (res.status == 414) message = "the request target is over 8 KiB";
+        res.set_content(SafeDump(ErrorBody(ErrorCodeForStatus(res.status), std::nullopt, message)),
                         "application/json");
         return httplib::Server::HandlerResponse::Handled;
       }));
@@ -266,9 +361,17 @@ void Server::Dispatch(const void* request, void* response) {
   ctx.path = req.path;
   ctx.body = req.body;
   ctx.content_type = req.get_header_value("Content-Type");
+  ctx.remote_addr = req.remote_addr;
   for (const auto& [k, v] : req.params) ctx.query.emplace(k, v);
 
   Response out = Guard([&]() -> Response {
+    // Text that is not UTF-8 (or holds a NUL) never reaches a handler, the store or an answer.
+    RESPOND_IF_ERROR(CheckRequestText("the request path", req.path));
+    for (const auto& [k, v] : req.params) {
+      RESPOND_IF_ERROR(CheckRequestText("a query parameter name", k));
+      RESPOND_IF_ERROR(CheckRequestText("query parameter '" + k + "'", v));
+    }
+    RESPOND_IF_ERROR(CheckRequestText("the request body", req.body));
     if (req.body.size() > kMaxBodyBytes) {
       return ErrorResponse(413, "payload_too_large", std::nullopt,
                            "the request body is over 1 MiB");
@@ -313,21 +416,33 @@ void Server::Dispatch(const void* request, void* response) {
       }
       ctx.workspace_id = ws;
     }
+    WorkspaceGate* gate = nullptr;
+    if (ctx.workspace_id > 0 && services_.throttles != nullptr && TouchesWarehouse(*match.route)) {
+      gate = &services_.throttles->warehouse;
+      if (!gate->TryEnter(ctx.workspace_id)) {
+        return TooManyRequests("workspace " + std::to_string(ctx.workspace_id) + " already has " +
+                                   std::to_string(gate->limit()) +
+                                   " warehouse requests (verify, discover, preview, pipeline "
+                                   "checks) in progress",
+                               1);
+      }
+    }
+    struct LeaveGate {
+      WorkspaceGate* gate;
+      int64_t ws;
+      ~LeaveGate() {
+        if (gate != nullptr) gate->Leave(ws);
+      }
+    } leave{gate, ctx.workspace_id};
     return match.route->handler(ctx);
   });
 
-  res.status = out.status;
-  if (out.www_authenticate) res.set_header("WWW-Authenticate", *out.www_authenticate);
-  if (out.raw_body) {
-    res.set_content(*out.raw_body, out.content_type);
-  } else if (out.status != 204) {
-    res.set_content(out.body.dump(), "application/json");
-  }
+  WriteResponse(out, &res);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - start)
                       .count();
   // Path only: query strings may carry identity values. Never the Authorization header.
-  LogInfo(req.method + " " + req.path + " " + std::to_string(out.status) + " " +
+  LogInfo(req.method + " " + req.path + " " + std::to_string(res.status) + " " +
           std::to_string(ms) + "ms" +
           (ctx.principal.client_id.empty() ? "" : " client=" + ctx.principal.client_id));
 }

@@ -32,7 +32,25 @@ struct ServerOptions {
   int port = 0;  // 0: any free port
   const core::Clock* clock = core::SystemClock::Default();
   int run_workers = 2;  // 0: runs are queued but not executed by this process
-  int http_threads = 8;
+  // The HTTP transport (api/http_transport.h): threads kept for connections (more start while
+  // all are busy), connections served at once (beyond: 503), and the time a client has to send
+  // a request's headers, its body, and the next request on a kept-alive connection.
+  int http_threads = 32;
+  int max_connections = 256;
+  int64_t header_timeout_ms = 5000;
+  int64_t body_timeout_ms = 10000;
+  int64_t keep_alive_ms = 5000;
+  // /oauth/token throttles (api/limits.h): attempts per client address and per client_id (a
+  // burst, then one per refill period; beyond: 429 with Retry-After), and concurrent Argon2id
+  // verifications (64 MiB each; a request waits up to password_hash_wait_ms for a slot).
+  int token_burst_per_address = 30;
+  int64_t token_refill_ms_per_address = 1000;
+  int token_burst_per_client = 10;
+  int64_t token_refill_ms_per_client = 6000;
+  int password_hash_concurrency = 2;
+  int64_t password_hash_wait_ms = 2000;
+  // Concurrent verify / discover / preview / pipeline-check requests per workspace (beyond: 429).
+  int warehouse_requests_per_workspace = 2;
   int64_t worker_poll_ms = 200;
   int64_t scheduler_tick_ms = 1000;      // 0: schedules do not fire in this process
   std::vector<std::string> sqlite_dirs;  // `--sqlite-dir`: where API clients' SQLite files may be
@@ -60,6 +78,7 @@ class Server {
   std::unique_ptr<sync::Engine> engine_;
   std::unique_ptr<ConnectionPool> pool_;
   std::unique_ptr<RunWorkers> workers_;
+  std::unique_ptr<Throttles> throttles_;
   std::unique_ptr<scheduler::SchedulerLoop> scheduler_;
   Services services_;
   Router router_;

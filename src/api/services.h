@@ -20,6 +20,8 @@
 
 namespace wsync::api {
 
+struct Throttles;  // api/limits.h
+
 struct Connections {
   std::unique_ptr<catalog::Catalog> catalog;
   std::unique_ptr<profiles::ProfileStore> store;
@@ -79,6 +81,7 @@ struct Services {
   ConnectionPool* pool = nullptr;
   RunWorkers* workers = nullptr;  // may be null (no run execution)
   const core::Clock* clock = nullptr;
+  Throttles* throttles = nullptr;  // may be null (no throttling)
 };
 
 }  // namespace wsync::api

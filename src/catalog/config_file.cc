@@ -12,19 +12,29 @@ namespace {
 
 using nlohmann::json;
 
-// YAML scalars arrive untyped: keep quoted ones strings, read the rest as JSON would.
-json ToJson(const YAML::Node& node) {
+// Deepest nesting a config file value may have: the API's request limit (api::kMaxJsonDepth),
+// so what a file loads could also have been sent over the API.
+constexpr int kMaxConfigDepth = 64;
+
+struct TooDeep {};
+
+// YAML scalars arrive untyped: keep quoted ones strings, read the rest as JSON would. Throws
+// TooDeep past kMaxConfigDepth (yaml-cpp itself stops at 2000, deeper than we want to copy).
+json ToJson(const YAML::Node& node, int depth = 0) {
+  if (node.IsSequence() || node.IsMap()) {
+    if (++depth > kMaxConfigDepth) throw TooDeep{};
+  }
   switch (node.Type()) {
     case YAML::NodeType::Null:
       return nullptr;
     case YAML::NodeType::Sequence: {
       json out = json::array();
-      for (const auto& item : node) out.push_back(ToJson(item));
+      for (const auto& item : node) out.push_back(ToJson(item, depth));
       return out;
     }
     case YAML::NodeType::Map: {
       json out = json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = ToJson(kv.second);
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = ToJson(kv.second, depth);
       return out;
     }
     case YAML::NodeType::Scalar: {
@@ -55,6 +65,9 @@ core::StatusOr<json> ParseConfigText(const std::string& text, const std::string&
   json config;
   try {
     config = ToJson(YAML::Load(text));
+  } catch (const TooDeep&) {
+    return core::InvalidArgument("config file '" + path + "' nests values more than " +
+                                 std::to_string(kMaxConfigDepth) + " levels deep");
   } catch (const YAML::Exception& e) {
     return core::InvalidArgument("config file '" + path + "' line " +
                                  std::to_string(e.mark.line + 1) + ": " + e.msg);

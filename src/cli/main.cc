@@ -36,6 +36,19 @@ int main(int argc, char** argv) {
   serve->add_option("--sqlite-dir", serve_args.sqlite_dirs,
                     "directory whose SQLite files API clients may use as warehouses "
                     "(repeatable; default none)");
+  serve
+      ->add_option("--max-connections", serve_args.max_connections,
+                   "connections served at once; more are answered 503 (default 256)")
+      ->check(CLI::Range(1, 4096));
+  serve
+      ->add_option("--http-threads", serve_args.http_threads,
+                   "HTTP threads kept ready; more start while all are busy (default 32)")
+      ->check(CLI::Range(1, 1024));
+  serve
+      ->add_option("--warehouse-requests-per-workspace",
+                   serve_args.warehouse_requests_per_workspace,
+                   "concurrent verify/discover/preview/pipeline checks per workspace (default 2)")
+      ->check(CLI::Range(1, 64));
 
   wsync::cli::CredentialsArgs cred_args;
   auto* cred = app.add_subcommand("credentials", "create, list or revoke API credentials");

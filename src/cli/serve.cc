@@ -39,6 +39,9 @@ int Serve(const ServeArgs& args) {
   options.data_dir = args.data_dir;
   options.run_workers = args.workers;
   options.sqlite_dirs = args.sqlite_dirs;
+  options.max_connections = args.max_connections;
+  options.http_threads = args.http_threads;
+  options.warehouse_requests_per_workspace = args.warehouse_requests_per_workspace;
   if (!ParseListen(args.listen, &options.host, &options.port)) {
     std::cerr << "wsync: --listen must be HOST:PORT (got '" << args.listen << "')\n";
     return kExitBadInput;

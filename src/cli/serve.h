@@ -14,6 +14,10 @@ struct ServeArgs {
   int workers = 2;
   // SQLite warehouse files of API clients must lie under one of these; none by default.
   std::vector<std::string> sqlite_dirs;
+  // Request limits (docs/security.md); the defaults are api::ServerOptions'.
+  int max_connections = 256;
+  int http_threads = 32;
+  int warehouse_requests_per_workspace = 2;
 };
 
 // Serves until SIGTERM or SIGINT, then stops intake, interrupts runs and returns 0.

@@ -1,7 +1,12 @@
 #include "api_test_util.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -9,7 +14,9 @@
 
 namespace wsync::api_test {
 
-TestServer::TestServer(int run_workers, std::string data_dir) {
+TestServer::TestServer(int run_workers, std::string data_dir,
+                       std::function<void(api::ServerOptions*)> tune)
+    : tune_(std::move(tune)) {
   // Warehouses live beside the data directory, in the one directory the server allows
   // (`--sqlite-dir`): the data directory itself is never a warehouse.
   if (data_dir.empty()) {
@@ -41,6 +48,7 @@ void TestServer::Restart(int run_workers) {
   options.worker_poll_ms = 20;
   options.http_threads = 4;
   options.sqlite_dirs = {warehouse_dir_};
+  if (tune_) tune_(&options);
   auto started = api::Server::Start(options);
   if (!started.ok()) {
     ADD_FAILURE() << "server did not start: " << started.status().ToString();
@@ -182,6 +190,48 @@ json CustomersPipeline(const std::string& id, const std::string& connection_id,
           {"environment", "development"},
           {"sync_mode", {{"type", "full"}}},
           {"schedule", {{"type", "on_demand"}}}};
+}
+
+}  // namespace wsync::api_test
+
+namespace wsync::api_test {
+
+std::string RawHttp(int port, const std::string& request, int timeout_ms) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (true) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now())
+                      .count();
+      pollfd p{fd, POLLIN, 0};
+      if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) break;
+      char buf[4096];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      answer.append(buf, static_cast<size_t>(n));
+    }
+  }
+  ::close(fd);
+  return answer;
+}
+
+int RawStatus(const std::string& answer) {
+  if (!answer.starts_with("HTTP/1.1 ") || answer.size() < 12) return 0;
+  return std::stoi(answer.substr(9, 3));
+}
+
+std::string RawBody(const std::string& answer) {
+  size_t p = answer.find("\r\n\r\n");
+  return p == std::string::npos ? "" : answer.substr(p + 4);
 }
 
 }  // namespace wsync::api_test

@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,7 +32,8 @@ struct HttpResult {
 // One running server with its data directory and clock.
 class TestServer {
  public:
-  explicit TestServer(int run_workers = 1, std::string data_dir = "");
+  explicit TestServer(int run_workers = 1, std::string data_dir = "",
+                      std::function<void(api::ServerOptions*)> tune = nullptr);
   ~TestServer();
 
   void Stop();
@@ -54,6 +56,7 @@ class TestServer {
                      const std::string& content_type = "application/json");
 
  private:
+  std::function<void(api::ServerOptions*)> tune_;
   std::unique_ptr<testing::TempDir> owned_dir_;
   std::string data_dir_;
   std::string warehouse_dir_;
@@ -100,6 +103,14 @@ void WriteCustomers(const std::string& path, int rows);
 void ExecSql(const std::string& path, const std::string& sql);
 // Counts rows of `table` in a SQLite file.
 int64_t CountRows(const std::string& path, const std::string& table);
+
+// Sends `request` as raw bytes on a new loopback connection and returns everything the server
+// answers until it closes or `timeout_ms` passes ("" when nothing came).
+std::string RawHttp(int port, const std::string& request, int timeout_ms = 10000);
+// The status code of a raw HTTP answer (0 when there is none).
+int RawStatus(const std::string& answer);
+// The body of a raw HTTP answer (after the blank line).
+std::string RawBody(const std::string& answer);
 
 // The first error of an error body, for compact assertions.
 inline json FirstError(const HttpResult& r) {
