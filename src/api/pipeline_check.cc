@@ -65,6 +65,8 @@ std::optional<Response> PreparePipeline(const Services& services, catalog::Catal
     return ErrorResponse(core::Internal("stored connection: " + conn.status().message()));
   if (!dm.ok()) return ErrorResponse(core::Internal("stored data model: " + dm.status().message()));
   out->model = *dm;
+  core::Status start_date = catalog::CheckSyncStartDate(pipeline, *dm);
+  if (!start_date.ok()) return ErrorResponse(start_date);
   if (ft) {
     core::StatusOr<mapping::FieldTransformation> parsed =
         mapping::ParseFieldTransformation(ft->body);

@@ -52,6 +52,19 @@ json ToJson(const YAML::Node& node, int depth = 0) {
   }
 }
 
+// B10: refused before it is written, like the API does. Bodies that do not parse are left to
+// Create/Replace, which name the error.
+core::Status CheckPipelineStartDate(Catalog* catalog, int64_t workspace_id, const json& body) {
+  core::StatusOr<Pipeline> pipeline = ParsePipeline(body);
+  if (!pipeline.ok() || !pipeline->sync_start_date) return core::Status::Ok();
+  core::StatusOr<Resource> model =
+      catalog->Get(workspace_id, Kind::kDataModel, pipeline->data_model_id);
+  if (!model.ok()) return core::Status::Ok();
+  core::StatusOr<DataModel> parsed = ParseDataModel(model->body);
+  if (!parsed.ok()) return core::Status::Ok();
+  return CheckSyncStartDate(*pipeline, *parsed);
+}
+
 constexpr std::pair<const char*, Kind> kLists[] = {
     {"connections", Kind::kConnection},
     {"data_models", Kind::kDataModel},
@@ -113,6 +126,10 @@ core::StatusOr<std::vector<AppliedChange>> ApplyConfig(Catalog* catalog, int64_t
         return core::Status::InvalidField(where + ".id", "is required in a config file");
       }
       std::string id = body["id"].get<std::string>();
+      if (kind == Kind::kPipeline) {
+        RETURN_IF_ERROR(CheckPipelineStartDate(catalog, workspace_id, body)
+                            .Annotate(where + " ('" + id + "')"));
+      }
       core::StatusOr<Resource> existing = catalog->Get(workspace_id, kind, id);
       core::StatusOr<Resource> written = existing.ok()
                                              ? catalog->Replace(workspace_id, kind, id, body, actor)

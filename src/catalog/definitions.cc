@@ -362,6 +362,18 @@ json ToJson(const Pipeline& p) {
   return j;
 }
 
+core::Status CheckSyncStartDate(const Pipeline& pipeline, const DataModel& model) {
+  if (!pipeline.sync_start_date) return core::Status::Ok();
+  if (model.timestamp_field && !model.timestamp_field->empty()) return core::Status::Ok();
+  if (pipeline.sync_mode.incremental && !pipeline.sync_mode.iterator.empty() &&
+      pipeline.sync_mode.iterator_type != warehouse::IteratorType::kInteger) {
+    return core::Status::Ok();
+  }
+  return core::Status::InvalidField(
+      "sync_start_date", "needs a time column: set timestamp_field on data model '" + model.id +
+                             "', or use an incremental sync with a timestamp or date iterator");
+}
+
 core::StatusOr<mapping::Mapper> CompileMapper(
     const Pipeline& pipeline, const DataModel& model,
     const std::optional<mapping::FieldTransformation>& field_transformation,

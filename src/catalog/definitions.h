@@ -80,6 +80,11 @@ nlohmann::json ToJson(const Connection& c);
 nlohmann::json ToJson(const DataModel& m);
 nlohmann::json ToJson(const Pipeline& p);
 
+// A sync start date needs a time column (SPEC §5): the model's timestamp_field, or else an
+// incremental sync's timestamp or date iterator. InvalidField("sync_start_date") otherwise.
+// Shared by the API (create, update, activate) and config files.
+core::Status CheckSyncStartDate(const Pipeline& pipeline, const DataModel& model);
+
 // The pipeline's mapper against the model's columns as discovered (stage-two validation):
 // the field transformation when it has one, else the default mapping.
 core::StatusOr<mapping::Mapper> CompileMapper(

@@ -1,8 +1,27 @@
 // wsync: the command line (SPEC §10). Thin: parses flags and calls the libraries.
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdint>
 
 #include "cli/commands.h"
 #include "cli/serve.h"
+
+namespace {
+
+// --workspace: a positive 64-bit integer, refused (exit 2) rather than saturated when larger.
+const CLI::Validator kWorkspaceId(
+    [](std::string& text) -> std::string {
+      int64_t value = 0;
+      const char* end = text.data() + text.size();
+      auto [p, ec] = std::from_chars(text.data(), end, value);
+      if (ec != std::errc() || p != end || value <= 0) {
+        return "must be a positive integer at most 9223372036854775807, got '" + text + "'";
+      }
+      return "";
+    },
+    "WORKSPACE_ID");
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"wsync: warehouse sync (reverse ETL) into a durable profile store"};
@@ -18,14 +37,16 @@ int main(int argc, char** argv) {
   run->add_option("--config,-f", run_args.config_file, "YAML or JSON file")->required();
   run->add_option("--data-dir", run_args.data_dir, "data directory (holds wsync.db)");
   run->add_option("--pipeline", run_args.pipeline_id, "run only this pipeline");
-  run->add_option("--workspace", run_args.workspace_id, "workspace id (default 1)");
+  run->add_option("--workspace", run_args.workspace_id, "workspace id (default 1)")
+      ->check(kWorkspaceId);
 
   wsync::cli::RunArgs apply_args;
   apply_args.data_dir = "./wsync-data";
   auto* apply = app.add_subcommand("apply", "create or update the resources in FILE");
   apply->add_option("-f,--config", apply_args.config_file, "YAML or JSON file")->required();
   apply->add_option("--data-dir", apply_args.data_dir, "data directory (holds wsync.db)");
-  apply->add_option("--workspace", apply_args.workspace_id, "workspace id (default 1)");
+  apply->add_option("--workspace", apply_args.workspace_id, "workspace id (default 1)")
+      ->check(kWorkspaceId);
 
   wsync::cli::ServeArgs serve_args;
   auto* serve = app.add_subcommand("serve", "serve the REST API and execute runs");
@@ -56,7 +77,9 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"create", "list", "revoke"}));
   cred->add_option("--data-dir", cred_args.data_dir, "data directory (holds wsync.db)");
-  cred->add_option("--workspace", cred_args.workspace_id, "workspace id")->required();
+  cred->add_option("--workspace", cred_args.workspace_id, "workspace id")
+      ->required()
+      ->check(kWorkspaceId);
   cred->add_option("--client-id", cred_args.client_id, "the credential to revoke");
 
   try {

@@ -18,7 +18,11 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir
                                                      const core::Clock* clock,
                                                      const EngineOptions& options) {
   std::error_code ec;
-  std::filesystem::create_directories(data_dir, ec);
+  // F16: a data directory wsync creates is the owner's only.
+  if (std::filesystem::create_directories(data_dir, ec) && !ec) {
+    std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   if (ec) {
     return core::InvalidArgument("cannot create data directory '" + data_dir +
                                  "': " + ec.message());

@@ -5,8 +5,11 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "db/sqlite_db.h"
 #include "testing/temp_dir.h"
@@ -194,6 +197,78 @@ TEST_F(CliTest, CredentialsCreateListRevoke) {
   Result other = Wsync("credentials revoke --client-id " + id + " --data-dir " + dir_.File("data") +
                        " --workspace 8");
   EXPECT_NE(other.exit_code, 0) << other.output;
+}
+
+// F17: a workspace id beyond int64 is refused, not saturated to 9223372036854775807.
+TEST_F(CliTest, OutOfRangeWorkspaceIsBadInput) {
+  const std::string data = " --data-dir " + dir_.File("data");
+  Result r = Wsync("credentials create --workspace 99999999999999999999" + data);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--workspace"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("at most 9223372036854775807"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("client_secret"), std::string::npos) << r.output;
+  for (const char* bad : {"0", "-3", "12abc"}) {
+    r = Wsync(std::string("run --workspace ") + bad + " --config " +
+              Config("SELECT * FROM customers") + data);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.output;
+    r = Wsync(std::string("apply --workspace ") + bad + " --config " + dir_.File("sync.yaml") +
+              data);
+    EXPECT_EQ(r.exit_code, 2) << bad << ": " << r.output;
+  }
+}
+
+// F16: the data directory and the database (with its WAL) are the owner's only.
+TEST_F(CliTest, DataDirAndDatabaseAreOwnerOnly) {
+  namespace fs = std::filesystem;
+  Result r = Wsync("run --config " + Config("SELECT * FROM customers") + " --data-dir " +
+                   dir_.File("data"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(fs::status(dir_.File("data")).permissions() & fs::perms::all, fs::perms::owner_all);
+  const auto owner_rw = fs::perms::owner_read | fs::perms::owner_write;
+  for (const char* file : {"wsync.db", "wsync.db-wal", "wsync.db-shm"}) {
+    const std::string path = dir_.File("data") + "/" + file;
+    if (std::string(file) != "wsync.db" && !fs::exists(path)) continue;
+    EXPECT_EQ(fs::status(path).permissions() & fs::perms::all, owner_rw) << file;
+  }
+}
+
+// B10: a start date without a time column is refused when the config file is applied.
+TEST_F(CliTest, SyncStartDateWithoutTimeColumnIsBadInput) {
+  std::string path = Config("SELECT * FROM customers");
+  std::ofstream(path, std::ios::app) << "    sync_start_date: '2024-01-01T00:00:00Z'\n";
+  Result r = Wsync("run --config " + path + " --data-dir " + dir_.File("data"));
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("pipelines[0] ('customers-to-profiles')"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("sync_start_date"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("timestamp_field"), std::string::npos) << r.output;
+}
+
+// Issue 15: two `wsync run` processes on one data directory at once both succeed.
+TEST_F(CliTest, TwoRunProcessesOnOneDataDirBothSucceed) {
+  auto db = db::Db::Open(dir_.File("big.db"));
+  ASSERT_TRUE((*db)
+                  ->Exec("CREATE TABLE customers (customer_id INTEGER, email TEXT, plan TEXT);"
+                         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                         "WHERE i < 20000) INSERT INTO customers SELECT i, 'c' || i || "
+                         "'@x.com', 'pro' FROM n;")
+                  .ok());
+  // Two workspaces: the runs share the database file, not profiles.
+  const std::string config = Config("SELECT * FROM customers", "big.db");
+  std::vector<FILE*> pipes;
+  for (const char* workspace : {"1", "2"}) {
+    std::string cmd = std::string(WSYNC_BINARY) + " run --config " + config + " --workspace " +
+                      workspace + " --data-dir " + dir_.File("data") + " 2>&1";
+    pipes.push_back(popen(cmd.c_str(), "r"));
+  }
+  for (FILE* pipe : pipes) {
+    std::string output;
+    std::array<char, 4096> buf;
+    size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) output.append(buf.data(), n);
+    int status = pclose(pipe);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << output;
+    EXPECT_NE(output.find("records: 20000 extracted, 20000 mapped"), std::string::npos) << output;
+  }
 }
 
 }  // namespace
