@@ -31,7 +31,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port
   const core::Clock* clock = core::SystemClock::Default();
-  int run_workers = 2;  // 0: runs are queued but not executed by this process
+  int run_workers = 4;  // 0: runs are queued but not executed by this process
   // The HTTP transport (api/http_transport.h): threads kept for connections (more start while
   // all are busy), connections served at once (beyond: 503), and the time a client has to send
   // a request's headers, its body, and the next request on a kept-alive connection.

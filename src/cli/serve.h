@@ -11,7 +11,7 @@ namespace wsync::cli {
 struct ServeArgs {
   std::string data_dir = "./wsync-data";
   std::string listen = "127.0.0.1:8080";
-  int workers = 2;
+  int workers = 4;
   // SQLite warehouse files of API clients must lie under one of these; none by default.
   std::vector<std::string> sqlite_dirs;
   // Request limits (docs/security.md); the defaults are api::ServerOptions'.
