@@ -17,18 +17,27 @@ uint64_t Fnv1a(std::string_view data, uint64_t seed) {
 
 namespace {
 
+// A resource's settings without what only names it.
+json WithoutNames(json j) {
+  if (j.is_object()) {
+    j.erase("id");
+    j.erase("name");
+  }
+  return j;
+}
+
 uint64_t SettingsVersion(const RunSpec& spec) {
   json p = catalog::ToJson(spec.pipeline);
   // What decides how a row lands in a profile; names and schedules do not.
-  json settings = {
-      {"pipeline_type", p["pipeline_type"]},
-      {"environment", p["environment"]},
-      {"input_protection", p["input_protection"]},
-      {"null_values", p["null_values"]},
-      {"sync_mode", p["sync_mode"]},
-      {"model", catalog::ToJson(spec.model)},
-      {"mapping",
-       spec.field_transformation ? mapping::ToJson(*spec.field_transformation) : json()}};
+  json settings = {{"pipeline_type", p["pipeline_type"]},
+                   {"environment", p["environment"]},
+                   {"input_protection", p["input_protection"]},
+                   {"null_values", p["null_values"]},
+                   {"sync_mode", p["sync_mode"]},
+                   {"model", WithoutNames(catalog::ToJson(spec.model))},
+                   {"mapping", spec.field_transformation
+                                   ? WithoutNames(mapping::ToJson(*spec.field_transformation))
+                                   : json()}};
   return Fnv1a(settings.dump());
 }
 

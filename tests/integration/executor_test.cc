@@ -274,5 +274,46 @@ TEST_F(ExecutorTest, TimestampIteratorRowAtActivationIsReadOnce) {
   EXPECT_EQ(Plan("b@x.com"), "at-t0");
 }
 
+TEST_F(ExecutorTest, RenamingTheModelOrTheMappingKeepsRowsUnchanged) {
+  Warehouse(
+      "CREATE TABLE orders (order_id TEXT, email TEXT, amount REAL);"
+      "INSERT INTO orders VALUES ('o-1', 'a@x.com', 10.5), ('o-2', 'a@x.com', 20);");
+  auto ft = [](const std::string& name) {
+    return json{{"id", "order-events"},
+                {"name", name},
+                {"destination_type", "event_batch"},
+                {"mappings",
+                 {{{"mapping_type", "column"},
+                   {"source", "email"},
+                   {"destination", "user_identities.email"}},
+                  {{"mapping_type", "static"},
+                   {"destination", "events.event_type"},
+                   {"value", "custom_event"},
+                   {"value_type", "string"}},
+                  {{"mapping_type", "static"},
+                   {"destination", "events.event_name"},
+                   {"value", "Order"},
+                   {"value_type", "string"}},
+                  {{"mapping_type", "static"},
+                   {"destination", "events.custom_event_type"},
+                   {"value", "transaction"},
+                   {"value_type", "string"}},
+                  {{"mapping_type", "column"},
+                   {"source", "amount"},
+                   {"destination", "events.custom_attributes.amount"}}}}};
+  };
+  const json events = {{"pipeline_type", "events"}};
+  Define("SELECT * FROM orders", events, ft("Orders"),
+         {{"name", "Orders"}, {"primary_key", {"order_id"}}});
+  catalog::Run first = Run();
+  ASSERT_EQ(first.state, "succeeded") << first.error.value_or("");
+  EXPECT_EQ(first.counters.events_created, 2);
+  Define("SELECT * FROM orders", events, ft("Shop orders"),
+         {{"name", "Shop orders (renamed)"}, {"primary_key", {"order_id"}}});
+  catalog::Run second = Run();
+  EXPECT_EQ(second.counters.records_unchanged, 2);
+  EXPECT_EQ(second.counters.events_created, 0);
+}
+
 }  // namespace
 }  // namespace wsync::testing
