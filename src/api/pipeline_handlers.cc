@@ -80,6 +80,14 @@ Response Resync(Services* services, RequestContext& ctx) {
   st.high_water_mark.reset();
   RESPOND_IF_ERROR(catalog->PutState(ctx.workspace_id, id, st));
   RESPOND_IF_ERROR(lease.store()->ClearFingerprints(ctx.workspace_id, id));
+  // With a sync start date the history is read again too: a historical run over S <= ts < T0,
+  // while the next run starts at T0 (SPEC §5: the next run reads everything).
+  if (st.activated_at) {
+    ASSIGN_OR_RESPOND(std::optional<catalog::Run> historical,
+                      sync::CreateHistoricalRun(catalog, ctx.workspace_id, id, *st.activated_at,
+                                                services->clock->NowMicros()));
+    if (historical && services->workers) services->workers->Notify();
+  }
   ASSIGN_OR_RESPOND(json out, ResourceJson(catalog, r));
   return JsonResponse(200, std::move(out));
 }
