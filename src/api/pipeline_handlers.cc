@@ -50,15 +50,13 @@ Response Transition(Services* services, RequestContext& ctx, const std::string& 
     }
     ASSIGN_OR_RESPOND(result,
                       sync::Activate(catalog, ctx.workspace_id, id, services->clock->NowMicros()));
+  } else if (action == "resync") {
+    ASSIGN_OR_RESPOND(result,
+                      sync::Resync(catalog, ctx.workspace_id, id, services->clock->NowMicros()));
   } else {
     catalog::StateChange change;
     change.from = from;
     change.to = to;
-    if (action == "resync") {
-      // Clearing under a running run would race its last checkpoint.
-      change.require_idle = true;
-      change.reset_mark = true;
-    }
     ASSIGN_OR_RESPOND(result, catalog->ChangeState(ctx.workspace_id, id, change));
   }
   if (result.busy_run) {
@@ -70,7 +68,8 @@ Response Transition(Services* services, RequestContext& ctx, const std::string& 
   if (action == "resync") {
     RESPOND_IF_ERROR(lease.store()->ClearFingerprints(ctx.workspace_id, id));
   }
-  // A sync start date loads S <= ts < activation in the background (SPEC §5).
+  // A sync start date loads S <= ts < activation in the background (SPEC §5), after activation
+  // and again after a resync.
   if (result.run && services->workers) services->workers->Notify();
   ASSIGN_OR_RESPOND(json out, ResourceJson(catalog, r));
   return JsonResponse(200, std::move(out));

@@ -17,18 +17,27 @@ uint64_t Fnv1a(std::string_view data, uint64_t seed) {
 
 namespace {
 
+// A resource's settings without what only names it.
+json WithoutNames(json j) {
+  if (j.is_object()) {
+    j.erase("id");
+    j.erase("name");
+  }
+  return j;
+}
+
 uint64_t SettingsVersion(const RunSpec& spec) {
   json p = catalog::ToJson(spec.pipeline);
   // What decides how a row lands in a profile; names and schedules do not.
-  json settings = {
-      {"pipeline_type", p["pipeline_type"]},
-      {"environment", p["environment"]},
-      {"input_protection", p["input_protection"]},
-      {"null_values", p["null_values"]},
-      {"sync_mode", p["sync_mode"]},
-      {"model", catalog::ToJson(spec.model)},
-      {"mapping",
-       spec.field_transformation ? mapping::ToJson(*spec.field_transformation) : json()}};
+  json settings = {{"pipeline_type", p["pipeline_type"]},
+                   {"environment", p["environment"]},
+                   {"input_protection", p["input_protection"]},
+                   {"null_values", p["null_values"]},
+                   {"sync_mode", p["sync_mode"]},
+                   {"model", WithoutNames(catalog::ToJson(spec.model))},
+                   {"mapping", spec.field_transformation
+                                   ? WithoutNames(mapping::ToJson(*spec.field_transformation))
+                                   : json()}};
   return Fnv1a(settings.dump());
 }
 
@@ -142,6 +151,19 @@ core::StatusOr<catalog::StateChangeResult> Activate(catalog::Catalog* catalog, i
   change.to = "active";
   change.activated_at = now;
   change.run = HistoricalRun(spec, workspace_id, pipeline_id, now, now);
+  return catalog->ChangeState(workspace_id, pipeline_id, change);
+}
+
+core::StatusOr<catalog::StateChangeResult> Resync(catalog::Catalog* catalog, int64_t workspace_id,
+                                                  const std::string& pipeline_id, int64_t now) {
+  ASSIGN_OR_RETURN(RunSpec spec, LoadRunSpec(catalog, workspace_id, pipeline_id));
+  ASSIGN_OR_RETURN(catalog::PipelineState st, catalog->GetState(workspace_id, pipeline_id));
+  catalog::StateChange change;
+  change.from = {"active", "paused"};
+  change.require_idle = true;  // clearing under a running run would race its last checkpoint
+  change.reset_mark = true;
+  if (st.activated_at)
+    change.run = HistoricalRun(spec, workspace_id, pipeline_id, *st.activated_at, now);
   return catalog->ChangeState(workspace_id, pipeline_id, change);
 }
 

@@ -42,6 +42,12 @@ core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t worksp
 core::StatusOr<catalog::StateChangeResult> Activate(catalog::Catalog* catalog, int64_t workspace_id,
                                                     const std::string& pipeline_id, int64_t now);
 
+// Resyncs an active or paused, idle pipeline: clears its incremental mark and, when it has a
+// sync start date S, queues the historical run over S <= ts < activation again in the same
+// transaction, so the next runs read everything from S (SPEC §5).
+core::StatusOr<catalog::StateChangeResult> Resync(catalog::Catalog* catalog, int64_t workspace_id,
+                                                  const std::string& pipeline_id, int64_t now);
+
 // 64-bit FNV-1a, the hash behind fingerprints and settings versions.
 uint64_t Fnv1a(std::string_view data, uint64_t seed = 14695981039346656037ull);
 

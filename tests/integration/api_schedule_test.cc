@@ -74,5 +74,24 @@ TEST_F(ApiScheduleTest, ActivationWithAStartDateQueuesTheHistoricalRun) {
   EXPECT_TRUE(client_->Get("/pipelines/backfill/status").body["latest_run"].is_null());
 }
 
+TEST_F(ApiScheduleTest, ResyncWithAStartDateReadsTheHistoryAgain) {
+  json p = CustomersPipeline("backfill", "shop", "customers");
+  p["sync_start_date"] = "2024-01-01T00:00:00Z";
+  ASSERT_EQ(client_->Post("/pipelines", p).status, 201);
+  ASSERT_EQ(client_->Post("/pipelines/backfill/activate").status, 200);
+  json runs = Runs("backfill", 1);
+  ASSERT_EQ(runs.size(), 1u);
+  client_->WaitForRun("backfill", runs[0]["pipeline_run_id"].get<int64_t>());
+  ASSERT_EQ(client_->Post("/pipelines/backfill/resync").status, 200);
+  runs = Runs("backfill", 2);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0]["run_type"], "historical");
+  EXPECT_EQ(runs[0]["range_start"], "2024-01-01T00:00:00Z");
+  EXPECT_EQ(runs[0]["range_end"], "2024-06-01T00:00:00Z");
+  json done = client_->WaitForRun("backfill", runs[0]["pipeline_run_id"].get<int64_t>());
+  EXPECT_EQ(done["state"], "succeeded") << done.dump();
+  EXPECT_EQ(done["records_extracted"], 20);
+}
+
 }  // namespace
 }  // namespace wsync::api_test

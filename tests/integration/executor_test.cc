@@ -21,12 +21,22 @@ class ExecutorTest : public SyncFixture {
               {"iterator_data_type", type},
               {"lookback", lookback}}}};
   }
-  // Marks the pipeline active as of now (what POST /activate writes).
-  void Activate() {
-    catalog::PipelineState st = *catalog_->GetState(1, "p");
-    st.state = "active";
-    st.activated_at = clock_.NowMicros();
-    ASSERT_TRUE(catalog_->PutState(1, "p", st).ok());
+  // Activates the pipeline as of now (what POST /activate does); the historical run it queued.
+  std::optional<catalog::Run> Activate() {
+    auto activated = sync::Activate(catalog_.get(), 1, "p", clock_.NowMicros());
+    EXPECT_TRUE(activated.ok() && activated->applied);
+    return activated.ok() ? activated->run : std::nullopt;
+  }
+  // Stores a mark as it is in the catalog (older versions wrote untyped marks).
+  void StoreMark(const std::string& text) {
+    auto db = db::Db::Open(dir_.File("data") + "/wsync.db");
+    ASSERT_TRUE(db.ok());
+    auto stmt = (*db)->Prepare(
+        "UPDATE pipeline_state SET high_water_mark = ?1 WHERE workspace_id = 1 AND "
+        "pipeline_id = 'p'");
+    ASSERT_TRUE(stmt.ok());
+    stmt->Bind(1, text);
+    ASSERT_TRUE(stmt->Step().ok());
   }
   json Mark() {
     std::string text = catalog_->GetState(1, "p")->high_water_mark.value_or("null");
@@ -94,9 +104,7 @@ TEST_F(ExecutorTest, ChangingTheIteratorTypeStartsOver) {
   EXPECT_EQ(Mark(),
             json({{"iterator", "it"}, {"type", "timestamp"}, {"value", "2023-11-14T22:15:00Z"}}));
   // An untyped mark of the wrong kind (as stored before marks had a type) starts over too.
-  catalog::PipelineState st = *catalog_->GetState(1, "p");
-  st.high_water_mark = "1700000100";
-  ASSERT_TRUE(catalog_->PutState(1, "p", st).ok());
+  StoreMark("1700000100");
   run = Run();
   ASSERT_EQ(run.state, "succeeded") << run.error.value_or("");
   EXPECT_EQ(run.counters.records_extracted, 2);
@@ -236,14 +244,12 @@ TEST_F(ExecutorTest, DateIteratorRowsOnTheActivationDayAreReadOnce) {
   p["sync_start_date"] = "2025-06-01T00:00:00Z";
   Define("SELECT * FROM events", p);
   clock_.Set(*core::ParseTimestamp("2026-01-01T12:00:00Z"));
-  Activate();
   // The historical run: S <= d < day(T0).
-  auto historical =
-      sync::CreateHistoricalRun(catalog_.get(), 1, "p", clock_.NowMicros(), clock_.NowMicros());
-  ASSERT_TRUE(historical.ok() && historical->has_value());
+  std::optional<catalog::Run> historical = Activate();
+  ASSERT_TRUE(historical.has_value());
   sync::RunExecutor executor(engine_->executor_deps(), catalog_.get(), store_.get());
-  ASSERT_TRUE(executor.Execute(1, (*historical)->run_id).ok());
-  EXPECT_EQ(catalog_->GetRun(1, (*historical)->run_id)->counters.records_extracted, 1);
+  ASSERT_TRUE(executor.Execute(1, historical->run_id).ok());
+  EXPECT_EQ(catalog_->GetRun(1, historical->run_id)->counters.records_extracted, 1);
   // Two days later the incremental run reads the activation day and the day after.
   clock_.Set(*core::ParseTimestamp("2026-01-03T01:00:00Z"));
   catalog::Run run = Run();
@@ -262,16 +268,55 @@ TEST_F(ExecutorTest, TimestampIteratorRowAtActivationIsReadOnce) {
   p["sync_start_date"] = "2025-06-01T00:00:00Z";
   Define("SELECT * FROM events", p);
   clock_.Set(*core::ParseTimestamp("2026-01-01T12:00:00Z"));
-  Activate();
-  auto historical =
-      sync::CreateHistoricalRun(catalog_.get(), 1, "p", clock_.NowMicros(), clock_.NowMicros());
-  ASSERT_TRUE(historical.ok() && historical->has_value());
+  std::optional<catalog::Run> historical = Activate();
+  ASSERT_TRUE(historical.has_value());
   sync::RunExecutor executor(engine_->executor_deps(), catalog_.get(), store_.get());
-  ASSERT_TRUE(executor.Execute(1, (*historical)->run_id).ok());
-  EXPECT_EQ(catalog_->GetRun(1, (*historical)->run_id)->counters.records_extracted, 1);
+  ASSERT_TRUE(executor.Execute(1, historical->run_id).ok());
+  EXPECT_EQ(catalog_->GetRun(1, historical->run_id)->counters.records_extracted, 1);
   clock_.Set(*core::ParseTimestamp("2026-01-01T13:00:00Z"));
   EXPECT_EQ(Run().counters.records_extracted, 1);
   EXPECT_EQ(Plan("b@x.com"), "at-t0");
+}
+
+TEST_F(ExecutorTest, RenamingTheModelOrTheMappingKeepsRowsUnchanged) {
+  Warehouse(
+      "CREATE TABLE orders (order_id TEXT, email TEXT, amount REAL);"
+      "INSERT INTO orders VALUES ('o-1', 'a@x.com', 10.5), ('o-2', 'a@x.com', 20);");
+  auto ft = [](const std::string& name) {
+    return json{{"id", "order-events"},
+                {"name", name},
+                {"destination_type", "event_batch"},
+                {"mappings",
+                 {{{"mapping_type", "column"},
+                   {"source", "email"},
+                   {"destination", "user_identities.email"}},
+                  {{"mapping_type", "static"},
+                   {"destination", "events.event_type"},
+                   {"value", "custom_event"},
+                   {"value_type", "string"}},
+                  {{"mapping_type", "static"},
+                   {"destination", "events.event_name"},
+                   {"value", "Order"},
+                   {"value_type", "string"}},
+                  {{"mapping_type", "static"},
+                   {"destination", "events.custom_event_type"},
+                   {"value", "transaction"},
+                   {"value_type", "string"}},
+                  {{"mapping_type", "column"},
+                   {"source", "amount"},
+                   {"destination", "events.custom_attributes.amount"}}}}};
+  };
+  const json events = {{"pipeline_type", "events"}};
+  Define("SELECT * FROM orders", events, ft("Orders"),
+         {{"name", "Orders"}, {"primary_key", {"order_id"}}});
+  catalog::Run first = Run();
+  ASSERT_EQ(first.state, "succeeded") << first.error.value_or("");
+  EXPECT_EQ(first.counters.events_created, 2);
+  Define("SELECT * FROM orders", events, ft("Shop orders"),
+         {{"name", "Shop orders (renamed)"}, {"primary_key", {"order_id"}}});
+  catalog::Run second = Run();
+  EXPECT_EQ(second.counters.records_unchanged, 2);
+  EXPECT_EQ(second.counters.events_created, 0);
 }
 
 }  // namespace
