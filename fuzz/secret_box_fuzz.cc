@@ -24,10 +24,14 @@ const wsync::core::SecretBox& Box() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto& box = Box();
-  // As a stored value, and with the sealed prefix forced so the base64/AEAD path is reached.
-  (void)box.Open(input);
-  (void)box.Open(std::string(wsync::core::SecretBox::kPrefix) + std::string(input));
-  auto opened = box.Open(box.Seal(input));
+  constexpr std::string_view kContext = "wsync-secret/1/connection/c/config.password";
+  // As a stored value, and with the sealed prefix forced so the base64/AEAD paths are reached.
+  (void)box.Open(input, kContext);
+  (void)box.Open(std::string(wsync::core::SecretBox::kPrefix) + std::string(input), kContext);
+  // Any plaintext round-trips, under its own context only (the input as a second context).
+  std::string sealed = box.Seal(input, kContext);
+  auto opened = box.Open(sealed, kContext);
   if (!opened.ok() || *opened != input) std::abort();
+  if (input != kContext && box.Open(sealed, input).ok()) std::abort();
   return 0;
 }

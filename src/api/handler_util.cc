@@ -124,6 +124,7 @@ core::StatusOr<json> ResourceJson(catalog::Catalog* catalog, const catalog::Reso
       break;
     }
     case catalog::Kind::kPipeline: {
+      out["outputs"] = catalog::MaskOutputSecrets(out.value("outputs", json::array()));
       ASSIGN_OR_RETURN(catalog::PipelineState st, catalog->GetState(r.workspace_id, r.id));
       out["state"] = st.state;
       out["status"] = st.status;

@@ -124,7 +124,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
 core::StatusOr<std::unique_ptr<warehouse::Connector>> ConnectorFor(
     Services* services, const catalog::Resource& resource, const core::StopToken* stop) {
   ASSIGN_OR_RETURN(catalog::Connection c, catalog::ParseConnection(resource.body));
-  ASSIGN_OR_RETURN(json config, services->engine->RevealConfig(c));
+  ASSIGN_OR_RETURN(json config, services->engine->RevealConfig(resource.workspace_id, c));
   core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
       services->engine->registry().Create(c.service_provider, config,
                                           {.stop = stop, .trusted = c.trusted});

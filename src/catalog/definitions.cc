@@ -1,5 +1,6 @@
 #include "catalog/definitions.h"
 
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -226,6 +227,87 @@ core::StatusOr<DataModel> ParseDataModel(const json& body) {
   return m;
 }
 
+namespace {
+
+// RFC 9110 token characters: what a header name may hold.
+bool IsHeaderName(std::string_view name) {
+  if (name.empty()) return false;
+  for (unsigned char c : name) {
+    if (!std::isalnum(c) && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// One output of SPEC §11: {type: "http", url, headers, basic_auth, gzip, max_attempts} or
+// {type: "jsonl", path}. Secret fields may hold the stored sealed form (re-reading a stored
+// pipeline); SealOutputSecrets refuses that form from clients.
+std::vector<core::FieldError> ReadOutput(const json& output, const std::string& at) {
+  FieldReader o(output, at);
+  std::string type;
+  ReadEnum(&o, "type", true, {{"http", std::string("http")}, {"jsonl", std::string("jsonl")}},
+           &type);
+  if (type == "http") {
+    if (auto url = o.String("url", true)) {
+      if (!url->starts_with("https://") && !url->starts_with("http://")) {
+        o.Error("url", "must be an http:// or https:// URL");
+      } else if (url->find_first_of(std::string_view(" \t\r\n\0", 5)) != std::string::npos) {
+        o.Error("url", "must not contain blanks or control characters");
+      }
+    }
+    if (const json* headers = o.Any("headers")) {
+      if (!headers->is_object()) {
+        o.Error("headers", "must be an object of header names to strings");
+      } else {
+        for (auto it = headers->begin(); it != headers->end(); ++it) {
+          if (!IsHeaderName(it.key())) {
+            o.Error("headers." + it.key(), "is not a valid header name");
+          } else if (!it->is_string()) {
+            o.Error("headers." + it.key(), "must be a string");
+          } else if (it->get_ref<const std::string&>().find_first_of(
+                         std::string_view("\r\n\0", 3)) != std::string::npos) {
+            o.Error("headers." + it.key(), "must not contain line breaks");
+          }
+        }
+      }
+    }
+    if (const json* auth = o.Any("basic_auth")) {
+      FieldReader b(*auth, o.Path("basic_auth"));
+      b.String("username", true);
+      b.String("password", true);
+      o.Add(b.Finish().details());
+    }
+    if (const json* gzip = o.Any("gzip"); gzip && !gzip->is_boolean()) {
+      o.Error("gzip", "must be true or false");
+    }
+    if (const json* attempts = o.Any("max_attempts")) {
+      if (!attempts->is_number_integer() || attempts->get<int64_t>() < 1 ||
+          attempts->get<int64_t>() > 20) {
+        o.Error("max_attempts", "must be an integer from 1 to 20");
+      }
+    }
+  } else if (type == "jsonl") {
+    if (auto path = o.String("path", true)) {
+      // Relative to the operator's --output-dir; never above it.
+      bool bad = path->empty() || path->starts_with("/") || path->find('\0') != std::string::npos;
+      for (size_t start = 0; !bad && start <= path->size();) {
+        size_t end = path->find('/', start);
+        if (end == std::string::npos) end = path->size();
+        bad = path->compare(start, end - start, "..") == 0;
+        start = end + 1;
+      }
+      if (bad) o.Error("path", "must be a relative path inside the output directory, without '..'");
+    }
+  } else if (output.is_object()) {
+    // Unknown or missing type: its other fields cannot be judged.
+    for (auto it = output.begin(); it != output.end(); ++it) o.Any(it.key());
+  }
+  return o.Finish().details();
+}
+
+}  // namespace
+
 core::StatusOr<Pipeline> ParsePipeline(const json& body) {
   using mapping::PipelineType;
   using profiles::InputProtection;
@@ -302,6 +384,9 @@ core::StatusOr<Pipeline> ParsePipeline(const json& body) {
     if (!outputs->is_array()) {
       r.Error("outputs", "must be a list");
     } else {
+      for (size_t i = 0; i < outputs->size(); ++i) {
+        r.Add(ReadOutput((*outputs)[i], "outputs[" + std::to_string(i) + "]"));
+      }
       p.outputs = *outputs;
     }
   }

@@ -54,6 +54,32 @@ TEST(DefinitionsTest, EventsPipelineNeedsAMapping) {
   EXPECT_EQ(p.status().details().at(0).field, "field_transformation_id");
 }
 
+// F11: outputs follow SPEC §11; every problem is reported with its field.
+TEST(DefinitionsTest, PipelineOutputsAreValidated) {
+  json body = GoodPipeline();
+  body["outputs"] = {{{"type", "http"}, {"url", "https://x/"}, {"basic_auth", {{"user", "u"}}}},
+                     {{"type", "jsonl"}, {"path", "../x"}},
+                     {{"type", "s3"}, {"bucket", "b"}}};
+  auto p = ParsePipeline(body);
+  ASSERT_FALSE(p.ok());
+  std::vector<std::string> fields;
+  for (const auto& e : p.status().details()) fields.push_back(e.field);
+  EXPECT_EQ(fields, (std::vector<std::string>{
+                        "outputs[0].basic_auth.username", "outputs[0].basic_auth.password",
+                        "outputs[0].basic_auth.user", "outputs[1].path", "outputs[2].type"}));
+  // A stored pipeline (secrets sealed) reads back.
+  body["outputs"] = {{{"type", "http"},
+                      {"url", "https://x/"},
+                      {"headers", {{"Authorization", "sealed:v2:AAAA"}}},
+                      {"basic_auth", {{"username", "u"}, {"password", "sealed:v2:AAAA"}}},
+                      {"gzip", false},
+                      {"max_attempts", 3}},
+                     {{"type", "jsonl"}, {"path", "out/p.jsonl"}}};
+  p = ParsePipeline(body);
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_EQ(p->outputs, body["outputs"]);
+}
+
 TEST(DefinitionsTest, DataModelRefusesWrites) {
   auto m = ParseDataModel({{"id", "m"}, {"sql_query", "DELETE FROM users"}});
   ASSERT_FALSE(m.ok());

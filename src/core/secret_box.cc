@@ -104,41 +104,87 @@ StatusOr<std::unique_ptr<SecretBox>> SecretBox::LoadOrCreate(const std::string& 
   return box;
 }
 
-std::string SecretBox::Seal(std::string_view plaintext) const {
-  std::vector<unsigned char> buf(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES +
-                                 plaintext.size());
-  randombytes_buf(buf.data(), crypto_secretbox_NONCEBYTES);
-  crypto_secretbox_easy(buf.data() + crypto_secretbox_NONCEBYTES,
-                        reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
-                        buf.data(), key_.data());
-  std::string out(kPrefix);
-  std::string b64(sodium_base64_ENCODED_LEN(buf.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(b64.data(), b64.size(), buf.data(), buf.size(), sodium_base64_VARIANT_ORIGINAL);
+namespace {
+
+std::string Base64(const std::vector<unsigned char>& bytes) {
+  std::string b64(sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(b64.data(), b64.size(), bytes.data(), bytes.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
   b64.resize(std::strlen(b64.c_str()));
-  return out + b64;
+  return b64;
 }
 
-StatusOr<std::string> SecretBox::Open(std::string_view sealed) const {
-  if (!IsSealed(sealed)) return InvalidArgument("value is not in the sealed form");
-  std::string_view b64 = sealed.substr(kPrefix.size());
+// The payload after the prefix; empty when it is not base64 of at least `min_bytes`.
+std::vector<unsigned char> Unbase64(std::string_view b64, size_t min_bytes) {
   // An empty vector's data() may be null, which sodium_base642bin must not get.
-  if (b64.empty()) return InvalidArgument("sealed value is damaged");
+  if (b64.empty()) return {};
   std::vector<unsigned char> buf(b64.size());
   size_t len = 0;
   if (sodium_base642bin(buf.data(), buf.size(), b64.data(), b64.size(), nullptr, &len, nullptr,
                         sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      len < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
-    return InvalidArgument("sealed value is damaged");
+      len < min_bytes) {
+    return {};
   }
-  std::string plain(len - crypto_secretbox_NONCEBYTES - crypto_secretbox_MACBYTES, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
-                                 buf.data() + crypto_secretbox_NONCEBYTES,
-                                 len - crypto_secretbox_NONCEBYTES, buf.data(), key_.data()) != 0) {
-    return FailedPrecondition(
-        "a stored secret does not open with this deployment's key (was WSYNC_SECRET_KEY or "
-        "secret.key changed?); send the secret again");
+  buf.resize(len);
+  return buf;
+}
+
+Status DoesNotOpen() {
+  return FailedPrecondition(
+      "a stored secret does not open with this deployment's key for this resource (was "
+      "WSYNC_SECRET_KEY or secret.key changed, or was the value copied from another workspace "
+      "or resource?); send the secret again");
+}
+
+const unsigned char* Bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+}  // namespace
+
+std::string SecretBox::Seal(std::string_view plaintext, std::string_view context) const {
+  constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+  std::vector<unsigned char> buf(kNonce + plaintext.size() +
+                                 crypto_aead_xchacha20poly1305_ietf_ABYTES);
+  randombytes_buf(buf.data(), kNonce);
+  unsigned long long written = 0;
+  crypto_aead_xchacha20poly1305_ietf_encrypt(buf.data() + kNonce, &written, Bytes(plaintext),
+                                             plaintext.size(), Bytes(context), context.size(),
+                                             nullptr, buf.data(), key_.data());
+  buf.resize(kNonce + written);
+  return std::string(kPrefixV2) + Base64(buf);
+}
+
+StatusOr<std::string> SecretBox::Open(std::string_view sealed, std::string_view context) const {
+  if (sealed.starts_with(kPrefixV2)) {
+    constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+    constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
+    std::vector<unsigned char> buf = Unbase64(sealed.substr(kPrefixV2.size()), kNonce + kTag);
+    if (buf.empty()) return InvalidArgument("sealed value is damaged");
+    std::string plain(buf.size() - kNonce - kTag, '\0');
+    unsigned long long len = 0;
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            reinterpret_cast<unsigned char*>(plain.data()), &len, nullptr, buf.data() + kNonce,
+            buf.size() - kNonce, Bytes(context), context.size(), buf.data(), key_.data()) != 0) {
+      return DoesNotOpen();
+    }
+    plain.resize(len);
+    return plain;
   }
-  return plain;
+  if (sealed.starts_with(kPrefixV1)) {
+    constexpr size_t kNonce = crypto_secretbox_NONCEBYTES;
+    constexpr size_t kMac = crypto_secretbox_MACBYTES;
+    std::vector<unsigned char> buf = Unbase64(sealed.substr(kPrefixV1.size()), kNonce + kMac);
+    if (buf.empty()) return InvalidArgument("sealed value is damaged");
+    std::string plain(buf.size() - kNonce - kMac, '\0');
+    if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
+                                   buf.data() + kNonce, buf.size() - kNonce, buf.data(),
+                                   key_.data()) != 0) {
+      return DoesNotOpen();
+    }
+    return plain;
+  }
+  return InvalidArgument("value is not in the sealed form");
 }
 
 }  // namespace wsync::core

@@ -53,7 +53,9 @@ ExecutorDeps Engine::executor_deps() const {
   ExecutorDeps deps;
   deps.clock = clock_;
   deps.registry = &registry_;
-  deps.reveal_config = [this](const catalog::Connection& c) { return RevealConfig(c); };
+  deps.reveal_config = [this](int64_t workspace_id, const catalog::Connection& c) {
+    return RevealConfig(workspace_id, c);
+  };
   // Rows per batch: an operator's knob (and the crash test's, to get many batches quickly).
   if (const char* rows = std::getenv("WSYNC_BATCH_ROWS")) {
     long n = std::strtol(rows, nullptr, 10);
@@ -62,8 +64,9 @@ ExecutorDeps Engine::executor_deps() const {
   return deps;
 }
 
-core::StatusOr<nlohmann::json> Engine::RevealConfig(const catalog::Connection& connection) const {
-  return catalog::RevealConfig(connection, secrets_.get());
+core::StatusOr<nlohmann::json> Engine::RevealConfig(int64_t workspace_id,
+                                                    const catalog::Connection& connection) const {
+  return catalog::RevealConfig(connection, workspace_id, secrets_.get());
 }
 
 }  // namespace wsync::sync

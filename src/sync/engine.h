@@ -41,8 +41,10 @@ class Engine {
   const core::Clock* clock() const { return clock_; }
   const warehouse::Registry& registry() const { return registry_; }
   const core::SecretBox* secrets() const { return secrets_.get(); }
-  // A connection's config with its secrets opened, for a connector.
-  core::StatusOr<nlohmann::json> RevealConfig(const catalog::Connection& connection) const;
+  // A connection's config with its secrets opened, for a connector; the secrets open only in
+  // the workspace they were sealed for.
+  core::StatusOr<nlohmann::json> RevealConfig(int64_t workspace_id,
+                                              const catalog::Connection& connection) const;
 
  private:
   Engine(std::string data_dir, const core::Clock* clock);

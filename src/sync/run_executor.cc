@@ -172,7 +172,7 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   const std::string where = "pipeline '" + pipeline.id + "'";
   json config = spec.connection.config;
   if (deps_.reveal_config) {
-    ASSIGN_OR_RETURN(config, deps_.reveal_config(spec.connection));
+    ASSIGN_OR_RETURN(config, deps_.reveal_config(run.workspace_id, spec.connection));
   }
   ASSIGN_OR_RETURN(auto connector, deps_.registry->Create(spec.connection.service_provider, config,
                                                           {.trusted = spec.connection.trusted}));

@@ -26,7 +26,8 @@ struct ExecutorDeps {
   const core::Clock* clock = core::SystemClock::Default();
   const warehouse::Registry* registry = nullptr;
   // Turns a stored connection config (secrets sealed) into one a connector can use.
-  std::function<core::StatusOr<nlohmann::json>(const catalog::Connection&)> reveal_config;
+  std::function<core::StatusOr<nlohmann::json>(int64_t workspace_id, const catalog::Connection&)>
+      reveal_config;
   size_t batch_rows = 10'000;
   int max_attempts = 3;            // for retryable warehouse failures
   int64_t retry_backoff_ms = 500;  // doubled after each attempt

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "api_test_util.h"
@@ -33,6 +35,96 @@ class ApiQueueTest : public ApiPipelinesTest {
  protected:
   ApiQueueTest() : ApiPipelinesTest(/*workers=*/0) {}
 };
+
+std::string FileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// F11: output credentials are secrets: sealed in the database, "********" in every response, and
+// kept by an update that sends the mask back.
+TEST_F(ApiPipelinesTest, OutputSecretsNeverLeaveTheServer) {
+  json p = CustomersPipeline("p", "local", "customers");
+  p["outputs"] = {
+      {{"type", "http"},
+       {"url", "https://example.com/in"},
+       {"headers", {{"Authorization", "Bearer OUTPUT_SECRET_HDR"}, {"X-Trace", "visible"}}},
+       {"basic_auth", {{"username", "u"}, {"password", "OUTPUT_BASIC_PW"}}}},
+      {{"type", "jsonl"}, {"path", "forwarded/p.jsonl"}}};
+  HttpResult created = client_.Post("/pipelines", p);
+  ASSERT_EQ(created.status, 201) << created.text;
+  HttpResult got = client_.Get("/pipelines/p");
+  HttpResult list = client_.Get("/pipelines");
+  for (const HttpResult* r : {&created, &got, &list}) {
+    EXPECT_EQ(r->text.find("OUTPUT_"), std::string::npos) << r->text;
+  }
+  const json& out = got.body["outputs"][0];
+  EXPECT_EQ(out["headers"]["Authorization"], "********");
+  EXPECT_EQ(out["headers"]["X-Trace"], "visible");
+  EXPECT_EQ(out["basic_auth"], json({{"username", "u"}, {"password", "********"}}));
+  EXPECT_EQ(got.body["outputs"][1], json({{"type", "jsonl"}, {"path", "forwarded/p.jsonl"}}));
+
+  // PUT of what GET returned keeps both secrets; they stay sealed in the database and its WAL.
+  json update = got.body;
+  for (const char* key : {"state", "status", "errors", "high_water_mark", "latest_run",
+                          "created_on", "created_by", "last_modified_on", "last_modified_by"}) {
+    update.erase(key);
+  }
+  update["name"] = "renamed";
+  HttpResult put = client_.Put("/pipelines/p", update);
+  ASSERT_EQ(put.status, 200) << put.text;
+  EXPECT_EQ(put.text.find("OUTPUT_"), std::string::npos) << put.text;
+  std::string db =
+      FileText(server_.data_dir() + "/wsync.db") + FileText(server_.data_dir() + "/wsync.db-wal");
+  EXPECT_EQ(db.find("OUTPUT_SECRET_HDR"), std::string::npos);
+  EXPECT_EQ(db.find("OUTPUT_BASIC_PW"), std::string::npos);
+  EXPECT_NE(db.find("sealed:v2:"), std::string::npos);
+  EXPECT_NE(db.find("visible"), std::string::npos);
+}
+
+// F11: outputs are validated (SPEC §11); errors name the field.
+TEST_F(ApiPipelinesTest, OutputsAreValidated) {
+  struct Case {
+    json output;
+    std::string field;
+  };
+  const Case cases[] = {
+      {{{"type", "kafka"}}, "outputs[0].type"},
+      {{{"url", "https://x/"}}, "outputs[0].type"},
+      {{{"type", "http"}}, "outputs[0].url"},
+      {{{"type", "http"}, {"url", "ftp://x/"}}, "outputs[0].url"},
+      {{{"type", "http"}, {"url", "https://x/"}, {"colour", "red"}}, "outputs[0].colour"},
+      {{{"type", "http"}, {"url", "https://x/"}, {"headers", {{"Bad Name", "v"}}}},
+       "outputs[0].headers.Bad Name"},
+      {{{"type", "http"}, {"url", "https://x/"}, {"headers", {{"X-A", "a\r\nInjected: 1"}}}},
+       "outputs[0].headers.X-A"},
+      {{{"type", "http"}, {"url", "https://x/"}, {"basic_auth", {{"username", "u"}}}},
+       "outputs[0].basic_auth.password"},
+      {{{"type", "http"}, {"url", "https://x/"}, {"max_attempts", 0}}, "outputs[0].max_attempts"},
+      {{{"type", "http"}, {"url", "https://x/"}, {"gzip", "yes"}}, "outputs[0].gzip"},
+      {{{"type", "jsonl"}, {"path", "/etc/passwd"}}, "outputs[0].path"},
+      {{{"type", "jsonl"}, {"path", "a/../../x"}}, "outputs[0].path"},
+      {{{"type", "jsonl"}, {"path", "x"}, {"url", "https://x/"}}, "outputs[0].url"},
+      {"http", "outputs[0]"},
+  };
+  for (const Case& c : cases) {
+    json p = CustomersPipeline("p", "local", "customers");
+    p["outputs"] = json::array({c.output});
+    HttpResult r = client_.Post("/pipelines", p);
+    EXPECT_EQ(r.status, 400) << c.output << " " << r.text;
+    EXPECT_EQ(FirstError(r)["field"], c.field) << c.output << " " << r.text;
+  }
+  json p = CustomersPipeline("p", "local", "customers");
+  p["outputs"] = {{{"type", "http"},
+                   {"url", "http://127.0.0.1:9/in"},
+                   {"gzip", true},
+                   {"max_attempts", 5},
+                   {"headers", {{"Content-Type", "application/json"}}}}};
+  HttpResult ok = client_.Post("/pipelines", p);
+  EXPECT_EQ(ok.status, 201) << ok.text;
+}
 
 TEST_F(ApiPipelinesTest, CreateChecksTheMappingAgainstTheModel) {
   json ft = {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "api_test_util.h"
+#include "catalog/secrets.h"
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "core/secret_box.h"
 
@@ -112,22 +113,70 @@ TEST_F(ApiResourcesTest, SecretsAreWriteOnlyAndSealed) {
   std::string db =
       ReadFile(server_.data_dir() + "/wsync.db") + ReadFile(server_.data_dir() + "/wsync.db-wal");
   EXPECT_EQ(db.find(password), std::string::npos);
-  EXPECT_NE(db.find("sealed:v1:"), std::string::npos);
+  EXPECT_NE(db.find("sealed:v2:"), std::string::npos);
 
   auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock());
   ASSERT_TRUE(catalog.ok());
   auto stored = (*catalog)->Get(1, catalog::Kind::kConnection, "pg");
   ASSERT_TRUE(stored.ok());
   std::string sealed = stored->body["config"]["password"];
-  ASSERT_TRUE(sealed.starts_with("sealed:v1:"));
+  ASSERT_TRUE(sealed.starts_with("sealed:v2:"));
   auto box = core::SecretBox::LoadOrCreate(server_.data_dir());
   ASSERT_TRUE(box.ok());
-  EXPECT_EQ(*(*box)->Open(sealed), json(password).dump());
+  const catalog::SecretScope scope{1, catalog::Kind::kConnection, "pg"};
+  EXPECT_EQ(*(*box)->Open(sealed, scope.Context("config.password")), json(password).dump());
 
   // Creating with the mask has nothing to keep.
   HttpResult masked = client_.Post("/connections", PostgresConnection("pg2", "********"));
   EXPECT_EQ(masked.status, 400);
   EXPECT_EQ(FirstError(masked)["field"], "config.password");
+}
+
+// F10: a sealed value copied from another workspace can neither be submitted over the API nor,
+// copied into another workspace's row in the database, be opened there.
+TEST_F(ApiResourcesTest, SealedSecretsAreBoundToTheirWorkspace) {
+  ASSERT_EQ(client_.Post("/connections", PostgresConnection("pg", "ws1-password")).status, 201);
+  auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock());
+  ASSERT_TRUE(catalog.ok());
+  std::string sealed =
+      (*catalog)->Get(1, catalog::Kind::kConnection, "pg")->body["config"]["password"];
+  ASSERT_TRUE(sealed.starts_with("sealed:v2:"));
+
+  api::NewCredential cred2 = server_.NewCredential(2);
+  Client other{&server_, server_.Token(cred2), 2};
+  HttpResult replay = other.Post("/connections", PostgresConnection("pgsteal", sealed));
+  ASSERT_EQ(replay.status, 400) << replay.text;
+  EXPECT_EQ(FirstError(replay)["field"], "config.password");
+  EXPECT_EQ(other.Get("/connections/pgsteal").status, 404);
+  ASSERT_EQ(other.Put("/connections/pg", PostgresConnection("pg", sealed)).status, 404);
+
+  // The same connection id in workspace 2, then workspace 1's row body copied over it.
+  ASSERT_EQ(other.Post("/connections", PostgresConnection("pg", "ws2-password")).status, 201);
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((server_.data_dir() + "/wsync.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db,
+                        "UPDATE resources SET body = (SELECT body FROM resources WHERE "
+                        "workspace_id = 1 AND id = 'pg') WHERE workspace_id = 2 AND id = 'pg'",
+                        nullptr, nullptr, &err);
+  EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  EXPECT_EQ(sqlite3_changes(db), 1);
+  sqlite3_close(db);
+  auto copied = (*catalog)->Get(2, catalog::Kind::kConnection, "pg");
+  ASSERT_TRUE(copied.ok());
+  ASSERT_EQ(copied->body["config"]["password"], sealed);
+
+  HttpResult verify = other.Post("/connections/pg/verify", json::object());
+  EXPECT_NE(verify.status, 200) << verify.text;
+  std::string message = FirstError(verify)["message"];
+  EXPECT_NE(message.find("config.password"), std::string::npos) << message;
+  EXPECT_NE(message.find("copied from another workspace"), std::string::npos) << message;
+  EXPECT_EQ(verify.text.find("ws1-password"), std::string::npos);
+  // In its own workspace the value still opens (the verify fails later, on the network).
+  HttpResult own = client_.Post("/connections/pg/verify", json::object());
+  EXPECT_EQ(own.text.find("does not open"), std::string::npos) << own.text;
 }
 
 TEST_F(ApiResourcesTest, ListsArePagedAndFiltered) {

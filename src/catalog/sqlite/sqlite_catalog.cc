@@ -74,16 +74,22 @@ core::StatusOr<Resource> SqliteCatalog::Write(int64_t workspace_id, Kind kind, j
   std::string id = canonical.value("id", "");
   if (id.empty()) id = NewId(kind);
   canonical["id"] = id;
-  if (kind == Kind::kConnection) {
-    // "********" sent back keeps the stored secret; new secrets are sealed before storage.
+  if (kind == Kind::kConnection || kind == Kind::kPipeline) {
+    // "********" sent back keeps the stored secret; new secrets are sealed before storage, bound
+    // to this workspace and resource.
     std::optional<Resource> old;
     if (replace_id) {
       ASSIGN_OR_RETURN(old, Get(workspace_id, kind, id));
     }
-    core::Status sealed =
-        SealSecrets(canonical["service_provider"].get<std::string>(), &canonical["config"],
-                    old ? &old->body["config"] : nullptr, secrets_);
-    RETURN_IF_ERROR(sealed);
+    const SecretScope scope{workspace_id, kind, id};
+    if (kind == Kind::kConnection) {
+      RETURN_IF_ERROR(SealSecrets(canonical["service_provider"].get<std::string>(), scope,
+                                  &canonical["config"], old ? &old->body["config"] : nullptr,
+                                  secrets_));
+    } else {
+      RETURN_IF_ERROR(SealOutputSecrets(scope, &canonical["outputs"],
+                                        old ? &old->body["outputs"] : nullptr, secrets_));
+    }
   }
   int64_t now = clock_->NowMicros();
   core::Status s = db::InTransaction(db_.get(), [&]() -> core::Status {
