@@ -8,11 +8,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/time.h"
 #include "core/utf8.h"
@@ -117,10 +116,10 @@ void RequireJson(const Value& v) {
 
 const std::vector<wsync::core::Column>& Columns() {
   static const std::vector<wsync::core::Column> columns = {
-      {"email", Type::kString, false},  {"customer_id", Type::kInt64, false},
-      {"ts", Type::kTimestamp, false},  {"plan", Type::kString, false},
-      {"avatar", Type::kBytes, false},  {"score", Type::kDouble, false},
-      {"kind", Type::kString, false},   {"at", Type::kInt64, false},
+      {"email", Type::kString, false}, {"customer_id", Type::kInt64, false},
+      {"ts", Type::kTimestamp, false}, {"plan", Type::kString, false},
+      {"avatar", Type::kBytes, false}, {"score", Type::kDouble, false},
+      {"kind", Type::kString, false},  {"at", Type::kInt64, false},
   };
   return columns;
 }

@@ -6,10 +6,9 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/time.h"
 #include "core/utf8.h"
@@ -67,11 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Value forms: JSON is always parseable and valid UTF-8, whatever the bytes.
   double d;
   std::memcpy(&d, &i64, sizeof d);
-  for (const Value& v :
-       {Value::String(std::string(text)), Value::Dec(std::string(text)),
-        Value::BytesValue(std::string(text)), Value::Double(d), Value::Int64(i64),
-        Value::TimestampValue(i64), Value::DateValue(i32),
-        Value::Array({Value::String(std::string(text)), Value::Double(d)})}) {
+  for (const Value& v : {Value::String(std::string(text)), Value::Dec(std::string(text)),
+                         Value::BytesValue(std::string(text)), Value::Double(d), Value::Int64(i64),
+                         Value::TimestampValue(i64), Value::DateValue(i32),
+                         Value::Array({Value::String(std::string(text)), Value::Double(d)})}) {
     std::string json = v.ToJson();
     Require(IsValidUtf8(json));
     Require(nlohmann::json::accept(json));

@@ -52,7 +52,9 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "serve the REST API and execute runs");
   serve->add_option("--data-dir", serve_args.data_dir, "data directory (holds wsync.db)");
   serve->add_option("--listen", serve_args.listen, "HOST:PORT to listen on (port 0: any free)");
-  serve->add_option("--workers", serve_args.workers, "run worker threads (default 4; one workspace holds at most all but one)")
+  serve
+      ->add_option("--workers", serve_args.workers,
+                   "run worker threads (default 4; one workspace holds at most all but one)")
       ->check(CLI::Range(0, 16));
   serve->add_option("--sqlite-dir", serve_args.sqlite_dirs,
                     "directory whose SQLite files API clients may use as warehouses "

@@ -28,7 +28,7 @@ class ResolverTest : public ::testing::Test {
         (*db)
             ->Exec("INSERT INTO runs (run_id, workspace_id, pipeline_id, run_type, "
                    "state, created_at) VALUES (1, 1, 'p', 'manual', 'running', 0), "
-                   "(2, 1, 'p', 'manual', 'running', 0), (3, 1, 'p', 'manual', 'running', 0)")
+                   "(2, 1, 'p2', 'manual', 'running', 0), (3, 1, 'p3', 'manual', 'running', 0)")
             .ok());
     store_ = *SqliteProfileStore::Open(dir_.File("w.db"));
   }

@@ -17,7 +17,11 @@ namespace {
 
 class ApiConcurrencyTest : public ::testing::Test {
  protected:
-  explicit ApiConcurrencyTest(int workers = 0) : server_(workers) {}
+  // The per-workspace warehouse gate (2 checks at once) would answer some concurrent activations
+  // 429 before they reach the catalog; these tests are about the catalog's compare-and-set.
+  explicit ApiConcurrencyTest(int workers = 0)
+      : server_(workers, "",
+                [](api::ServerOptions* o) { o->warehouse_requests_per_workspace = 16; }) {}
   void SetUp() override {
     warehouse_ = server_.warehouse_dir() + "/warehouse.db";
     WriteCustomers(warehouse_, 12);
@@ -108,11 +112,15 @@ TEST_F(ApiConcurrencyTest, SyncStartDateWithoutTimeColumnIsRefusedAtSave) {
   ASSERT_EQ(updated.status, 400) << updated.text;
   EXPECT_EQ(FirstError(updated)["field"], "sync_start_date");
 
-  // An incremental sync on a timestamp iterator is a time column; an integer one is not.
+  // An incremental sync on a timestamp iterator is a time column; an integer one is not (on a
+  // model without a timestamp_field).
   json incremental = p;
+  incremental["data_model_id"] = "timed";
   incremental["sync_mode"] = {
       {"type", "incremental"}, {"iterator", "updated_at"}, {"iterator_data_type", "timestamp"}};
-  EXPECT_EQ(client_.Put("/pipelines/p", incremental).status, 200);
+  HttpResult timestamp_iterator = client_.Put("/pipelines/p", incremental);
+  EXPECT_EQ(timestamp_iterator.status, 200) << timestamp_iterator.text;
+  incremental["data_model_id"] = "customers";  // no timestamp_field to filter ts >= T0 on
   incremental["sync_mode"]["iterator"] = "customer_id";
   incremental["sync_mode"]["iterator_data_type"] = "integer";
   EXPECT_EQ(FirstError(client_.Put("/pipelines/p", incremental))["field"], "sync_start_date");
@@ -150,7 +158,7 @@ TEST_F(ApiConcurrentRunsTest, PauseResumeRacingRunsNeverWritesBackAStaleMark) {
   });
   for (int i = 0; i < 15; ++i) {
     char ts[32];
-    std::snprintf(ts, sizeof ts, "2024-06-01T00:00:%02dZ", i);
+    std::snprintf(ts, sizeof ts, "2024-05-15T00:00:%02dZ", i);  // after the rows, before the clock
     ExecSql(warehouse_, "INSERT INTO customers VALUES (" + std::to_string(100 + i) + ", 'n" +
                             std::to_string(i) + "@x.com', 'N', 'pro', '" + ts + "')");
     HttpResult trigger = client_.Post("/pipelines/p/trigger");

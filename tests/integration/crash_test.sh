@@ -54,7 +54,7 @@ SQL
 }
 state "$work/reference" >"$work/reference.state"
 grep -qx "events|$rows|$rows" "$work/reference.state" || fail "reference has $(grep events "$work/reference.state")"
-grep -qx "mark|$rows" "$work/reference.state" || fail "reference mark: $(grep mark "$work/reference.state")"
+grep -qx "mark|{\"iterator\":\"seq\",\"type\":\"integer\",\"value\":$rows}" "$work/reference.state" || fail "reference mark: $(grep mark "$work/reference.state")"
 # Every profile's plan is read (a stored-format change must not make the comparison vacuous).
 [ "$(sqlite3 "$work/reference/wsync.db" "SELECT count(*) FROM profiles WHERE json_extract(attributes, '\$.a.plan[0]') IS NULL")" -eq 0 ] ||
   fail "reference profiles without a plan"
