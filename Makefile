@@ -25,6 +25,7 @@ fuzz: build-fuzz
 
 test: build-asan format-check
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory fuzz
 
 demo: build-release
 	@build/release/src/cli/wsync demo --data-dir $(DEMO_DIR)
