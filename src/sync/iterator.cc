@@ -66,22 +66,6 @@ core::Value DayOf(int64_t micros) {
 
 }  // namespace
 
-std::string_view IteratorTypeName(IteratorType type) {
-  switch (type) {
-    case IteratorType::kTimestamp:
-      return "timestamp";
-    case IteratorType::kDate:
-      return "date";
-    case IteratorType::kUnixMs:
-      return "timestamp_unixtime_ms";
-    case IteratorType::kUnixS:
-      return "timestamp_unixtime_s";
-    case IteratorType::kInteger:
-      return "integer";
-  }
-  return "integer";
-}
-
 bool IsTimeType(IteratorType type) { return type != IteratorType::kInteger; }
 
 int64_t MinTimeMicros() {

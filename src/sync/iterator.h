@@ -15,9 +15,7 @@
 namespace wsync::sync {
 
 using warehouse::IteratorType;
-
-// The canonical name stored in marks ("timestamp", "date", "timestamp_unixtime_ms", ...).
-std::string_view IteratorTypeName(IteratorType type);
+using warehouse::IteratorTypeName;  // the canonical name stored in marks
 bool IsTimeType(IteratorType type);
 
 // Micros of 0000-01-01T00:00:00Z and of 9999-12-31T23:59:59.999999Z: the times wsync accepts.

@@ -35,6 +35,8 @@ enum class IteratorType {
 
 // Parses "timestamp", "timestamp_ltz", "date", "datetime", "integer", ...; false when unknown.
 bool ParseIteratorType(std::string_view name, IteratorType* type);
+// The canonical name of each type (what typed marks and messages show).
+std::string_view IteratorTypeName(IteratorType type);
 
 // The rows an extraction reads. Each bound is optional; a value of the iterator's kind:
 // timestamp → Value::TimestampValue, date → Value::DateValue, the others → Value::Int64.

@@ -33,6 +33,22 @@ bool ParseIteratorType(std::string_view name, IteratorType* type) {
   return false;
 }
 
+std::string_view IteratorTypeName(IteratorType type) {
+  switch (type) {
+    case IteratorType::kTimestamp:
+      return "timestamp";
+    case IteratorType::kDate:
+      return "date";
+    case IteratorType::kUnixMs:
+      return "timestamp_unixtime_ms";
+    case IteratorType::kUnixS:
+      return "timestamp_unixtime_s";
+    case IteratorType::kInteger:
+      return "integer";
+  }
+  return "integer";
+}
+
 void Registry::Register(std::string provider, ConnectorFactory factory) {
   factories_[std::move(provider)] = std::move(factory);
 }

@@ -16,22 +16,6 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-std::string_view IteratorTypeName(IteratorType type) {
-  switch (type) {
-    case IteratorType::kTimestamp:
-      return "timestamp";
-    case IteratorType::kDate:
-      return "date";
-    case IteratorType::kUnixMs:
-      return "timestamp_unixtime_ms";
-    case IteratorType::kUnixS:
-      return "timestamp_unixtime_s";
-    case IteratorType::kInteger:
-      return "integer";
-  }
-  return "unknown";
-}
-
 core::StatusOr<SqliteDialect::Param> BoundParam(const Range& range, const core::Value& v) {
   const auto mismatch = [&](std::string_view wanted) {
     return core::InvalidArgument("range on column '" + range.column + "' (" +
