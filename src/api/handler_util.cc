@@ -29,6 +29,17 @@ std::optional<int64_t> ParseInt(const std::string& text) {
   return v;
 }
 
+json RunWarnings(const catalog::Run& run) {
+  json warnings = json::array();
+  if (run.counters.records_duplicate > 0) {
+    warnings.push_back(std::to_string(run.counters.records_duplicate) +
+                       " rows had the key of an earlier row of this run and were skipped (the "
+                       "first row of each key is applied); give the data model a primary_key "
+                       "that tells them apart, or order it so the row to keep comes first");
+  }
+  return warnings;
+}
+
 }  // namespace
 
 core::StatusOr<catalog::Page> ParsePage(const RequestContext& ctx) {
@@ -101,13 +112,15 @@ json RunJson(const catalog::Run& run) {
           {"records_unchanged", c.records_unchanged},
           {"records_skipped", c.records_skipped},
           {"records_failed", c.records_failed},
+          {"records_duplicate", c.records_duplicate},
           {"profiles_created", c.profiles_created},
           {"profiles_updated", c.profiles_updated},
           {"identity_conflicts", c.identity_conflicts},
           {"events_created", c.events_created},
           {"batches_forwarded", c.batches_forwarded},
           {"row_errors_total", c.row_errors_total},
-          {"error", run.error ? json(*run.error) : json()}};
+          {"error", run.error ? json(*run.error) : json()},
+          {"warnings", RunWarnings(run)}};
 }
 
 core::StatusOr<json> ResourceJson(catalog::Catalog* catalog, const catalog::Resource& r) {

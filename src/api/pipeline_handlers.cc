@@ -10,6 +10,7 @@
 #include "core/time.h"
 #include "mapping/identity_types.h"
 #include "profiles/resolver.h"
+#include "sync/fingerprint.h"
 #include "sync/run_spec.h"
 
 namespace wsync::api {
@@ -162,7 +163,7 @@ Response Preview(Services* services, RequestContext& ctx) {
     in.record = &records[i];
     in.row_number = row_number;
     in.row_key = "row " + std::to_string(row_number);
-    in.row_hash = static_cast<uint64_t>(row_number);
+    in.event_hash = sync::EventHash(records[i]);
     in.source_time = records[i].source_time.value_or(now);
     inputs.push_back(in);
   }

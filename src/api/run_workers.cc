@@ -44,7 +44,7 @@ core::StatusOr<std::string> RunWorkers::Cancel(catalog::Catalog* catalog, int64_
   ASSIGN_OR_RETURN(catalog::Run run, catalog->GetRun(workspace_id, run_id));
   auto it = claimed_.find(run_id);
   if (it != claimed_.end()) {
-    it->second.stop->store(sync::StopReason::kCancelled);
+    it->second.stop->Request(sync::StopReason::kCancelled);
     return std::string("cancelling");
   }
   if (run.state == "queued") {
@@ -65,7 +65,7 @@ void RunWorkers::Shutdown() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
-    for (auto& [id, claim] : claimed_) claim.stop->store(sync::StopReason::kInterrupted);
+    for (auto& [id, claim] : claimed_) claim.stop->Request(sync::StopReason::kInterrupted);
     workers.swap(workers_);
   }
   cv_.notify_all();
@@ -73,7 +73,7 @@ void RunWorkers::Shutdown() {
 }
 
 bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int64_t* run_id,
-                           std::shared_ptr<std::atomic<sync::StopReason>>* stop) {
+                           std::shared_ptr<sync::RunStop>* stop) {
   core::StatusOr<std::vector<catalog::Run>> runs = catalog->UnfinishedRuns();
   if (!runs.ok()) {
     LogError("run queue: " + runs.status().ToString());
@@ -109,7 +109,7 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
   if (pick != nullptr) {
     const catalog::Run& run = *pick;
     const bool historical = run.run_type == "historical";
-    auto flag = std::make_shared<std::atomic<sync::StopReason>>(sync::StopReason::kNone);
+    auto flag = std::make_shared<sync::RunStop>();
     claimed_[run.run_id] = Claim{run.workspace_id, run.pipeline_id, historical, flag};
     *workspace_id = run.workspace_id;
     *run_id = run.run_id;
@@ -131,7 +131,7 @@ void RunWorkers::Loop() {
   while (true) {
     int64_t workspace_id = 0;
     int64_t run_id = 0;
-    std::shared_ptr<std::atomic<sync::StopReason>> stop;
+    std::shared_ptr<sync::RunStop> stop;
     if (ClaimNext(catalog->get(), &workspace_id, &run_id, &stop)) {
       LogInfo("run " + std::to_string(run_id) + " started");
       core::Status s;

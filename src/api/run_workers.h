@@ -53,12 +53,12 @@ class RunWorkers {
     int64_t workspace_id = 0;
     std::string pipeline_id;
     bool historical = false;
-    std::shared_ptr<std::atomic<sync::StopReason>> stop;
+    std::shared_ptr<sync::RunStop> stop;
   };
   void Loop();
   // Picks and claims the next run this process may start; false when none.
   bool ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int64_t* run_id,
-                 std::shared_ptr<std::atomic<sync::StopReason>>* stop);
+                 std::shared_ptr<sync::RunStop>* stop);
 
   const sync::Engine* engine_;
   const int threads_;

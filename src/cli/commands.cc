@@ -36,6 +36,12 @@ void PrintRunSummary(const catalog::Run& run, catalog::Catalog* catalog) {
               static_cast<long long>(c.records_extracted), static_cast<long long>(c.records_mapped),
               static_cast<long long>(c.records_unchanged),
               static_cast<long long>(c.records_skipped), static_cast<long long>(c.records_failed));
+  if (c.records_duplicate > 0) {
+    std::printf(
+        "  warning: %lld rows had the key of an earlier row and were skipped; give the "
+        "data model a primary_key that tells them apart\n",
+        static_cast<long long>(c.records_duplicate));
+  }
   std::printf(
       "  profiles: %lld created, %lld updated; identity conflicts: %lld; events: %lld\n",
       static_cast<long long>(c.profiles_created), static_cast<long long>(c.profiles_updated),

@@ -12,6 +12,7 @@ struct RunCounters {
   int64_t records_unchanged = 0;
   int64_t records_skipped = 0;
   int64_t records_failed = 0;
+  int64_t records_duplicate = 0;  // of records_skipped: a full run's rows whose key came before
   int64_t profiles_created = 0;
   int64_t profiles_updated = 0;
   int64_t identity_conflicts = 0;
@@ -23,7 +24,7 @@ struct RunCounters {
   bool Consistent() const {
     return records_extracted == records_mapped + records_failed &&
            records_mapped >= records_unchanged + records_skipped &&
-           records_failed == row_errors_total;
+           records_failed == row_errors_total && records_duplicate <= records_skipped;
   }
 };
 

@@ -179,6 +179,14 @@ WHERE state IN ('queued', 'running') AND run_type <> 'historical' AND run_id NOT
 CREATE UNIQUE INDEX runs_one_active ON runs (workspace_id, pipeline_id)
 WHERE state IN ('queued', 'running') AND run_type <> 'historical';
 )sql",
+      // 6: a full run counts the rows whose key an earlier row of the run already had. A
+      // fingerprint now hashes what its row writes (not every raw column), and a row carrying
+      // an event is keyed by that event: the old fingerprints can match nothing and are dropped,
+      // so the next full run of each pipeline re-reads its rows once.
+      R"sql(
+ALTER TABLE runs ADD COLUMN records_duplicate INTEGER NOT NULL DEFAULT 0;
+DELETE FROM fingerprints;
+)sql",
   };
   return kMigrations;
 }

@@ -48,7 +48,7 @@ struct Profile {
 };
 
 struct StoredEvent {
-  std::string dedup_key;  // "m:<source_message_id>" or "f:<pipeline>:<row fingerprint>"
+  std::string dedup_key;  // "m:<source_message_id>" or "f:<pipeline>:<event hash>"
   int64_t mpid = 0;
   std::string body;  // JSON of the event
   std::optional<int64_t> timestamp_ms;

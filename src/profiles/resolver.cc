@@ -22,10 +22,10 @@ std::optional<int64_t> ParseMpid(const std::string& text) {
 }
 
 std::string EventDedupKey(const mapping::Event& e, const std::string& pipeline_id,
-                          uint64_t row_hash) {
+                          uint64_t event_hash) {
   if (!e.source_message_id.empty()) return "m:" + e.source_message_id;
   char buf[24];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(row_hash));
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(event_hash));
   return "f:" + pipeline_id + ":" + buf;
 }
 
@@ -116,7 +116,7 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
       keys.push_back(RefOf(id));  // a repeated key is just looked up twice
     }
     if (in.record->event) {
-      event_keys.push_back(EventDedupKey(*in.record->event, options_.pipeline_id, in.row_hash));
+      event_keys.push_back(EventDedupKey(*in.record->event, options_.pipeline_id, in.event_hash));
     }
   }
   ASSIGN_OR_RETURN(auto found, store_->LookupIdentities(options_.scope, keys));
@@ -233,7 +233,7 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
   changed |= ApplyAttributes(input, &profile, &refreshed);
   if (refreshed) dirty_.insert(matched);
   if (record.event) {
-    std::string key = EventDedupKey(*record.event, options_.pipeline_id, input.row_hash);
+    std::string key = EventDedupKey(*record.event, options_.pipeline_id, input.event_hash);
     if (!seen_events.contains(key) && batch_events_.insert(key).second) {
       StoredEvent e;
       e.dedup_key = std::move(key);

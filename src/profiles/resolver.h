@@ -36,7 +36,7 @@ struct ResolveInput {
   const mapping::Record* record = nullptr;
   int64_t row_number = 0;
   std::string row_key;      // names the row in errors
-  uint64_t row_hash = 0;    // event dedup when the event has no source_message_id
+  uint64_t event_hash = 0;  // event dedup without a source_message_id (sync::EventHash)
   int64_t source_time = 0;  // micros: timestamp field, else iterator, else run start
 };
 

@@ -1,12 +1,14 @@
 #include "sync/run_executor.h"
 
 #include <thread>
+#include <unordered_set>
 
 #include "core/time.h"
 #include "mapping/identity_types.h"
 #include "mapping/mapper.h"
 #include "profiles/resolver.h"
 #include "sync/bounded_queue.h"
+#include "sync/fingerprint.h"
 #include "sync/iterator.h"
 
 namespace wsync::sync {
@@ -22,7 +24,8 @@ struct MappedRow {
   mapping::Record record;
   int64_t row = 0;
   std::string key;
-  uint64_t hash = 0;
+  uint64_t hash = 0;        // RecordFingerprint
+  uint64_t event_hash = 0;  // EventHash
   int64_t source_time = 0;
   bool failed = false;
   mapping::RowError error;
@@ -32,60 +35,6 @@ struct MappedBatch {
   std::vector<MappedRow> rows;
   core::Status status;  // an extraction failure ends the stream
 };
-
-// Fixed-size values hash by their bytes; only strings, decimals and arrays need text.
-uint64_t HashRow(const core::Row& row, uint64_t seed) {
-  uint64_t h = seed;
-  auto bytes = [&h](const auto& v) {
-    h = Fnv1a(std::string_view(reinterpret_cast<const char*>(&v), sizeof v), h);
-  };
-  for (const core::Value& v : row) {
-    bytes(static_cast<char>(v.type()));
-    switch (v.type()) {
-      case core::Type::kNull:
-        break;
-      case core::Type::kBool:
-        bytes(v.bool_value());
-        break;
-      case core::Type::kInt64:
-        bytes(v.int64_value());
-        break;
-      case core::Type::kDouble:
-        bytes(v.double_value());
-        break;
-      case core::Type::kDate:
-        bytes(v.date_value());
-        break;
-      case core::Type::kTimestamp:
-        bytes(v.timestamp_value());
-        break;
-      case core::Type::kString:
-        h = Fnv1a(v.string_value(), h);
-        break;
-      default:
-        h = Fnv1a(v.ToText(), h);
-    }
-    bytes('\x1f');
-  }
-  return h;
-}
-
-std::string RowKey(const core::Row& row, const std::vector<int>& pk, const mapping::Record& rec,
-                   int64_t row_number) {
-  if (!pk.empty()) {
-    std::string key;
-    for (int i : pk) {
-      if (!key.empty()) key += '|';
-      key += row[i].ToText();
-    }
-    return key;
-  }
-  if (!rec.identities.empty()) {
-    const mapping::Identity& best = rec.identities.front();
-    return std::string(mapping::IdentityTypeAt(best.type).name) + ":" + best.value;
-  }
-  return "row " + std::to_string(row_number);
-}
 
 int FindColumn(const std::vector<core::Column>& columns, const std::string& name) {
   for (size_t i = 0; i < columns.size(); ++i) {
@@ -103,8 +52,7 @@ RunExecutor::RunExecutor(ExecutorDeps deps, catalog::Catalog* catalog,
                          profiles::ProfileStore* store)
     : deps_(std::move(deps)), catalog_(catalog), store_(store) {}
 
-core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id,
-                                  const std::atomic<StopReason>* stop) {
+core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id, const RunStop* stop) {
   ASSIGN_OR_RETURN(catalog::Run run, catalog_->GetRun(workspace_id, run_id));
   if (run.state != "queued") {
     return core::FailedPrecondition("run " + std::to_string(run_id) + " is " + run.state +
@@ -129,6 +77,8 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id,
         // A bug must not leave the run `running` or the pipeline `healthy`.
         result = core::Internal(std::string("run crashed: ") + e.what());
       }
+      // A stop that interrupted a statement shows as that statement's failure.
+      if (!result.ok() && stop && stop->reason() != StopReason::kNone) stopped = stop->reason();
       // Only failures before the first applied batch are retried: they leave nothing behind.
       if (result.ok() || !result.retryable() || attempt >= deps_.max_attempts || applied ||
           stopped != StopReason::kNone) {
@@ -165,9 +115,8 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id,
   return result;
 }
 
-core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
-                                  const std::atomic<StopReason>* stop, StopReason* stopped,
-                                  bool* applied) {
+core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec, const RunStop* stop,
+                                  StopReason* stopped, bool* applied) {
   const catalog::Pipeline& pipeline = spec.pipeline;
   const std::string where = "pipeline '" + pipeline.id + "'";
   json config = spec.connection.config;
@@ -175,7 +124,8 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
     ASSIGN_OR_RETURN(config, deps_.reveal_config(run.workspace_id, spec.connection));
   }
   ASSIGN_OR_RETURN(auto connector, deps_.registry->Create(spec.connection.service_provider, config,
-                                                          {.trusted = spec.connection.trusted}));
+                                                          {.stop = stop ? &stop->token() : nullptr,
+                                                           .trusted = spec.connection.trusted}));
 
   // Stage-two validation against the model as the warehouse sees it now.
   core::StatusOr<warehouse::Discovery> discovered = connector->Discover(spec.model.sql_query, 0);
@@ -332,8 +282,7 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
           if (r.error.key.empty()) r.error.key = r.key;
           continue;
         }
-        r.hash = HashRow(row, spec.settings_version);
-        r.source_time = r.record.source_time.value_or(run_start);
+        std::optional<int64_t> data_time = r.record.source_time;
         if (iterator_col >= 0) {
           std::string why;
           std::optional<core::Value> v = IteratorValue(row[iterator_col], it_type, &why);
@@ -345,10 +294,12 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
                                       "' " + why + " as " + pipeline.sync_mode.iterator_data_type};
             continue;
           }
-          if (!r.record.source_time) {
-            if (auto micros = IteratorMicros(*v, it_type)) r.source_time = *micros;
-          }
+          if (!data_time) data_time = IteratorMicros(*v, it_type);
         }
+        // A source time the data gave is part of what the row writes; the run's start is not.
+        r.source_time = data_time.value_or(run_start);
+        r.hash = RecordFingerprint(r.record, data_time, spec.settings_version);
+        r.event_hash = EventHash(r.record);
       }
       if (!queue.Push(std::move(out))) break;
     }
@@ -364,6 +315,8 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   int64_t errors_kept = 0;
   core::Status status;
   const profiles::Scope scope{run.workspace_id, pipeline.environment};
+  // The keys of a full run's rows so far, by 64-bit hash (8 bytes a row plus the set's nodes).
+  std::unordered_set<uint64_t> seen_keys;
 
   auto apply_in_transaction = [&](MappedBatch& batch, bool last) -> core::Status {
     profiles::Checkpoint cp;
@@ -385,6 +338,18 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
       } else {
         live.push_back(&r);
       }
+    }
+    if (full) {
+      // Rows sharing a key (no primary key and one identity on several rows): the first mapped
+      // row of each key in extraction order is applied, the later ones are skipped and counted,
+      // so fingerprints keep one row per key and an unchanged warehouse stays unchanged.
+      std::erase_if(live, [&](const MappedRow* r) {
+        if (seen_keys.insert(Fnv1a(r->key)).second) return false;
+        ++counters.records_mapped;
+        ++counters.records_skipped;
+        ++counters.records_duplicate;
+        return true;
+      });
     }
     if (full && !live.empty()) {
       std::vector<std::string> keys;
@@ -409,7 +374,7 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
     std::vector<profiles::ResolveInput> inputs;
     inputs.reserve(live.size());
     for (MappedRow* r : live) {
-      inputs.push_back({&r->record, r->row, r->key, r->hash, r->source_time});
+      inputs.push_back({&r->record, r->row, r->key, r->event_hash, r->source_time});
     }
     profiles::BatchResult result;
     RETURN_IF_ERROR(resolver.ResolveBatch(inputs, &result));
@@ -450,8 +415,8 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec,
   // the new mark in its own transaction.
   std::optional<MappedBatch> pending;
   while (true) {
-    if (stop && stop->load() != StopReason::kNone) {
-      *stopped = stop->load();
+    if (stop && stop->reason() != StopReason::kNone) {
+      *stopped = stop->reason();
       break;
     }
     std::optional<MappedBatch> next = queue.Pop();

@@ -4,8 +4,8 @@
 // errors, and with the last batch the incremental mark) in one store transaction, so a crash
 // never loses or double-applies a batch.
 //
-// One RunExecutor may run many runs, one at a time per instance. The stop flag may be set from
-// any thread; the run then ends at its next batch boundary.
+// One RunExecutor may run many runs, one at a time per instance. A RunStop may be requested
+// from any thread; the run then ends within moments, without applying another batch.
 #pragma once
 
 #include <atomic>
@@ -15,6 +15,7 @@
 
 #include "catalog/catalog.h"
 #include "core/status.h"
+#include "core/stop_token.h"
 #include "core/time.h"
 #include "profiles/profile_store.h"
 #include "sync/run_spec.h"
@@ -37,18 +38,36 @@ struct ExecutorDeps {
 
 enum class StopReason { kNone, kCancelled, kInterrupted };
 
+// Asks a run to stop early, from any thread. The first reason given is kept, and the token
+// the run's warehouse connector polls is cancelled, so a statement that is running (discovery,
+// the iterator's bound, the extraction itself) ends within moments, not at the next batch.
+class RunStop {
+ public:
+  void Request(StopReason reason) {
+    StopReason none = StopReason::kNone;
+    reason_.compare_exchange_strong(none, reason);
+    token_.Cancel(reason == StopReason::kCancelled ? "the run was cancelled"
+                                                   : "the server is shutting down");
+  }
+  StopReason reason() const { return reason_.load(); }
+  const core::StopToken& token() const { return token_; }
+
+ private:
+  std::atomic<StopReason> reason_{StopReason::kNone};
+  core::StopToken token_;
+};
+
 class RunExecutor {
  public:
   RunExecutor(ExecutorDeps deps, catalog::Catalog* catalog, profiles::ProfileStore* store);
 
   // Runs a queued run to its end and records the outcome in the catalog. The returned status is
   // the run's failure, if any (already recorded); row errors do not fail a run.
-  core::Status Execute(int64_t workspace_id, int64_t run_id,
-                       const std::atomic<StopReason>* stop = nullptr);
+  core::Status Execute(int64_t workspace_id, int64_t run_id, const RunStop* stop = nullptr);
 
  private:
-  core::Status RunOnce(const catalog::Run& run, const RunSpec& spec,
-                       const std::atomic<StopReason>* stop, StopReason* stopped, bool* applied);
+  core::Status RunOnce(const catalog::Run& run, const RunSpec& spec, const RunStop* stop,
+                       StopReason* stopped, bool* applied);
   ExecutorDeps deps_;
   catalog::Catalog* catalog_;
   profiles::ProfileStore* store_;

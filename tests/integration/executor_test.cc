@@ -3,7 +3,9 @@
 // throws, and a run cancelled while its first statement runs.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include "sync_fixture.h"
 
@@ -127,6 +129,44 @@ TEST_F(ExecutorTest, AnExceptionFailsTheRunAndFaultsThePipeline) {
   after_batch_ = nullptr;
   EXPECT_EQ(Run().state, "succeeded");
   EXPECT_EQ(catalog_->GetState(1, "p")->status, "healthy");
+}
+
+// A model whose first row takes many seconds: SQLite numbers and sorts 30 million rows.
+constexpr char kSlowModel[] =
+    "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 30000000) "
+    "SELECT 'u' || x || '@x.com' AS email, x AS plan FROM n ORDER BY x DESC";
+
+TEST_F(ExecutorTest, CancelInterruptsASlowFirstStatement) {
+  Warehouse("CREATE TABLE unused (x INTEGER);");
+  Define(kSlowModel);
+  sync::RunStop stop;
+  stop_ = &stop;
+  std::thread canceller([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    stop.Request(sync::StopReason::kCancelled);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  catalog::Run run = Run();
+  const auto took = std::chrono::steady_clock::now() - start;
+  canceller.join();
+  EXPECT_EQ(run.state, "cancelled") << run.error.value_or("");
+  EXPECT_LT(took, std::chrono::seconds(5));
+  EXPECT_EQ(run.counters.records_extracted, 0);
+  // A cancelled run says nothing about the pipeline's health, and the next run starts anew.
+  EXPECT_EQ(catalog_->GetState(1, "p")->status, "healthy");
+}
+
+TEST_F(ExecutorTest, AShutdownInterruptsASlowFirstStatement) {
+  Warehouse("CREATE TABLE unused (x INTEGER);");
+  Define(kSlowModel);
+  sync::RunStop stop;
+  stop.Request(sync::StopReason::kInterrupted);  // before the run even starts its statement
+  stop_ = &stop;
+  const auto start = std::chrono::steady_clock::now();
+  catalog::Run run = Run();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_EQ(run.state, "failed");
+  EXPECT_EQ(run.error.value_or(""), "interrupted");
 }
 
 // One run over `rows` (email, plan, it) with an `it` column of `column_type`; returns the run.

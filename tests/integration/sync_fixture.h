@@ -72,7 +72,7 @@ class SyncFixture : public ::testing::Test {
     deps.retry_backoff_ms = 1;
     if (after_batch_) deps.after_batch = after_batch_;
     sync::RunExecutor executor(deps, catalog_.get(), store_.get());
-    last_status_ = executor.Execute(1, run->run_id);
+    last_status_ = executor.Execute(1, run->run_id, stop_);
     auto done = catalog_->GetRun(1, run->run_id);
     EXPECT_TRUE(done.ok());
     const core::RunCounters& c = done->counters;
@@ -112,6 +112,7 @@ class SyncFixture : public ::testing::Test {
   std::unique_ptr<profiles::ProfileStore> store_;
   size_t batch_rows_ = 10'000;
   std::function<void(int64_t run_id)> after_batch_;  // run by the executor after each batch
+  const sync::RunStop* stop_ = nullptr;              // given to the executor when set
   core::Status last_status_;
 };
 

@@ -194,7 +194,9 @@ TEST_F(SyncTest, TwoNewRowsWithOneEmailInOneBatchMakeOneProfile) {
   catalog::Run run = Run();
   EXPECT_EQ(run.counters.profiles_created, 1);
   EXPECT_EQ(CountProfiles(), 1);
-  EXPECT_EQ(Find("email", "same@x.com").attributes.at("plan").value, Value::String("pro"));
+  // The rows share their key (the email): the first is applied, the second is a duplicate.
+  EXPECT_EQ(run.counters.records_duplicate, 1);
+  EXPECT_EQ(Find("email", "same@x.com").attributes.at("plan").value, Value::String("free"));
 }
 
 TEST_F(SyncTest, FieldTransformationWithStaticIgnoreAndUnmapped) {

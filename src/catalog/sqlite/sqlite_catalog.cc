@@ -25,7 +25,7 @@ constexpr std::string_view kRunColumns =
     "run_id, workspace_id, pipeline_id, run_type, state, logical_date, range_start, range_end, "
     "created_at, started_at, ended_at, records_extracted, records_mapped, records_unchanged, "
     "records_skipped, records_failed, profiles_created, profiles_updated, identity_conflicts, "
-    "events_created, batches_forwarded, row_errors_total, error, spec";
+    "events_created, batches_forwarded, row_errors_total, error, spec, records_duplicate";
 
 Run ReadRun(db::Stmt& s) {
   Run r;
@@ -48,6 +48,7 @@ Run ReadRun(db::Stmt& s) {
   for (int i = 0; i < 11; ++i) *fields[i] = s.Int(11 + i);
   r.error = s.OptText(22);
   r.spec = json::parse(s.Text(23), nullptr, false);
+  c.records_duplicate = s.Int(24);
   return r;
 }
 

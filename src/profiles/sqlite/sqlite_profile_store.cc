@@ -181,8 +181,8 @@ core::Status SqliteProfileStore::WriteCheckpoint(const Checkpoint& cp) {
       db_->Cached("UPDATE runs SET records_extracted = ?2, records_mapped = ?3, "
                   "records_unchanged = ?4, records_skipped = ?5, records_failed = ?6, "
                   "profiles_created = ?7, profiles_updated = ?8, identity_conflicts = ?9, "
-                  "events_created = ?10, batches_forwarded = ?11, row_errors_total = ?12 "
-                  "WHERE run_id = ?1"));
+                  "events_created = ?10, batches_forwarded = ?11, row_errors_total = ?12, "
+                  "records_duplicate = ?13 WHERE run_id = ?1"));
   const core::RunCounters& c = cp.counters;
   run->Bind(1, cp.run_id)
       .Bind(2, c.records_extracted)
@@ -195,7 +195,8 @@ core::Status SqliteProfileStore::WriteCheckpoint(const Checkpoint& cp) {
       .Bind(9, c.identity_conflicts)
       .Bind(10, c.events_created)
       .Bind(11, c.batches_forwarded)
-      .Bind(12, c.row_errors_total);
+      .Bind(12, c.row_errors_total)
+      .Bind(13, c.records_duplicate);
   RETURN_IF_ERROR(run->Run());
   if (db_->Changes() != 1) {
     return core::NotFound("run " + std::to_string(cp.run_id) + " does not exist");
