@@ -230,8 +230,10 @@ Server::~Server() { Stop(); }
 
 core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
   std::unique_ptr<Server> server(new Server(options));
-  ASSIGN_OR_RETURN(server->engine_, sync::Engine::Open(options.data_dir, options.clock,
-                                                       {.sqlite_dirs = options.sqlite_dirs}));
+  ASSIGN_OR_RETURN(
+      server->engine_,
+      sync::Engine::Open(options.store.value_or(storage::StoreInDataDir(options.data_dir)),
+                         options.clock, {.sqlite_dirs = options.sqlite_dirs}));
   {
     ASSIGN_OR_RETURN(auto catalog, server->engine_->NewCatalog());
     ASSIGN_OR_RETURN(int recovered,

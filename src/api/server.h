@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,7 +28,8 @@ class Server;
 namespace wsync::api {
 
 struct ServerOptions {
-  std::string data_dir;
+  std::string data_dir;  // sqlite:///DATA_DIR/wsync.db, unless `store` is set
+  std::optional<storage::StoreLocation> store;
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port
   const core::Clock* clock = core::SystemClock::Default();

@@ -180,13 +180,20 @@ int Demo(const std::string& data_dir) {
   return code;
 }
 
+core::StatusOr<std::unique_ptr<sync::Engine>> OpenEngine(
+    const std::optional<std::string>& store, const std::optional<std::string>& data_dir) {
+  ASSIGN_OR_RETURN(storage::StoreLocation location,
+                   storage::ChooseStore(store, data_dir, kDefaultDataDir));
+  return sync::Engine::Open(location, core::SystemClock::Default());
+}
+
 int RunConfig(const RunArgs& args) {
   auto config = catalog::LoadConfigFile(args.config_file);
   if (!config.ok()) {
     std::cerr << "wsync: " << config.status().message() << "\n";
     return kExitBadInput;
   }
-  auto engine = sync::Engine::Open(args.data_dir, core::SystemClock::Default());
+  auto engine = OpenEngine(args.store, args.data_dir);
   if (!engine.ok()) {
     std::cerr << "wsync: " << engine.status().message() << "\n";
     return kExitBadInput;
@@ -225,7 +232,7 @@ int ApplyConfigFile(const RunArgs& args) {
     std::cerr << "wsync: " << config.status().message() << "\n";
     return kExitBadInput;
   }
-  auto engine = sync::Engine::Open(args.data_dir, core::SystemClock::Default());
+  auto engine = OpenEngine(args.store, args.data_dir);
   if (!engine.ok()) {
     std::cerr << "wsync: " << engine.status().message() << "\n";
     return kExitBadInput;

@@ -3,17 +3,28 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "core/status.h"
+#include "sync/engine.h"
 
 namespace wsync::cli {
 
 struct RunArgs {
   std::string config_file;
-  std::string data_dir;
+  std::optional<std::string> data_dir;  // --data-dir; default ./wsync-data
+  std::optional<std::string> store;     // --store URL or WSYNC_STORE (SPEC §1)
   std::optional<std::string> pipeline_id;
   int64_t workspace_id = 1;
 };
+
+inline constexpr char kDefaultDataDir[] = "./wsync-data";
+
+// The engine over `--store URL` (or WSYNC_STORE), else `--data-dir DIR`, else kDefaultDataDir.
+core::StatusOr<std::unique_ptr<sync::Engine>> OpenEngine(
+    const std::optional<std::string>& store, const std::optional<std::string>& data_dir);
 
 int Demo(const std::string& data_dir);
 int RunConfig(const RunArgs& args);

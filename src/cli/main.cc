@@ -32,25 +32,34 @@ int main(int argc, char** argv) {
   demo->add_option("--data-dir", demo_dir, "where the database and sample warehouse go");
 
   wsync::cli::RunArgs run_args;
-  run_args.data_dir = "./wsync-data";
   auto* run = app.add_subcommand("run", "create or update the resources in FILE and run them once");
   run->add_option("--config,-f", run_args.config_file, "YAML or JSON file")->required();
   run->add_option("--data-dir", run_args.data_dir, "data directory (holds wsync.db)");
+  run->add_option("--store", run_args.store,
+                  "the database as a URL: sqlite:///PATH/wsync.db (default: in --data-dir)")
+      ->envname("WSYNC_STORE");
   run->add_option("--pipeline", run_args.pipeline_id, "run only this pipeline");
   run->add_option("--workspace", run_args.workspace_id, "workspace id (default 1)")
       ->check(kWorkspaceId);
 
   wsync::cli::RunArgs apply_args;
-  apply_args.data_dir = "./wsync-data";
   auto* apply = app.add_subcommand("apply", "create or update the resources in FILE");
   apply->add_option("-f,--config", apply_args.config_file, "YAML or JSON file")->required();
   apply->add_option("--data-dir", apply_args.data_dir, "data directory (holds wsync.db)");
+  apply
+      ->add_option("--store", apply_args.store,
+                   "the database as a URL: sqlite:///PATH/wsync.db (default: in --data-dir)")
+      ->envname("WSYNC_STORE");
   apply->add_option("--workspace", apply_args.workspace_id, "workspace id (default 1)")
       ->check(kWorkspaceId);
 
   wsync::cli::ServeArgs serve_args;
   auto* serve = app.add_subcommand("serve", "serve the REST API and execute runs");
   serve->add_option("--data-dir", serve_args.data_dir, "data directory (holds wsync.db)");
+  serve
+      ->add_option("--store", serve_args.store,
+                   "the database as a URL: sqlite:///PATH/wsync.db (default: in --data-dir)")
+      ->envname("WSYNC_STORE");
   serve->add_option("--listen", serve_args.listen, "HOST:PORT to listen on (port 0: any free)");
   serve
       ->add_option("--workers", serve_args.workers,
@@ -79,6 +88,9 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"create", "list", "revoke"}));
   cred->add_option("--data-dir", cred_args.data_dir, "data directory (holds wsync.db)");
+  cred->add_option("--store", cred_args.store,
+                   "the database as a URL: sqlite:///PATH/wsync.db (default: in --data-dir)")
+      ->envname("WSYNC_STORE");
   cred->add_option("--workspace", cred_args.workspace_id, "workspace id")
       ->required()
       ->check(kWorkspaceId);

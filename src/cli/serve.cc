@@ -9,6 +9,7 @@
 
 #include "api/auth.h"
 #include "api/server.h"
+#include "cli/commands.h"
 #include "core/time.h"
 #include "sync/engine.h"
 
@@ -36,7 +37,14 @@ bool ParseListen(const std::string& text, std::string* host, int* port) {
 
 int Serve(const ServeArgs& args) {
   api::ServerOptions options;
-  options.data_dir = args.data_dir;
+  core::StatusOr<storage::StoreLocation> store =
+      storage::ChooseStore(args.store, args.data_dir, kDefaultDataDir);
+  if (!store.ok()) {
+    std::cerr << "wsync: " << store.status().message() << "\n";
+    return kExitBadInput;
+  }
+  options.data_dir = store->data_dir;
+  options.store = *store;
   options.run_workers = args.workers;
   options.sqlite_dirs = args.sqlite_dirs;
   options.max_connections = args.max_connections;
@@ -82,7 +90,7 @@ int Credentials(const CredentialsArgs& args) {
     std::cerr << "wsync: --workspace must be a positive integer\n";
     return kExitBadInput;
   }
-  auto engine = sync::Engine::Open(args.data_dir, core::SystemClock::Default());
+  auto engine = OpenEngine(args.store, args.data_dir);
   if (!engine.ok()) {
     std::cerr << "wsync: " << engine.status().message() << "\n";
     return kExitBadInput;

@@ -3,13 +3,15 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace wsync::cli {
 
 struct ServeArgs {
-  std::string data_dir = "./wsync-data";
+  std::optional<std::string> data_dir;  // --data-dir; default ./wsync-data
+  std::optional<std::string> store;     // --store URL or WSYNC_STORE (SPEC §1)
   std::string listen = "127.0.0.1:8080";
   int workers = 4;
   // SQLite warehouse files of API clients must lie under one of these; none by default.
@@ -24,8 +26,9 @@ struct ServeArgs {
 int Serve(const ServeArgs& args);
 
 struct CredentialsArgs {
-  std::string action;  // create | list | revoke
-  std::string data_dir = "./wsync-data";
+  std::string action;                   // create | list | revoke
+  std::optional<std::string> data_dir;  // --data-dir; default ./wsync-data
+  std::optional<std::string> store;     // --store URL or WSYNC_STORE
   int64_t workspace_id = 0;
   std::string client_id;  // for revoke
 };

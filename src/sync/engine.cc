@@ -11,12 +11,19 @@
 
 namespace wsync::sync {
 
-Engine::Engine(std::string data_dir, const core::Clock* clock)
-    : data_dir_(std::move(data_dir)), db_path_(data_dir_ + "/wsync.db"), clock_(clock) {}
+Engine::Engine(const storage::StoreLocation& store, const core::Clock* clock)
+    : data_dir_(store.data_dir), db_path_(store.database_path), clock_(clock) {}
 
 core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir,
                                                      const core::Clock* clock,
                                                      const EngineOptions& options) {
+  return Open(storage::StoreInDataDir(data_dir), clock, options);
+}
+
+core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const storage::StoreLocation& store,
+                                                     const core::Clock* clock,
+                                                     const EngineOptions& options) {
+  const std::string& data_dir = store.data_dir;
   std::error_code ec;
   // F16: a data directory wsync creates is the owner's only.
   if (std::filesystem::create_directories(data_dir, ec) && !ec) {
@@ -27,11 +34,13 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir
     return core::InvalidArgument("cannot create data directory '" + data_dir +
                                  "': " + ec.message());
   }
-  auto engine = std::unique_ptr<Engine>(new Engine(data_dir, clock));
+  auto engine = std::unique_ptr<Engine>(new Engine(store, clock));
   // The data directory is never a warehouse: its real path goes to the connector with the
   // directories the operator allows.
   ASSIGN_OR_RETURN(warehouse::SqliteOptions sqlite,
-                   warehouse::ResolveSqliteOptions(options.sqlite_dirs, data_dir));
+                   warehouse::ResolveSqliteOptions(
+                       options.sqlite_dirs, data_dir,
+                       std::filesystem::path(store.database_path).filename().string()));
   warehouse::RegisterSqlite(&engine->registry_, std::move(sqlite));
   ASSIGN_OR_RETURN(auto db, db::Db::Open(engine->db_path_));
   RETURN_IF_ERROR(db::Migrate(db.get()));

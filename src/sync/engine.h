@@ -13,6 +13,7 @@
 #include "core/secret_box.h"
 #include "core/time.h"
 #include "profiles/profile_store.h"
+#include "storage/store_url.h"
 #include "sync/run_executor.h"
 #include "warehouse/connector.h"
 
@@ -26,8 +27,12 @@ struct EngineOptions {
 
 class Engine {
  public:
-  // Creates DIR when missing, migrates DIR/wsync.db and loads (or creates) the secret key.
-  // InvalidArgument when an allowed SQLite directory does not exist.
+  // Creates the store's directory when missing, migrates its database and loads (or creates)
+  // the secret key beside it. InvalidArgument when an allowed SQLite directory does not exist.
+  static core::StatusOr<std::unique_ptr<Engine>> Open(const storage::StoreLocation& store,
+                                                      const core::Clock* clock,
+                                                      const EngineOptions& options = {});
+  // The same for `--data-dir DIR` (sqlite:///DIR/wsync.db).
   static core::StatusOr<std::unique_ptr<Engine>> Open(const std::string& data_dir,
                                                       const core::Clock* clock,
                                                       const EngineOptions& options = {});
@@ -47,7 +52,7 @@ class Engine {
                                               const catalog::Connection& connection) const;
 
  private:
-  Engine(std::string data_dir, const core::Clock* clock);
+  Engine(const storage::StoreLocation& store, const core::Clock* clock);
   std::string data_dir_;
   std::string db_path_;
   const core::Clock* clock_;

@@ -13,8 +13,10 @@ namespace wsync::warehouse {
 namespace {
 
 // The deployment's own files in its data directory (db/sqlite_db.cc, core/secret_box.cc).
-constexpr std::array<std::string_view, 5> kDeploymentFiles = {
-    "wsync.db", "wsync.db-wal", "wsync.db-shm", "wsync.db-journal", "secret.key"};
+std::array<std::string, 5> DeploymentFiles(const SqliteOptions& options) {
+  const std::string& db = options.database_name;
+  return {db, db + "-wal", db + "-shm", db + "-journal", "secret.key"};
+}
 // Kernel and device trees: nothing there is a warehouse, and /proc/self/... reaches the
 // server's own open files.
 constexpr std::array<std::string_view, 3> kSystemTrees = {"/proc", "/sys", "/dev"};
@@ -35,8 +37,8 @@ bool IsUnder(std::string_view path, std::string_view dir) {
 
 bool IsDeploymentPath(const SqliteOptions& options, std::string_view real) {
   if (options.deployment_dir.empty()) return false;
-  for (std::string_view name : kDeploymentFiles) {
-    if (real == options.deployment_dir + "/" + std::string(name)) return true;
+  for (const std::string& name : DeploymentFiles(options)) {
+    if (real == options.deployment_dir + "/" + name) return true;
   }
   return false;
 }
@@ -44,8 +46,10 @@ bool IsDeploymentPath(const SqliteOptions& options, std::string_view real) {
 }  // namespace
 
 core::StatusOr<SqliteOptions> ResolveSqliteOptions(const std::vector<std::string>& dirs,
-                                                   const std::string& deployment_dir) {
+                                                   const std::string& deployment_dir,
+                                                   const std::string& database_name) {
   SqliteOptions options;
+  options.database_name = database_name;
   for (const std::string& dir : dirs) {
     std::optional<std::string> real = RealPath(dir);
     struct stat st;
@@ -66,9 +70,9 @@ core::StatusOr<SqliteOptions> ResolveSqliteOptions(const std::vector<std::string
 
 bool IsDeploymentFile(const SqliteOptions& options, dev_t dev, ino_t ino) {
   if (options.deployment_dir.empty()) return false;
-  for (std::string_view name : kDeploymentFiles) {
+  for (const std::string& name : DeploymentFiles(options)) {
     struct stat st;
-    std::string p = options.deployment_dir + "/" + std::string(name);
+    std::string p = options.deployment_dir + "/" + name;
     if (stat(p.c_str(), &st) == 0 && st.st_dev == dev && st.st_ino == ino) return true;
   }
   return false;

@@ -21,14 +21,17 @@ namespace wsync::warehouse {
 struct SqliteOptions {
   // Real paths of the directories API clients' files must be under; empty: none.
   std::vector<std::string> allowed_dirs;
-  // Real path of the deployment's data directory (wsync.db, secret.key); empty: none.
+  // Real path of the deployment's data directory (its database, secret.key); empty: none.
   std::string deployment_dir;
+  // The file name of the deployment's database in that directory (`--store` may rename it).
+  std::string database_name = "wsync.db";
 };
 
 // Resolves `dirs` and `deployment_dir` to real paths. InvalidArgument naming the flag when an
 // allowed directory does not exist or is not a directory.
 core::StatusOr<SqliteOptions> ResolveSqliteOptions(const std::vector<std::string>& dirs,
-                                                   const std::string& deployment_dir);
+                                                   const std::string& deployment_dir,
+                                                   const std::string& database_name = "wsync.db");
 
 // A file that passed the checks: its real path (no symlink in it) and identity, which the
 // caller compares with what it opened.
