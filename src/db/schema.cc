@@ -7,9 +7,17 @@ namespace wsync::db {
 
 namespace {
 
+// One step of the schema: its SQL, then (rarely) work SQL alone cannot do well.
+struct Migration {
+  Migration(const char* sql) : sql(sql) {}  // NOLINT(google-explicit-constructor): list entries
+  Migration(const char* sql, core::Status (*then)(Db* db)) : sql(sql), then(then) {}
+  const char* sql;
+  core::Status (*then)(Db* db) = nullptr;
+};
+
 // Each entry moves the schema one version forward. Never edit a shipped entry; append one.
-const std::vector<const char*>& Migrations() {
-  static const std::vector<const char*> kMigrations = {
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
       R"sql(
 CREATE TABLE resources (
   workspace_id INTEGER NOT NULL,
@@ -185,19 +193,29 @@ WHERE state IN ('queued', 'running') AND run_type <> 'historical';
 
 }  // namespace
 
-core::Status Migrate(Db* db) {
+int64_t LatestSchemaVersion() { return static_cast<int64_t>(Migrations().size()); }
+
+core::Status Migrate(Db* db) { return MigrateTo(db, LatestSchemaVersion()); }
+
+core::Status MigrateTo(Db* db, int64_t target) {
+  if (target < 0 || target > LatestSchemaVersion()) {
+    return core::InvalidArgument("no schema version " + std::to_string(target));
+  }
   // The version is read under the write lock: two processes starting together on one data
   // directory take turns, and the second finds the schema already current.
   return InTransaction(db, [&]() -> core::Status {
     ASSIGN_OR_RETURN(Stmt version, db->Prepare("PRAGMA user_version"));
     ASSIGN_OR_RETURN(bool has_row, version.Step());
     const int64_t current = has_row ? version.Int(0) : 0;
+    version.Reset();  // an open statement would lock the tables a migration drops or renames
+    if (current >= target) return core::Status::Ok();
     const auto& migrations = Migrations();
-    for (size_t v = static_cast<size_t>(current); v < migrations.size(); ++v) {
-      RETURN_IF_ERROR(db->Exec(migrations[v]));
+    for (int64_t v = current; v < target; ++v) {
+      const Migration& m = migrations[static_cast<size_t>(v)];
+      RETURN_IF_ERROR(db->Exec(m.sql));
+      if (m.then != nullptr) RETURN_IF_ERROR(m.then(db));
     }
-    if (static_cast<size_t>(current) >= migrations.size()) return core::Status::Ok();
-    return db->Exec("PRAGMA user_version = " + std::to_string(migrations.size()));
+    return db->Exec("PRAGMA user_version = " + std::to_string(target));
   });
 }
 
