@@ -273,7 +273,8 @@ Response RunErrors(Services* services, RequestContext& ctx) {
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   ASSIGN_OR_RESPOND(catalog::Run run, PathRun(lease.catalog(), ctx));
   int64_t total = 0;
-  ASSIGN_OR_RESPOND(auto errors, lease.catalog()->RowErrors(run.run_id, page, &total));
+  ASSIGN_OR_RESPOND(auto errors,
+                    lease.catalog()->RowErrors(ctx.workspace_id, run.run_id, page, &total));
   json items = json::array();
   for (const mapping::RowError& e : errors) {
     items.push_back({{"row", e.row},
@@ -293,8 +294,8 @@ Response Cancel(Services* services, RequestContext& ctx) {
     ASSIGN_OR_RESPOND(outcome,
                       services->workers->Cancel(lease.catalog(), ctx.workspace_id, run.run_id));
   } else if (run.state == "queued") {
-    RESPOND_IF_ERROR(lease.catalog()->SetRunState(run.run_id, "cancelled", std::nullopt,
-                                                  services->clock->NowMicros()));
+    RESPOND_IF_ERROR(lease.catalog()->SetRunState(ctx.workspace_id, run.run_id, "cancelled",
+                                                  std::nullopt, services->clock->NowMicros()));
     outcome = "cancelled";
   } else {
     return ErrorResponse(core::FailedPrecondition("run " + std::to_string(run.run_id) + " is " +

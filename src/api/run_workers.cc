@@ -13,7 +13,8 @@ core::StatusOr<int> RecoverInterruptedRuns(catalog::Catalog* catalog, int64_t no
   int marked = 0;
   for (const catalog::Run& run : runs) {
     if (run.state != "running") continue;
-    RETURN_IF_ERROR(catalog->SetRunState(run.run_id, "failed", "interrupted", now));
+    RETURN_IF_ERROR(
+        catalog->SetRunState(run.workspace_id, run.run_id, "failed", "interrupted", now));
     ++marked;
   }
   return marked;
@@ -42,14 +43,14 @@ core::StatusOr<std::string> RunWorkers::Cancel(catalog::Catalog* catalog, int64_
   // Under the lock no worker can claim the run between our read and our write.
   std::lock_guard<std::mutex> lock(mu_);
   ASSIGN_OR_RETURN(catalog::Run run, catalog->GetRun(workspace_id, run_id));
-  auto it = claimed_.find(run_id);
+  auto it = claimed_.find({workspace_id, run_id});
   if (it != claimed_.end()) {
     it->second.stop->store(sync::StopReason::kCancelled);
     return std::string("cancelling");
   }
   if (run.state == "queued") {
-    RETURN_IF_ERROR(
-        catalog->SetRunState(run_id, "cancelled", std::nullopt, engine_->clock()->NowMicros()));
+    RETURN_IF_ERROR(catalog->SetRunState(workspace_id, run_id, "cancelled", std::nullopt,
+                                         engine_->clock()->NowMicros()));
     return std::string("cancelled");
   }
   if (run.state == "running") {
@@ -99,7 +100,7 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
   const int per_workspace = std::max(1, threads_ - 1);
   const catalog::Run* pick = nullptr;
   for (const catalog::Run& run : *runs) {
-    if (run.state != "queued" || claimed_.contains(run.run_id)) continue;
+    if (run.state != "queued" || claimed_.contains({run.workspace_id, run.run_id})) continue;
     const bool historical = run.run_type == "historical";
     if (!historical && busy.contains({run.workspace_id, run.pipeline_id})) continue;
     const int n = held[run.workspace_id];
@@ -110,7 +111,8 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
     const catalog::Run& run = *pick;
     const bool historical = run.run_type == "historical";
     auto flag = std::make_shared<std::atomic<sync::StopReason>>(sync::StopReason::kNone);
-    claimed_[run.run_id] = Claim{run.workspace_id, run.pipeline_id, historical, flag};
+    claimed_[{run.workspace_id, run.run_id}] =
+        Claim{run.workspace_id, run.pipeline_id, historical, flag};
     *workspace_id = run.workspace_id;
     *run_id = run.run_id;
     *stop = std::move(flag);
@@ -133,13 +135,16 @@ void RunWorkers::Loop() {
     int64_t run_id = 0;
     std::shared_ptr<std::atomic<sync::StopReason>> stop;
     if (ClaimNext(catalog->get(), &workspace_id, &run_id, &stop)) {
-      LogInfo("run " + std::to_string(run_id) + " started");
+      const std::string name =
+          "run " + std::to_string(run_id) + " of workspace " + std::to_string(workspace_id);
+      LogInfo(name + " started");
       core::Status s;
       try {
         s = executor.Execute(workspace_id, run_id, stop.get());
       } catch (const std::exception& e) {
         s = core::Internal(std::string("run crashed: ") + e.what());
-        (*catalog)->SetRunState(run_id, "failed", s.message(), engine_->clock()->NowMicros());
+        (*catalog)->SetRunState(workspace_id, run_id, "failed", s.message(),
+                                engine_->clock()->NowMicros());
         auto crashed = (*catalog)->GetRun(workspace_id, run_id);
         if (crashed.ok() && crashed->run_type != "historical") {
           (*catalog)->SetHealth(
@@ -149,10 +154,10 @@ void RunWorkers::Loop() {
         }
       }
       auto done = (*catalog)->GetRun(workspace_id, run_id);
-      LogInfo("run " + std::to_string(run_id) + " ended: " + (done.ok() ? done->state : "?") +
+      LogInfo(name + " ended: " + (done.ok() ? done->state : "?") +
               (s.ok() ? "" : " (" + s.message() + ")"));
       std::lock_guard<std::mutex> lock(mu_);
-      claimed_.erase(run_id);
+      claimed_.erase({workspace_id, run_id});
       continue;  // look for more work at once
     }
     std::unique_lock<std::mutex> lock(mu_);

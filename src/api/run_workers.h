@@ -67,7 +67,9 @@ class RunWorkers {
   std::condition_variable cv_;
   bool stopping_ = false;
   bool notified_ = false;
-  std::map<int64_t, Claim> claimed_;  // run id → claim, while a worker holds the run
+  // (workspace id, run id) → claim, while a worker holds the run. Run ids count per workspace,
+  // so the same run id names a different run in each workspace.
+  std::map<std::pair<int64_t, int64_t>, Claim> claimed_;
   std::vector<std::thread> workers_;
 };
 

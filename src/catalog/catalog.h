@@ -67,8 +67,10 @@ struct LivePipeline {
   PipelineState state;
 };
 
+// A run is named by (workspace_id, run_id): run ids count each workspace's runs from 1, so a
+// client never learns of another workspace's runs (security finding F18).
 struct Run {
-  int64_t run_id = 0;
+  int64_t run_id = 0;  // SPEC §7 pipeline_run_id; assigned by CreateRun
   int64_t workspace_id = 0;
   std::string pipeline_id;
   std::string run_type = "manual";  // scheduled | manual | once | historical
@@ -148,6 +150,7 @@ class Catalog {
   virtual core::Status PutConnectionState(int64_t workspace_id, const std::string& connection_id,
                                           const ConnectionState& state) = 0;
 
+  // Queues `run` under its workspace's next run id (`run.run_id` is ignored).
   virtual core::StatusOr<Run> CreateRun(const Run& run) = 0;
   virtual core::StatusOr<Run> GetRun(int64_t workspace_id, int64_t run_id) = 0;
   virtual core::StatusOr<std::vector<Run>> ListRuns(int64_t workspace_id,
@@ -158,12 +161,14 @@ class Catalog {
   virtual core::StatusOr<std::vector<Run>> ActiveRuns(int64_t workspace_id,
                                                       const std::string& pipeline_id,
                                                       bool include_historical) = 0;
-  // Every queued or running run of every workspace (start-up recovery, the worker queue).
+  // Every queued or running run of every workspace, oldest first (start-up recovery, the
+  // worker queue).
   virtual core::StatusOr<std::vector<Run>> UnfinishedRuns() = 0;
   // Moves a run to `state`, stamping started_at / ended_at; counters are the store's job.
-  virtual core::Status SetRunState(int64_t run_id, const std::string& state,
+  virtual core::Status SetRunState(int64_t workspace_id, int64_t run_id, const std::string& state,
                                    std::optional<std::string> error, int64_t now) = 0;
-  virtual core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t run_id, Page page,
+  virtual core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t workspace_id,
+                                                                   int64_t run_id, Page page,
                                                                    int64_t* total) = 0;
 };
 

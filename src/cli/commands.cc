@@ -45,7 +45,7 @@ void PrintRunSummary(const catalog::Run& run, catalog::Catalog* catalog) {
   }
   if (c.row_errors_total > 0) {
     int64_t total = 0;
-    auto errors = catalog->RowErrors(run.run_id, {1, 5}, &total);
+    auto errors = catalog->RowErrors(run.workspace_id, run.run_id, {1, 5}, &total);
     std::printf("  row errors: %lld (first %zu shown)\n",
                 static_cast<long long>(c.row_errors_total), errors.ok() ? errors->size() : 0);
     if (errors.ok()) {
@@ -91,7 +91,8 @@ int RunPipeline(sync::Engine* engine, catalog::Catalog* catalog, int64_t workspa
   } catch (const std::exception& e) {
     // Never leave the run `running`: it would block every later run of the pipeline.
     s = core::Internal(std::string("run crashed: ") + e.what());
-    catalog->SetRunState(run->run_id, "failed", s.message(), engine->clock()->NowMicros());
+    catalog->SetRunState(workspace_id, run->run_id, "failed", s.message(),
+                         engine->clock()->NowMicros());
     catalog->SetHealth(
         workspace_id, pipeline_id, "faulted",
         json::array({{{"code", "internal"}, {"message", s.message()}, {"run_id", run->run_id}}}));

@@ -1,6 +1,10 @@
 #include "db/schema.h"
 
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace wsync::db {
@@ -14,6 +18,8 @@ struct Migration {
   const char* sql;
   core::Status (*then)(Db* db) = nullptr;
 };
+
+core::Status RenumberAttributeRuns(Db* db);
 
 // Each entry moves the schema one version forward. Never edit a shipped entry; append one.
 const std::vector<Migration>& Migrations() {
@@ -187,8 +193,103 @@ WHERE state IN ('queued', 'running') AND run_type <> 'historical' AND run_id NOT
 CREATE UNIQUE INDEX runs_one_active ON runs (workspace_id, pipeline_id)
 WHERE state IN ('queued', 'running') AND run_type <> 'historical';
 )sql",
+      // 6: run ids are numbered per workspace (security finding F18): a global sequence told a
+      // tenant how many runs the others had. The global key stays as `run_key`, internal to
+      // the database (queue order, row errors); `run_id` is the workspace's own number, the one
+      // every client sees. Existing runs are numbered in the order they were created, and the
+      // run ids stored with profiles (events, the last run that updated a profile, attribute
+      // sources) follow them.
+      {R"sql(
+ALTER TABLE runs RENAME COLUMN run_id TO run_key;
+ALTER TABLE row_errors RENAME COLUMN run_id TO run_key;
+ALTER TABLE runs ADD COLUMN run_id INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET run_id = numbered.run_id FROM (
+  SELECT run_key, row_number() OVER (PARTITION BY workspace_id ORDER BY run_key) AS run_id
+  FROM runs) AS numbered
+WHERE runs.run_key = numbered.run_key;
+CREATE UNIQUE INDEX runs_by_number ON runs (workspace_id, run_id);
+DROP INDEX runs_by_pipeline;
+CREATE INDEX runs_by_pipeline ON runs (workspace_id, pipeline_id, run_id);
+UPDATE events SET run_id = coalesce((SELECT r.run_id FROM runs r WHERE r.run_key = events.run_id
+  AND r.workspace_id = events.workspace_id), 0) WHERE run_id <> 0;
+UPDATE profiles SET updated_run = coalesce((SELECT r.run_id FROM runs r
+  WHERE r.run_key = profiles.updated_run AND r.workspace_id = profiles.workspace_id), 0)
+WHERE updated_run <> 0;
+)sql",
+       &RenumberAttributeRuns},
   };
   return kMigrations;
+}
+
+// Migration 6, for the run ids inside attribute documents (profiles/profile_codec.cc): version 2
+// keeps each provenance as [source_time, pipeline_id, run_id, updated_at] in "m", version 1
+// keeps the run in each attribute's "r". A run id that names no run of the profile's workspace
+// becomes 0 (no run), so no global id survives.
+core::Status RenumberAttributeRuns(Db* db) {
+  std::unordered_map<int64_t, std::pair<int64_t, int64_t>> runs;  // run_key → (workspace, run_id)
+  {
+    ASSIGN_OR_RETURN(Stmt s, db->Prepare("SELECT run_key, workspace_id, run_id FROM runs"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      runs[s.Int(0)] = {s.Int(1), s.Int(2)};
+    }
+  }
+  auto renumber = [&](nlohmann::json* id, int64_t workspace_id) {
+    if (!id->is_number_integer() || id->get<int64_t>() == 0) return false;
+    auto it = runs.find(id->get<int64_t>());
+    *id = it != runs.end() && it->second.first == workspace_id ? it->second.second : 0;
+    return true;
+  };
+  ASSIGN_OR_RETURN(Stmt page, db->Prepare("SELECT mpid, workspace_id, attributes FROM profiles "
+                                          "WHERE mpid >= ?1 ORDER BY mpid LIMIT 512"));
+  ASSIGN_OR_RETURN(Stmt update, db->Prepare("UPDATE profiles SET attributes = ?2 WHERE mpid = ?1"));
+  int64_t from = std::numeric_limits<int64_t>::min();
+  while (true) {
+    // Read a page, then write it: never update the table under an open cursor.
+    std::vector<std::pair<int64_t, std::string>> changed;
+    int64_t last = 0;
+    int rows = 0;
+    page.Reset();
+    page.Bind(1, from);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, page.Step());
+      if (!row) break;
+      ++rows;
+      last = page.Int(0);
+      const int64_t workspace_id = page.Int(1);
+      nlohmann::json doc = nlohmann::json::parse(page.Text(2), nullptr, false);
+      if (!doc.is_object()) continue;  // unreadable documents are left to the profile codec
+      bool touched = false;
+      auto version = doc.find("v");
+      if (version != doc.end() && version->is_number()) {
+        auto prov = doc.find("m");
+        if (prov == doc.end() || !prov->is_array()) continue;
+        for (nlohmann::json& p : *prov) {
+          if (p.is_array() && p.size() == 4) touched = renumber(&p[2], workspace_id) || touched;
+        }
+      } else {
+        for (nlohmann::json& a : doc) {
+          if (!a.is_object()) continue;
+          auto r = a.find("r");
+          if (r != a.end()) touched = renumber(&*r, workspace_id) || touched;
+        }
+      }
+      if (touched) {
+        changed.emplace_back(last,
+                             doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      }
+    }
+    page.Reset();
+    for (const auto& [mpid, text] : changed) {
+      update.Reset();
+      update.Bind(1, mpid).Bind(2, text);
+      RETURN_IF_ERROR(update.Run());
+    }
+    if (rows == 0 || last == std::numeric_limits<int64_t>::max()) break;
+    from = last + 1;
+  }
+  return core::Status::Ok();
 }
 
 }  // namespace

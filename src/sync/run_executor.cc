@@ -110,7 +110,8 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id,
     return core::FailedPrecondition("run " + std::to_string(run_id) + " is " + run.state +
                                     ", not queued");
   }
-  RETURN_IF_ERROR(catalog_->SetRunState(run_id, "running", std::nullopt, deps_.clock->NowMicros()));
+  RETURN_IF_ERROR(catalog_->SetRunState(workspace_id, run_id, "running", std::nullopt,
+                                        deps_.clock->NowMicros()));
   run.state = "running";
   run.started_at = deps_.clock->NowMicros();
 
@@ -151,7 +152,7 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id,
     state = "failed";
     error = result.message();
   }
-  RETURN_IF_ERROR(catalog_->SetRunState(run_id, state, error, now));
+  RETURN_IF_ERROR(catalog_->SetRunState(workspace_id, run_id, state, error, now));
   if (run.run_type != "historical" && stopped == StopReason::kNone) {
     json errors = json::array();
     if (!result.ok()) {

@@ -368,24 +368,35 @@ core::StatusOr<std::vector<LivePipeline>> SqliteCatalog::LivePipelines() {
 }
 
 core::StatusOr<int64_t> SqliteCatalog::InsertRun(const Run& run) {
+  // The workspace's next number, read and written under the transaction's write lock (the
+  // caller's); runs are never deleted, so numbers are never reused.
   ASSIGN_OR_RETURN(db::Stmt s,
-                   db_->Prepare("INSERT INTO runs (workspace_id, pipeline_id, run_type, state, "
-                                "logical_date, range_start, range_end, created_at, spec) VALUES "
-                                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+                   db_->Prepare("INSERT INTO runs (workspace_id, run_id, pipeline_id, run_type, "
+                                "state, logical_date, range_start, range_end, created_at, spec) "
+                                "VALUES (?1, (SELECT coalesce(max(run_id), 0) + 1 FROM runs "
+                                "WHERE workspace_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+                                "RETURNING run_id"));
   s.Bind(1, run.workspace_id).Bind(2, run.pipeline_id).Bind(3, run.run_type).Bind(4, run.state);
   s.Bind(5, run.logical_date).Bind(6, run.range_start).Bind(7, run.range_end);
   s.Bind(8, run.created_at).Bind(9, run.spec.dump());
-  core::Status st = s.Run();
-  if (st.code() == core::StatusCode::kAlreadyExists) {
+  core::StatusOr<bool> row = s.Step();
+  if (row.status().code() == core::StatusCode::kAlreadyExists) {
     // runs_one_active: a queued or running non-historical run of this pipeline exists.
     return core::FailedPrecondition("pipeline '" + run.pipeline_id + "' is busy");
   }
-  RETURN_IF_ERROR(st);
-  return db_->LastInsertId();
+  RETURN_IF_ERROR(row.status());
+  if (!*row) return core::Internal("inserting a run returned no run id");
+  const int64_t run_id = s.Int(0);
+  RETURN_IF_ERROR(s.Run());  // completes the statement
+  return run_id;
 }
 
 core::StatusOr<Run> SqliteCatalog::CreateRun(const Run& run) {
-  ASSIGN_OR_RETURN(int64_t run_id, InsertRun(run));
+  int64_t run_id = 0;
+  RETURN_IF_ERROR(db::InTransaction(db_.get(), [&]() -> core::Status {
+    ASSIGN_OR_RETURN(run_id, InsertRun(run));
+    return core::Status::Ok();
+  }));
   return GetRun(run.workspace_id, run_id);
 }
 
@@ -444,34 +455,42 @@ core::StatusOr<std::vector<Run>> SqliteCatalog::ActiveRuns(int64_t workspace_id,
 }
 
 core::StatusOr<std::vector<Run>> SqliteCatalog::UnfinishedRuns() {
-  return QueryRuns("WHERE state IN ('queued', 'running') ORDER BY run_id", [](db::Stmt&) {});
+  // The global key orders the queue oldest first across workspaces.
+  return QueryRuns("WHERE state IN ('queued', 'running') ORDER BY run_key", [](db::Stmt&) {});
 }
 
-core::Status SqliteCatalog::SetRunState(int64_t run_id, const std::string& state,
-                                        std::optional<std::string> error, int64_t now) {
+core::Status SqliteCatalog::SetRunState(int64_t workspace_id, int64_t run_id,
+                                        const std::string& state, std::optional<std::string> error,
+                                        int64_t now) {
   ASSIGN_OR_RETURN(
       db::Stmt s,
       db_->Prepare("UPDATE runs SET state = ?2, error = ?3, "
                    "started_at = CASE WHEN ?2 = 'running' THEN ?4 ELSE started_at END, "
                    "ended_at = CASE WHEN ?2 IN ('succeeded', 'failed', 'cancelled') THEN ?4 "
-                   "ELSE ended_at END WHERE run_id = ?1"));
-  s.Bind(1, run_id).Bind(2, state).Bind(3, error).Bind(4, now);
+                   "ELSE ended_at END WHERE run_id = ?1 AND workspace_id = ?5"));
+  s.Bind(1, run_id).Bind(2, state).Bind(3, error).Bind(4, now).Bind(5, workspace_id);
   RETURN_IF_ERROR(s.Run());
   if (db_->Changes() == 0) return core::NotFound("run " + std::to_string(run_id) + " not found");
   return core::Status::Ok();
 }
 
-core::StatusOr<std::vector<mapping::RowError>> SqliteCatalog::RowErrors(int64_t run_id, Page page,
+core::StatusOr<std::vector<mapping::RowError>> SqliteCatalog::RowErrors(int64_t workspace_id,
+                                                                        int64_t run_id, Page page,
                                                                         int64_t* total) {
+  // Row errors hang off the run's internal key.
+  constexpr std::string_view kRun =
+      "run_key = (SELECT run_key FROM runs WHERE workspace_id = ?1 AND run_id = ?2)";
   ASSIGN_OR_RETURN(db::Stmt count,
-                   db_->Prepare("SELECT count(*) FROM row_errors WHERE run_id = ?1"));
-  count.Bind(1, run_id);
+                   db_->Prepare("SELECT count(*) FROM row_errors WHERE " + std::string(kRun)));
+  count.Bind(1, workspace_id).Bind(2, run_id);
   ASSIGN_OR_RETURN(bool has, count.Step());
   *total = has ? count.Int(0) : 0;
   ASSIGN_OR_RETURN(db::Stmt s,
                    db_->Prepare("SELECT row, key, column_name, code, message FROM row_errors "
-                                "WHERE run_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3"));
-  s.Bind(1, run_id).Bind(2, page.page_size).Bind(3, (page.page - 1) * page.page_size);
+                                "WHERE " +
+                                std::string(kRun) + " ORDER BY seq LIMIT ?3 OFFSET ?4"));
+  s.Bind(1, workspace_id).Bind(2, run_id);
+  s.Bind(3, page.page_size).Bind(4, (page.page - 1) * page.page_size);
   std::vector<mapping::RowError> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());

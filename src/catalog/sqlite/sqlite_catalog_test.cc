@@ -113,8 +113,8 @@ TEST_F(SqliteCatalogTest, RunsAndStates) {
   ASSERT_TRUE(created.ok());
   EXPECT_EQ(created->state, "queued");
   EXPECT_EQ(catalog_->ActiveRuns(1, "p1", false)->size(), 1u);
-  ASSERT_TRUE(catalog_->SetRunState(created->run_id, "running", std::nullopt, 20).ok());
-  ASSERT_TRUE(catalog_->SetRunState(created->run_id, "failed", "interrupted", 30).ok());
+  ASSERT_TRUE(catalog_->SetRunState(1, created->run_id, "running", std::nullopt, 20).ok());
+  ASSERT_TRUE(catalog_->SetRunState(1, created->run_id, "failed", "interrupted", 30).ok());
   auto done = catalog_->GetRun(1, created->run_id);
   EXPECT_EQ(done->started_at, 20);
   EXPECT_EQ(done->ended_at, 30);
@@ -267,7 +267,7 @@ TEST_F(SqliteCatalogTest, AtMostOneActiveNonHistoricalRunPerPipeline) {
   auto active = catalog_->ActiveRuns(1, "p0", false);
   ASSERT_TRUE(active.ok());
   for (const catalog::Run& r : *active) {
-    ASSERT_TRUE(catalog_->SetRunState(r.run_id, "succeeded", std::nullopt, 1).ok());
+    ASSERT_TRUE(catalog_->SetRunState(1, r.run_id, "succeeded", std::nullopt, 1).ok());
   }
   EXPECT_TRUE(catalog_->CreateRun(run).ok());
 }
