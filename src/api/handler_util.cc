@@ -1,9 +1,9 @@
 #include <charconv>
 
 #include "api/handlers.h"
-#include "api/log.h"
 #include "api/request_checks.h"
 #include "catalog/secrets.h"
+#include "core/log.h"
 #include "core/time.h"
 #include "mapping/identity_types.h"
 
@@ -198,11 +198,11 @@ Response Guard(const std::function<Response()>& fn) {
   try {
     return fn();
   } catch (const std::exception& e) {
-    LogError("request handler failed: " + std::string(e.what()));
+    core::LogError("request handler failed: " + std::string(e.what()));
     return ErrorResponse(500, "internal", std::nullopt,
                          "internal error; the server log has the details");
   } catch (...) {
-    LogError("request handler failed with an unknown exception");
+    core::LogError("request handler failed with an unknown exception");
     return ErrorResponse(500, "internal", std::nullopt,
                          "internal error; the server log has the details");
   }

@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/log.h"
+#include "core/log.h"
 
 namespace wsync::api {
 

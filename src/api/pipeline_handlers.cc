@@ -274,7 +274,8 @@ Response RunErrors(Services* services, RequestContext& ctx) {
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   ASSIGN_OR_RESPOND(catalog::Run run, PathRun(lease.catalog(), ctx));
   int64_t total = 0;
-  ASSIGN_OR_RESPOND(auto errors, lease.catalog()->RowErrors(run.run_id, page, &total));
+  ASSIGN_OR_RESPOND(auto errors,
+                    lease.catalog()->RowErrors(ctx.workspace_id, run.run_id, page, &total));
   json items = json::array();
   for (const mapping::RowError& e : errors) {
     items.push_back({{"row", e.row},
@@ -293,18 +294,14 @@ Response Cancel(Services* services, RequestContext& ctx) {
   if (services->workers) {
     ASSIGN_OR_RESPOND(outcome,
                       services->workers->Cancel(lease.catalog(), ctx.workspace_id, run.run_id));
-  } else if (run.state == "queued") {
-    RESPOND_IF_ERROR(lease.catalog()->SetRunState(run.run_id, "cancelled", std::nullopt,
-                                                  services->clock->NowMicros()));
-    outcome = "cancelled";
   } else {
-    return ErrorResponse(core::FailedPrecondition("run " + std::to_string(run.run_id) + " is " +
-                                                  run.state +
-                                                  "; only a queued run can be "
-                                                  "cancelled here"));
+    // This process runs nothing: the database tells the run's holder, whichever process.
+    ASSIGN_OR_RESPOND(bool cancelled, lease.catalog()->RequestCancel(ctx.workspace_id, run.run_id,
+                                                                     services->clock->NowMicros()));
+    outcome = cancelled ? "cancelled" : "cancelling";
   }
   ASSIGN_OR_RESPOND(catalog::Run now, lease.catalog()->GetRun(ctx.workspace_id, run.run_id));
-  // A running run stops at its next batch boundary: 202 says the cancel is under way.
+  // A running run stops within moments: 202 says the cancel is under way.
   return JsonResponse(outcome == "cancelled" ? 200 : 202, RunJson(now));
 }
 

@@ -11,9 +11,9 @@
 #include "api/handlers.h"
 #include "api/http_transport.h"
 #include "api/limits.h"
-#include "api/log.h"
 #include "api/openapi_json.h"
 #include "api/request_checks.h"
+#include "core/log.h"
 
 namespace wsync::api {
 
@@ -149,7 +149,7 @@ Response Health(Services* services) {
     s = lease.ok() ? lease->credentials()->Ping() : lease.status();
   }
   if (s.ok()) return JsonResponse(200, {{"status", "ok"}, {"database", "ok"}});
-  LogError("health check: " + s.ToString());
+  core::LogError("health check: " + s.ToString());
   json body = ErrorBody("internal", std::nullopt, "the database is not reachable");
   body["status"] = "unavailable";
   body["database"] = "unreachable";
@@ -194,7 +194,7 @@ void WriteResponse(const Response& out, httplib::Response* res) {
       res->set_content(SafeDump(out.body), "application/json");
     }
   } catch (const std::exception& e) {
-    LogError("writing a response failed: " + std::string(e.what()));
+    core::LogError("writing a response failed: " + std::string(e.what()));
     res->headers.clear();
     res->status = 500;
     res->set_content(R"({"errors":[{"code":"internal","field":null,"message":"internal error; )"
@@ -235,13 +235,15 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
       sync::Engine::Open(options.store.value_or(storage::StoreInDataDir(options.data_dir)),
                          options.clock, {.sqlite_dirs = options.sqlite_dirs}));
   {
+    // Runs held by processes that are gone (a dead process of this host at once, others once
+    // their lease expires) end failed with error "interrupted"; this process's leases renew.
     ASSIGN_OR_RETURN(auto catalog, server->engine_->NewCatalog());
-    ASSIGN_OR_RETURN(int recovered,
-                     RecoverInterruptedRuns(catalog.get(), options.clock->NowMicros()));
-    if (recovered > 0) {
-      LogInfo("marked " + std::to_string(recovered) +
-              " run(s) left running by a previous process as failed (interrupted)");
-    }
+    server->leases_ = std::make_unique<runner::LeaseKeeper>(
+        std::move(catalog), options.clock,
+        runner::LeaseOptions{.lease = std::chrono::milliseconds(options.lease_ms),
+                             .renew_every = std::chrono::milliseconds(options.lease_renew_ms)});
+    RETURN_IF_ERROR(server->leases_->Tick());
+    server->leases_->Start();
   }
   server->pool_ = std::make_unique<ConnectionPool>(server->engine_.get());
   server->throttles_ = std::unique_ptr<Throttles>(new Throttles{
@@ -252,8 +254,8 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   server->services_ = Services{server->engine_.get(), server->pool_.get(), nullptr, options.clock,
                                server->throttles_.get()};
   if (options.run_workers > 0) {
-    server->workers_ = std::make_unique<RunWorkers>(server->engine_.get(), options.run_workers,
-                                                    options.worker_poll_ms);
+    server->workers_ = std::make_unique<runner::RunWorkers>(
+        server->engine_.get(), server->leases_.get(), options.run_workers, options.worker_poll_ms);
     server->services_.workers = server->workers_.get();
   }
   AddAllRoutes(&server->router_, &server->services_);
@@ -296,7 +298,7 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // cpp-httplib's EXCEPTION_WHAT header.
   http->set_exception_handler(
       [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        LogError("request failed with an exception outside the handler");
+        core::LogError("request failed with an exception outside the handler");
         res.headers.clear();
         res.status = 500;
         res.set_content(SafeDump(ErrorBody("internal", std::nullopt,
@@ -333,15 +335,15 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   }
   if (server->workers_) server->workers_->Start();
   if (options.scheduler_tick_ms > 0) {
-    RunWorkers* workers = server->workers_.get();
+    runner::RunWorkers* workers = server->workers_.get();
     server->scheduler_ = std::make_unique<scheduler::SchedulerLoop>(
         server->engine_.get(), options.scheduler_tick_ms, [workers] {
           if (workers) workers->Notify();
         });
     RETURN_IF_ERROR(server->scheduler_->Start());
   }
-  LogInfo("serving data directory " + options.data_dir + " on " + options.host + ":" +
-          std::to_string(port));
+  core::LogInfo("serving data directory " + options.data_dir + " on " + options.host + ":" +
+                std::to_string(port));
   return server;
 }
 
@@ -352,6 +354,7 @@ void Server::Stop() {
   if (listener_.joinable()) listener_.join();
   if (scheduler_) scheduler_->Stop();
   if (workers_) workers_->Shutdown();
+  leases_.reset();
 }
 
 void Server::Dispatch(const void* request, void* response) {
@@ -444,9 +447,9 @@ void Server::Dispatch(const void* request, void* response) {
                       std::chrono::steady_clock::now() - start)
                       .count();
   // Path only: query strings may carry identity values. Never the Authorization header.
-  LogInfo(req.method + " " + req.path + " " + std::to_string(res.status) + " " +
-          std::to_string(ms) + "ms" +
-          (ctx.principal.client_id.empty() ? "" : " client=" + ctx.principal.client_id));
+  core::LogInfo(req.method + " " + req.path + " " + std::to_string(res.status) + " " +
+                std::to_string(ms) + "ms" +
+                (ctx.principal.client_id.empty() ? "" : " client=" + ctx.principal.client_id));
 }
 
 }  // namespace wsync::api

@@ -54,6 +54,10 @@ struct ServerOptions {
   // Concurrent verify / discover / preview / pipeline-check requests per workspace (beyond: 429).
   int warehouse_requests_per_workspace = 2;
   int64_t worker_poll_ms = 200;
+  // Run leases (runner/lease_keeper.h): how long a claim lasts without renewal, how often this
+  // process renews its claims and recovers those of processes that are gone.
+  int64_t lease_ms = 30'000;
+  int64_t lease_renew_ms = 1'000;
   int64_t scheduler_tick_ms = 1000;      // 0: schedules do not fire in this process
   std::vector<std::string> sqlite_dirs;  // `--sqlite-dir`: where API clients' SQLite files may be
 };
@@ -79,7 +83,8 @@ class Server {
   ServerOptions options_;
   std::unique_ptr<sync::Engine> engine_;
   std::unique_ptr<ConnectionPool> pool_;
-  std::unique_ptr<RunWorkers> workers_;
+  std::unique_ptr<runner::LeaseKeeper> leases_;  // outlives workers_
+  std::unique_ptr<runner::RunWorkers> workers_;
   std::unique_ptr<Throttles> throttles_;
   std::unique_ptr<scheduler::SchedulerLoop> scheduler_;
   Services services_;

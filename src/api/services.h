@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "api/auth.h"
-#include "api/run_workers.h"
 #include "catalog/catalog.h"
 #include "core/status.h"
 #include "profiles/profile_store.h"
+#include "runner/run_workers.h"
 #include "sync/engine.h"
 
 namespace wsync::api {
@@ -79,7 +79,7 @@ class ConnectionPool {
 struct Services {
   const sync::Engine* engine = nullptr;
   ConnectionPool* pool = nullptr;
-  RunWorkers* workers = nullptr;  // may be null (no run execution)
+  runner::RunWorkers* workers = nullptr;  // may be null (no run execution)
   const core::Clock* clock = nullptr;
   Throttles* throttles = nullptr;  // may be null (no throttling)
 };

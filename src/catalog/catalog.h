@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "catalog/definitions.h"
@@ -67,8 +69,10 @@ struct LivePipeline {
   PipelineState state;
 };
 
+// A run is named by (workspace_id, run_id): run ids count each workspace's runs from 1, so a
+// client never learns of another workspace's runs (security finding F18).
 struct Run {
-  int64_t run_id = 0;
+  int64_t run_id = 0;  // SPEC §7 pipeline_run_id; assigned by CreateRun
   int64_t workspace_id = 0;
   std::string pipeline_id;
   std::string run_type = "manual";  // scheduled | manual | once | historical
@@ -82,6 +86,7 @@ struct Run {
   core::RunCounters counters;
   std::optional<std::string> error;
   nlohmann::json spec = nlohmann::json::object();  // the versions the run started with
+  std::optional<std::string> lease_owner;          // the process holding a running run (runner/)
 };
 
 struct RunFilter {
@@ -148,6 +153,7 @@ class Catalog {
   virtual core::Status PutConnectionState(int64_t workspace_id, const std::string& connection_id,
                                           const ConnectionState& state) = 0;
 
+  // Queues `run` under its workspace's next run id (`run.run_id` is ignored).
   virtual core::StatusOr<Run> CreateRun(const Run& run) = 0;
   virtual core::StatusOr<Run> GetRun(int64_t workspace_id, int64_t run_id) = 0;
   virtual core::StatusOr<std::vector<Run>> ListRuns(int64_t workspace_id,
@@ -158,13 +164,36 @@ class Catalog {
   virtual core::StatusOr<std::vector<Run>> ActiveRuns(int64_t workspace_id,
                                                       const std::string& pipeline_id,
                                                       bool include_historical) = 0;
-  // Every queued or running run of every workspace (start-up recovery, the worker queue).
+  // Every queued or running run of every workspace, oldest first (start-up recovery, the
+  // worker queue).
   virtual core::StatusOr<std::vector<Run>> UnfinishedRuns() = 0;
   // Moves a run to `state`, stamping started_at / ended_at; counters are the store's job.
-  virtual core::Status SetRunState(int64_t run_id, const std::string& state,
+  virtual core::Status SetRunState(int64_t workspace_id, int64_t run_id, const std::string& state,
                                    std::optional<std::string> error, int64_t now) = 0;
-  virtual core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t run_id, Page page,
+  virtual core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t workspace_id,
+                                                                   int64_t run_id, Page page,
                                                                    int64_t* total) = 0;
+
+  // Run claims (SPEC §10; runner/lease_keeper.h). Lease times are wall-clock microseconds.
+  // Takes a queued run for `owner` by compare-and-set: true when it moved queued → running
+  // with a lease until `lease_until`; false when it was no longer queued (another worker or
+  // process took it, or it was cancelled).
+  virtual core::StatusOr<bool> ClaimRun(int64_t workspace_id, int64_t run_id,
+                                        const std::string& owner, int64_t now,
+                                        int64_t lease_until) = 0;
+  // Extends every lease `owner` holds to `lease_until`; returns its runs whose cancel another
+  // process asked for (RequestCancel), as (workspace, run id).
+  virtual core::StatusOr<std::vector<std::pair<int64_t, int64_t>>> RenewLeases(
+      const std::string& owner, int64_t lease_until) = 0;
+  // Cancels a run whatever process holds it, by compare-and-set: a queued run becomes
+  // `cancelled` at `now` (returns true); a running one is flagged for its holder, which stops
+  // it at its next renewal (returns false). FailedPrecondition when it has finished.
+  virtual core::StatusOr<bool> RequestCancel(int64_t workspace_id, int64_t run_id, int64_t now) = 0;
+  // Ends the runs whose holder is gone — lease expired before `lease_now`, no holder recorded
+  // (older versions), or `dead(owner)` — as failed with error "interrupted", each by
+  // compare-and-set on its holder, at `now` (run clock). Returns how many it ended.
+  virtual core::StatusOr<int> ExpireLeases(int64_t lease_now, int64_t now,
+                                           const std::function<bool(const std::string&)>& dead) = 0;
 };
 
 }  // namespace wsync::catalog

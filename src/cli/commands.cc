@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "catalog/config_file.h"
 #include "cli/sample_data.h"
 #include "core/time.h"
 #include "profiles/profile_store.h"
+#include "runner/lease_keeper.h"
 #include "sync/engine.h"
 #include "sync/run_executor.h"
 #include "sync/run_spec.h"
@@ -51,7 +53,7 @@ void PrintRunSummary(const catalog::Run& run, catalog::Catalog* catalog) {
   }
   if (c.row_errors_total > 0) {
     int64_t total = 0;
-    auto errors = catalog->RowErrors(run.run_id, {1, 5}, &total);
+    auto errors = catalog->RowErrors(run.workspace_id, run.run_id, {1, 5}, &total);
     std::printf("  row errors: %lld (first %zu shown)\n",
                 static_cast<long long>(c.row_errors_total), errors.ok() ? errors->size() : 0);
     if (errors.ok()) {
@@ -75,6 +77,20 @@ json ProfileJson(const profiles::Profile& p) {
 }
 
 // Runs one pipeline now and prints its summary; returns the exit code.
+// A `wsync serve` sharing the deployment took the run before this process could: it runs
+// there, and this process waits for its end.
+void AwaitRunElsewhere(catalog::Catalog* catalog, int64_t workspace_id, int64_t run_id,
+                       const std::string& owner) {
+  while (true) {
+    core::StatusOr<catalog::Run> run = catalog->GetRun(workspace_id, run_id);
+    if (!run.ok() || run->lease_owner == owner ||
+        (run->state != "queued" && run->state != "running")) {
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 int RunPipeline(sync::Engine* engine, catalog::Catalog* catalog, int64_t workspace_id,
                 const std::string& pipeline_id) {
   core::StatusOr<catalog::Run> run =
@@ -89,15 +105,32 @@ int RunPipeline(sync::Engine* engine, catalog::Catalog* catalog, int64_t workspa
     std::cerr << "wsync: " << store.status().message() << "\n";
     return kExitRunFailed;
   }
-  sync::RunExecutor executor(engine->executor_deps(), catalog, store->get());
+  // The run is claimed under this process's lease, renewed while it goes, so a `wsync serve`
+  // sharing the deployment neither takes it nor mistakes it for the run of a dead process.
+  auto lease_catalog = engine->NewCatalog();
+  if (!lease_catalog.ok()) {
+    std::cerr << "wsync: " << lease_catalog.status().message() << "\n";
+    return kExitRunFailed;
+  }
+  runner::LeaseKeeper leases(std::move(*lease_catalog), engine->clock(),
+                             runner::LeaseOptions{.expire_others = false});
+  leases.Start();
+  sync::ExecutorDeps deps = engine->executor_deps();
+  deps.lease_owner = leases.owner();
+  deps.lease_until = [&leases] { return leases.LeaseUntil(); };
+  sync::RunExecutor executor(deps, catalog, store->get());
   if (isatty(STDERR_FILENO)) std::cerr << "running pipeline '" << pipeline_id << "'...\n";
   core::Status s;
   try {
     s = executor.Execute(workspace_id, run->run_id);
+    if (s.code() == core::StatusCode::kFailedPrecondition) {
+      AwaitRunElsewhere(catalog, workspace_id, run->run_id, leases.owner());
+    }
   } catch (const std::exception& e) {
     // Never leave the run `running`: it would block every later run of the pipeline.
     s = core::Internal(std::string("run crashed: ") + e.what());
-    catalog->SetRunState(run->run_id, "failed", s.message(), engine->clock()->NowMicros());
+    catalog->SetRunState(workspace_id, run->run_id, "failed", s.message(),
+                         engine->clock()->NowMicros());
     catalog->SetHealth(
         workspace_id, pipeline_id, "faulted",
         json::array({{{"code", "internal"}, {"message", s.message()}, {"run_id", run->run_id}}}));

@@ -65,6 +65,11 @@ int main(int argc, char** argv) {
       ->add_option("--workers", serve_args.workers,
                    "run worker threads (default 4; one workspace holds at most all but one)")
       ->check(CLI::Range(0, 16));
+  serve
+      ->add_option("--lease-seconds", serve_args.lease_seconds,
+                   "how long a run's claim lasts without renewal; runs of a server that died "
+                   "on another host are recovered after it (default 30)")
+      ->check(CLI::Range(2, 3600));
   serve->add_option("--sqlite-dir", serve_args.sqlite_dirs,
                     "directory whose SQLite files API clients may use as warehouses "
                     "(repeatable; default none)");

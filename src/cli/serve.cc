@@ -46,6 +46,7 @@ int Serve(const ServeArgs& args) {
   options.data_dir = store->data_dir;
   options.store = *store;
   options.run_workers = args.workers;
+  options.lease_ms = int64_t{args.lease_seconds} * 1000;
   options.sqlite_dirs = args.sqlite_dirs;
   options.max_connections = args.max_connections;
   options.http_threads = args.http_threads;

@@ -14,6 +14,7 @@ struct ServeArgs {
   std::optional<std::string> store;     // --store URL or WSYNC_STORE (SPEC §1)
   std::string listen = "127.0.0.1:8080";
   int workers = 4;
+  int lease_seconds = 30;  // a run's claim lasts this long without renewal (runner/)
   // SQLite warehouse files of API clients must lie under one of these; none by default.
   std::vector<std::string> sqlite_dirs;
   // Request limits (docs/security.md); the defaults are api::ServerOptions'.

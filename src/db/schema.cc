@@ -1,15 +1,29 @@
 #include "db/schema.h"
 
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace wsync::db {
 
 namespace {
 
+// One step of the schema: its SQL, then (rarely) work SQL alone cannot do well.
+struct Migration {
+  Migration(const char* sql) : sql(sql) {}  // NOLINT(google-explicit-constructor): list entries
+  Migration(const char* sql, core::Status (*then)(Db* db)) : sql(sql), then(then) {}
+  const char* sql;
+  core::Status (*then)(Db* db) = nullptr;
+};
+
+core::Status RenumberAttributeRuns(Db* db);
+
 // Each entry moves the schema one version forward. Never edit a shipped entry; append one.
-const std::vector<const char*>& Migrations() {
-  static const std::vector<const char*> kMigrations = {
+const std::vector<Migration>& Migrations() {
+  static const std::vector<Migration> kMigrations = {
       R"sql(
 CREATE TABLE resources (
   workspace_id INTEGER NOT NULL,
@@ -187,25 +201,142 @@ WHERE state IN ('queued', 'running') AND run_type <> 'historical';
 ALTER TABLE runs ADD COLUMN records_duplicate INTEGER NOT NULL DEFAULT 0;
 DELETE FROM fingerprints;
 )sql",
+      // 7: run ids are numbered per workspace (security finding F18): a global sequence told a
+      // tenant how many runs the others had. The global key stays as `run_key`, internal to
+      // the database (queue order, row errors); `run_id` is the workspace's own number, the one
+      // every client sees. Existing runs are numbered in the order they were created, and the
+      // run ids stored with profiles (events, the last run that updated a profile, attribute
+      // sources) follow them.
+      {R"sql(
+ALTER TABLE runs RENAME COLUMN run_id TO run_key;
+ALTER TABLE row_errors RENAME COLUMN run_id TO run_key;
+ALTER TABLE runs ADD COLUMN run_id INTEGER NOT NULL DEFAULT 0;
+UPDATE runs SET run_id = numbered.run_id FROM (
+  SELECT run_key, row_number() OVER (PARTITION BY workspace_id ORDER BY run_key) AS run_id
+  FROM runs) AS numbered
+WHERE runs.run_key = numbered.run_key;
+CREATE UNIQUE INDEX runs_by_number ON runs (workspace_id, run_id);
+DROP INDEX runs_by_pipeline;
+CREATE INDEX runs_by_pipeline ON runs (workspace_id, pipeline_id, run_id);
+UPDATE events SET run_id = coalesce((SELECT r.run_id FROM runs r WHERE r.run_key = events.run_id
+  AND r.workspace_id = events.workspace_id), 0) WHERE run_id <> 0;
+UPDATE profiles SET updated_run = coalesce((SELECT r.run_id FROM runs r
+  WHERE r.run_key = profiles.updated_run AND r.workspace_id = profiles.workspace_id), 0)
+WHERE updated_run <> 0;
+)sql",
+       &RenumberAttributeRuns},
+      // 8: runs are claimed by lease, so several processes share one deployment (SPEC §10):
+      // the worker holding a run and until when; a cancel asked of a run another process holds;
+      // and a scheduled or once run's slot, unique per pipeline so two schedulers ticking
+      // together queue it once (older runs have none).
+      R"sql(
+ALTER TABLE runs ADD COLUMN lease_owner TEXT;
+ALTER TABLE runs ADD COLUMN lease_expires_at INTEGER;
+ALTER TABLE runs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN slot INTEGER;
+CREATE UNIQUE INDEX runs_one_per_slot ON runs (workspace_id, pipeline_id, slot);
+CREATE INDEX runs_by_lease ON runs (lease_owner) WHERE state = 'running';
+)sql",
   };
   return kMigrations;
 }
 
+// Migration 7, for the run ids inside attribute documents (profiles/profile_codec.cc): version 2
+// keeps each provenance as [source_time, pipeline_id, run_id, updated_at] in "m", version 1
+// keeps the run in each attribute's "r". A run id that names no run of the profile's workspace
+// becomes 0 (no run), so no global id survives.
+core::Status RenumberAttributeRuns(Db* db) {
+  std::unordered_map<int64_t, std::pair<int64_t, int64_t>> runs;  // run_key → (workspace, run_id)
+  {
+    ASSIGN_OR_RETURN(Stmt s, db->Prepare("SELECT run_key, workspace_id, run_id FROM runs"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      runs[s.Int(0)] = {s.Int(1), s.Int(2)};
+    }
+  }
+  auto renumber = [&](nlohmann::json* id, int64_t workspace_id) {
+    if (!id->is_number_integer() || id->get<int64_t>() == 0) return false;
+    auto it = runs.find(id->get<int64_t>());
+    *id = it != runs.end() && it->second.first == workspace_id ? it->second.second : 0;
+    return true;
+  };
+  ASSIGN_OR_RETURN(Stmt page, db->Prepare("SELECT mpid, workspace_id, attributes FROM profiles "
+                                          "WHERE mpid >= ?1 ORDER BY mpid LIMIT 512"));
+  ASSIGN_OR_RETURN(Stmt update, db->Prepare("UPDATE profiles SET attributes = ?2 WHERE mpid = ?1"));
+  int64_t from = std::numeric_limits<int64_t>::min();
+  while (true) {
+    // Read a page, then write it: never update the table under an open cursor.
+    std::vector<std::pair<int64_t, std::string>> changed;
+    int64_t last = 0;
+    int rows = 0;
+    page.Reset();
+    page.Bind(1, from);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, page.Step());
+      if (!row) break;
+      ++rows;
+      last = page.Int(0);
+      const int64_t workspace_id = page.Int(1);
+      nlohmann::json doc = nlohmann::json::parse(page.Text(2), nullptr, false);
+      if (!doc.is_object()) continue;  // unreadable documents are left to the profile codec
+      bool touched = false;
+      auto version = doc.find("v");
+      if (version != doc.end() && version->is_number()) {
+        auto prov = doc.find("m");
+        if (prov == doc.end() || !prov->is_array()) continue;
+        for (nlohmann::json& p : *prov) {
+          if (p.is_array() && p.size() == 4) touched = renumber(&p[2], workspace_id) || touched;
+        }
+      } else {
+        for (nlohmann::json& a : doc) {
+          if (!a.is_object()) continue;
+          auto r = a.find("r");
+          if (r != a.end()) touched = renumber(&*r, workspace_id) || touched;
+        }
+      }
+      if (touched) {
+        changed.emplace_back(last,
+                             doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      }
+    }
+    page.Reset();
+    for (const auto& [mpid, text] : changed) {
+      update.Reset();
+      update.Bind(1, mpid).Bind(2, text);
+      RETURN_IF_ERROR(update.Run());
+    }
+    if (rows == 0 || last == std::numeric_limits<int64_t>::max()) break;
+    from = last + 1;
+  }
+  return core::Status::Ok();
+}
+
 }  // namespace
 
-core::Status Migrate(Db* db) {
+int64_t LatestSchemaVersion() { return static_cast<int64_t>(Migrations().size()); }
+
+core::Status Migrate(Db* db) { return MigrateTo(db, LatestSchemaVersion()); }
+
+core::Status MigrateTo(Db* db, int64_t target) {
+  if (target < 0 || target > LatestSchemaVersion()) {
+    return core::InvalidArgument("no schema version " + std::to_string(target));
+  }
   // The version is read under the write lock: two processes starting together on one data
   // directory take turns, and the second finds the schema already current.
   return InTransaction(db, [&]() -> core::Status {
     ASSIGN_OR_RETURN(Stmt version, db->Prepare("PRAGMA user_version"));
     ASSIGN_OR_RETURN(bool has_row, version.Step());
     const int64_t current = has_row ? version.Int(0) : 0;
+    version.Reset();  // an open statement would lock the tables a migration drops or renames
+    if (current >= target) return core::Status::Ok();
     const auto& migrations = Migrations();
-    for (size_t v = static_cast<size_t>(current); v < migrations.size(); ++v) {
-      RETURN_IF_ERROR(db->Exec(migrations[v]));
+    for (int64_t v = current; v < target; ++v) {
+      const Migration& m = migrations[static_cast<size_t>(v)];
+      RETURN_IF_ERROR(db->Exec(m.sql));
+      if (m.then != nullptr) RETURN_IF_ERROR(m.then(db));
     }
-    if (static_cast<size_t>(current) >= migrations.size()) return core::Status::Ok();
-    return db->Exec("PRAGMA user_version = " + std::to_string(migrations.size()));
+    return db->Exec("PRAGMA user_version = " + std::to_string(target));
   });
 }
 

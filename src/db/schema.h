@@ -11,4 +11,10 @@ namespace wsync::db {
 
 core::Status Migrate(Db* db);
 
+// The version Migrate brings a database to.
+int64_t LatestSchemaVersion();
+// Migrate, stopping at `version` (a database already there or beyond is left as it is). Tests
+// build databases of earlier versions with it.
+core::Status MigrateTo(Db* db, int64_t version);
+
 }  // namespace wsync::db

@@ -88,7 +88,7 @@ struct ChangeSet {
 
 // The run's progress, written in the same transaction as the batch it covers.
 struct Checkpoint {
-  int64_t run_id = 0;
+  int64_t run_id = 0;  // a run of the Apply scope's workspace (run ids count per workspace)
   std::string pipeline_id;
   core::RunCounters counters;                  // absolute values after this batch
   std::vector<mapping::RowError> row_errors;   // new errors to keep (the first 1000 per run)

@@ -59,9 +59,6 @@ CheckInput DecodeCheckInput(const uint8_t* data, size_t size) {
 core::StatusOr<std::unique_ptr<ResolverChecker>> ResolverChecker::Open(const std::string& path) {
   ASSIGN_OR_RETURN(auto db, db::Db::Open(path));
   RETURN_IF_ERROR(db::Migrate(db.get()));
-  RETURN_IF_ERROR(
-      db->Exec("INSERT OR IGNORE INTO runs (run_id, workspace_id, pipeline_id, run_type, state, "
-               "created_at) VALUES (1, 1, 'p', 'manual', 'running', 0)"));
   ASSIGN_OR_RETURN(auto store, SqliteProfileStore::Open(path));
   return std::unique_ptr<ResolverChecker>(new ResolverChecker(std::move(db), std::move(store)));
 }
@@ -69,6 +66,13 @@ core::StatusOr<std::unique_ptr<ResolverChecker>> ResolverChecker::Open(const std
 core::Status ResolverChecker::Resolve(int64_t ws, const CheckInput& input,
                                       const std::vector<size_t>& sizes) {
   Scope scope{ws, kEnvironment};
+  // The run the checkpoints name, in this workspace (run ids count per workspace).
+  ASSIGN_OR_RETURN(db::Stmt run,
+                   db_->Prepare("INSERT OR IGNORE INTO runs (workspace_id, run_id, pipeline_id, "
+                                "run_type, state, created_at) VALUES (?1, ?2, 'p', 'manual', "
+                                "'running', 0)"));
+  run.Bind(1, ws).Bind(2, kRunId);
+  RETURN_IF_ERROR(run.Run());
   Resolver resolver(store_.get(),
                     ResolverOptions{scope, InputProtection::kCreateAndUpdate, "p", kRunId},
                     /*now_micros=*/100);

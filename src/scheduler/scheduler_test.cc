@@ -66,7 +66,9 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_TRUE(runs.ok());
     for (const auto& r : *runs) {
       ASSERT_TRUE(
-          catalog_->SetRunState(r.run_id, "succeeded", std::nullopt, clock_.NowMicros()).ok());
+          catalog_
+              ->SetRunState(r.workspace_id, r.run_id, "succeeded", std::nullopt, clock_.NowMicros())
+              .ok());
     }
   }
 

@@ -54,13 +54,30 @@ RunExecutor::RunExecutor(ExecutorDeps deps, catalog::Catalog* catalog,
 
 core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id, const RunStop* stop) {
   ASSIGN_OR_RETURN(catalog::Run run, catalog_->GetRun(workspace_id, run_id));
-  if (run.state != "queued") {
+  // A run our worker already claimed under our lease (runner/run_workers.cc) is ours to run.
+  const bool ours =
+      run.state == "running" && !deps_.lease_owner.empty() && run.lease_owner == deps_.lease_owner;
+  if (run.state != "queued" && !ours) {
     return core::FailedPrecondition("run " + std::to_string(run_id) + " is " + run.state +
                                     ", not queued");
   }
-  RETURN_IF_ERROR(catalog_->SetRunState(run_id, "running", std::nullopt, deps_.clock->NowMicros()));
+  // The claim is a compare-and-set: of two workers (or processes) only one gets the run.
+  const int64_t started =
+      ours ? run.started_at.value_or(deps_.clock->NowMicros()) : deps_.clock->NowMicros();
+  const int64_t lease_until =
+      deps_.lease_until ? deps_.lease_until()
+                        : core::SystemClock::Default()->NowMicros() + 30 * core::kMicrosPerSecond;
+  bool claimed = ours;
+  if (!ours) {
+    ASSIGN_OR_RETURN(
+        claimed, catalog_->ClaimRun(workspace_id, run_id, deps_.lease_owner, started, lease_until));
+  }
+  if (!claimed) {
+    return core::FailedPrecondition("run " + std::to_string(run_id) +
+                                    " was taken by another worker");
+  }
   run.state = "running";
-  run.started_at = deps_.clock->NowMicros();
+  run.started_at = started;
 
   core::Status result;
   StopReason stopped = StopReason::kNone;
@@ -101,7 +118,7 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id, const Ru
     state = "failed";
     error = result.message();
   }
-  RETURN_IF_ERROR(catalog_->SetRunState(run_id, state, error, now));
+  RETURN_IF_ERROR(catalog_->SetRunState(workspace_id, run_id, state, error, now));
   if (run.run_type != "historical" && stopped == StopReason::kNone) {
     json errors = json::array();
     if (!result.ok()) {

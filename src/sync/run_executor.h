@@ -34,6 +34,10 @@ struct ExecutorDeps {
   int64_t retry_backoff_ms = 500;  // doubled after each attempt
   // Called on the executing thread after each committed batch (tests hold a run here).
   std::function<void(int64_t run_id)> after_batch;
+  // Who claims the runs this executor runs, and until when (wall-clock micros); a keeper
+  // renews the lease while the run goes (runner/lease_keeper.h). Default: 30 s from now.
+  std::string lease_owner;
+  std::function<int64_t()> lease_until;
 };
 
 enum class StopReason { kNone, kCancelled, kInterrupted };

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "api/limits.h"
-#include "api/log.h"
 #include "api/request_checks.h"
 #include "api_test_util.h"
 #include "catalog/config_file.h"
+#include "core/log.h"
 
 namespace wsync::api_test {
 namespace {
@@ -169,11 +169,11 @@ TEST_F(ApiLimitsTest, LongTargetIs414WithItsOwnCode) {
 }
 
 TEST(ApiLogTest, EscapeForLogKeepsOneLine) {
-  EXPECT_EQ(api::EscapeForLog("/x\n2026-12-01T00:00:00Z INFO forged"),
+  EXPECT_EQ(core::EscapeForLog("/x\n2026-12-01T00:00:00Z INFO forged"),
             "/x\\n2026-12-01T00:00:00Z INFO forged");
-  EXPECT_EQ(api::EscapeForLog(std::string("a\r\t\x1b[31m\x7f\\\0b", 12)),
+  EXPECT_EQ(core::EscapeForLog(std::string("a\r\t\x1b[31m\x7f\\\0b", 12)),
             "a\\r\\t\\x1b[31m\\x7f\\\\\\x00b");
-  EXPECT_EQ(api::EscapeForLog("caf\xc3\xa9 \xff"), "caf\xc3\xa9 \xef\xbf\xbd");
+  EXPECT_EQ(core::EscapeForLog("caf\xc3\xa9 \xff"), "caf\xc3\xa9 \xef\xbf\xbd");
 }
 
 TEST(ApiLimitsUnitTest, SafeDumpReplacesBadUtf8InsteadOfThrowing) {

@@ -440,5 +440,100 @@ TEST_F(ApiPipelinesTest, CancelRunningRunStopsAtBatchBoundary) {
   EXPECT_LT(run["records_extracted"].get<int64_t>(), 300000);
 }
 
+// F18: run ids count per workspace. Workspace 2's first run is 1 and its second 2 however many
+// runs workspace 1 has, and no path of workspace 2 reaches a run of workspace 1, neither by its
+// number there nor by the order in which the server created it. Both workspaces name their
+// pipeline "p", so only the workspace tells the runs apart.
+TEST_F(ApiPipelinesTest, RunIdsCountPerWorkspace) {
+  // Every run of workspace 1 has one row error (a row without identity).
+  ExecSql(warehouse_, "INSERT INTO customers VALUES (NULL, NULL, 'Nobody', 'free', NULL);");
+  ASSERT_EQ(CreatePipeline("p").status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  Client other(&server_, server_.Token(server_.NewCredential(2)), 2);
+  const std::string other_warehouse = server_.warehouse_dir() + "/other.db";
+  WriteCustomers(other_warehouse, 3);
+  ASSERT_EQ(other.Post("/connections", SqliteConnection("local", other_warehouse)).status, 201);
+  ASSERT_EQ(other.Post("/data-models", CustomersModel("customers")).status, 201);
+  ASSERT_EQ(other.Post("/pipelines", CustomersPipeline("p", "local", "customers")).status, 201);
+  ASSERT_EQ(other.Post("/pipelines/p/activate").status, 200);
+  auto run = [](Client* c) -> int64_t {
+    HttpResult trigger = c->Post("/pipelines/p/trigger");
+    EXPECT_EQ(trigger.status, 202) << trigger.text;
+    if (!trigger.body.contains("pipeline_run_id")) return -1;
+    const int64_t id = trigger.body["pipeline_run_id"];
+    EXPECT_EQ(c->WaitForRun("p", id)["state"], "succeeded");
+    return id;
+  };
+  // Created in this order: workspace 1, 1, 2, 1, 2.
+  EXPECT_EQ(run(&client_), 1);
+  EXPECT_EQ(run(&client_), 2);
+  EXPECT_EQ(run(&other), 1);
+  EXPECT_EQ(run(&client_), 3);
+  EXPECT_EQ(run(&other), 2);
+
+  // Workspace 1's third run was the fourth created: 3 and 4 name nothing in workspace 2.
+  for (int64_t foreign : {3, 4}) {
+    const std::string path = "/pipelines/p/runs/" + std::to_string(foreign);
+    HttpResult get = other.Get(path);
+    EXPECT_EQ(get.status, 404) << get.text;
+    EXPECT_EQ(FirstError(get)["code"], "not_found");
+    EXPECT_EQ(other.Get(path + "/errors").status, 404);
+    EXPECT_EQ(other.Post(path + "/cancel").status, 404);
+    EXPECT_EQ(client_.Get(path).status, foreign == 3 ? 200 : 404);
+  }
+  // The same number names each workspace's own run, with its own counters and row errors.
+  HttpResult mine = client_.Get("/pipelines/p/runs/1");
+  HttpResult theirs = other.Get("/pipelines/p/runs/1");
+  ASSERT_EQ(theirs.status, 200) << theirs.text;
+  EXPECT_EQ(mine.body["records_extracted"], 13);
+  EXPECT_EQ(theirs.body["records_extracted"], 3);
+  EXPECT_EQ(theirs.body["row_errors_total"], 0);
+  EXPECT_EQ(client_.Get("/pipelines/p/runs/1/errors").body["total"], 1);
+  HttpResult their_errors = other.Get("/pipelines/p/runs/1/errors");
+  ASSERT_EQ(their_errors.status, 200) << their_errors.text;
+  EXPECT_EQ(their_errors.body["total"], 0);
+  EXPECT_TRUE(their_errors.body["items"].empty());
+  HttpResult list = other.Get("/pipelines/p/runs");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(list.body["total"], 2);
+  EXPECT_EQ(list.body["items"][0]["pipeline_run_id"], 2);
+  EXPECT_EQ(list.body["items"][1]["pipeline_run_id"], 1);
+  EXPECT_EQ(other.Get("/pipelines/p/status").body["latest_run"]["pipeline_run_id"], 2);
+  EXPECT_EQ(client_.Get("/pipelines/p/status").body["latest_run"]["pipeline_run_id"], 3);
+  // Profiles name the run that set an attribute by the workspace's own number.
+  HttpResult profile = other.Get("/profiles?identity_type=email&value=customer1@example.com");
+  ASSERT_EQ(profile.status, 200) << profile.text;
+  ASSERT_EQ(profile.body["items"].size(), 1u);
+  EXPECT_EQ(profile.body["items"][0]["attribute_sources"]["plan"]["run_id"], 1);
+}
+
+// F18: with run ids repeating across workspaces, cancelling workspace 2's run 1 must leave
+// workspace 1's run 1, which the only worker is executing, to finish.
+TEST_F(ApiPipelinesTest, CancellingARunNeverStopsAnotherWorkspacesRunOfTheSameId) {
+  const std::string big = server_.warehouse_dir() + "/big.db";
+  WriteCustomers(big, 20000);
+  ASSERT_EQ(client_.Post("/connections", SqliteConnection("big", big)).status, 201);
+  ASSERT_EQ(client_.Post("/pipelines", CustomersPipeline("p", "big", "customers")).status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  Client other(&server_, server_.Token(server_.NewCredential(2)), 2);
+  ASSERT_EQ(other.Post("/connections", SqliteConnection("local", warehouse_)).status, 201);
+  ASSERT_EQ(other.Post("/data-models", CustomersModel("customers")).status, 201);
+  ASSERT_EQ(other.Post("/pipelines", CustomersPipeline("p", "local", "customers")).status, 201);
+  ASSERT_EQ(other.Post("/pipelines/p/activate").status, 200);
+
+  ASSERT_EQ(client_.Post("/pipelines/p/trigger").body["pipeline_run_id"], 1);
+  for (int i = 0; i < 2000 && client_.Get("/pipelines/p/runs/1").body["state"] == "queued"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(client_.Get("/pipelines/p/runs/1").body["state"], "running");
+  ASSERT_EQ(other.Post("/pipelines/p/trigger").body["pipeline_run_id"], 1);
+  HttpResult cancel = other.Post("/pipelines/p/runs/1/cancel");
+  ASSERT_EQ(cancel.status, 200) << cancel.text;  // queued behind the busy worker
+  EXPECT_EQ(cancel.body["state"], "cancelled");
+  json done = client_.WaitForRun("p", 1, 300);
+  EXPECT_EQ(done["state"], "succeeded") << done.dump();
+  EXPECT_EQ(done["records_extracted"], 20000);
+}
+
 }  // namespace
 }  // namespace wsync::api_test

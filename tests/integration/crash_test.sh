@@ -88,7 +88,7 @@ run_id=$(call -X POST "$api/pipelines/purchases-sync/trigger" | jq -r .pipeline_
 
 # Kill the server once a few batches are committed and the run is still going.
 for _ in $(seq 1 600); do
-  extracted=$(sqlite3 "$work/data/wsync.db" "SELECT records_extracted FROM runs WHERE run_id = $run_id")
+  extracted=$(sqlite3 "$work/data/wsync.db" "SELECT records_extracted FROM runs WHERE workspace_id = 1 AND run_id = $run_id")
   [ "${extracted:-0}" -ge 3000 ] && break
   sleep 0.05
 done
@@ -96,7 +96,7 @@ kill -KILL "$pid"
 wait "$pid" 2>/dev/null || true
 pid=""
 read -r run_state extracted mapped failed created events < <(sqlite3 -separator ' ' "$work/data/wsync.db" \
-  "SELECT state, records_extracted, records_mapped, records_failed, profiles_created, events_created FROM runs WHERE run_id = $run_id")
+  "SELECT state, records_extracted, records_mapped, records_failed, profiles_created, events_created FROM runs WHERE workspace_id = 1 AND run_id = $run_id")
 [ "$run_state" = running ] || fail "the run was $run_state when killed (make the table bigger)"
 [ "$extracted" -lt "$rows" ] || fail "the run had finished when killed"
 [ "$extracted" -eq $((mapped + failed)) ] || fail "counters: extracted $extracted != mapped $mapped + failed $failed"

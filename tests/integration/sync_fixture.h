@@ -100,7 +100,7 @@ class SyncFixture : public ::testing::Test {
 
   std::vector<mapping::RowError> Errors(int64_t run_id) {
     int64_t total = 0;
-    auto errors = catalog_->RowErrors(run_id, {1, 500}, &total);
+    auto errors = catalog_->RowErrors(1, run_id, {1, 500}, &total);
     return errors.ok() ? *errors : std::vector<mapping::RowError>{};
   }
 

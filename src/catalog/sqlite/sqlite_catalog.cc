@@ -25,7 +25,8 @@ constexpr std::string_view kRunColumns =
     "run_id, workspace_id, pipeline_id, run_type, state, logical_date, range_start, range_end, "
     "created_at, started_at, ended_at, records_extracted, records_mapped, records_unchanged, "
     "records_skipped, records_failed, profiles_created, profiles_updated, identity_conflicts, "
-    "events_created, batches_forwarded, row_errors_total, error, spec, records_duplicate";
+    "events_created, batches_forwarded, row_errors_total, error, spec, records_duplicate, "
+    "lease_owner";
 
 Run ReadRun(db::Stmt& s) {
   Run r;
@@ -49,6 +50,7 @@ Run ReadRun(db::Stmt& s) {
   r.error = s.OptText(22);
   r.spec = json::parse(s.Text(23), nullptr, false);
   c.records_duplicate = s.Int(24);
+  r.lease_owner = s.OptText(25);
   return r;
 }
 
@@ -369,24 +371,37 @@ core::StatusOr<std::vector<LivePipeline>> SqliteCatalog::LivePipelines() {
 }
 
 core::StatusOr<int64_t> SqliteCatalog::InsertRun(const Run& run) {
+  // The workspace's next number, read and written under the transaction's write lock (the
+  // caller's); runs are never deleted, so numbers are never reused.
   ASSIGN_OR_RETURN(db::Stmt s,
-                   db_->Prepare("INSERT INTO runs (workspace_id, pipeline_id, run_type, state, "
-                                "logical_date, range_start, range_end, created_at, spec) VALUES "
-                                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
+                   db_->Prepare("INSERT INTO runs (workspace_id, run_id, pipeline_id, run_type, "
+                                "state, logical_date, range_start, range_end, created_at, spec, "
+                                "slot) VALUES (?1, (SELECT coalesce(max(run_id), 0) + 1 FROM runs "
+                                "WHERE workspace_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                "CASE WHEN ?3 IN ('scheduled', 'once') THEN ?5 END) "
+                                "RETURNING run_id"));
   s.Bind(1, run.workspace_id).Bind(2, run.pipeline_id).Bind(3, run.run_type).Bind(4, run.state);
   s.Bind(5, run.logical_date).Bind(6, run.range_start).Bind(7, run.range_end);
   s.Bind(8, run.created_at).Bind(9, run.spec.dump());
-  core::Status st = s.Run();
-  if (st.code() == core::StatusCode::kAlreadyExists) {
-    // runs_one_active: a queued or running non-historical run of this pipeline exists.
+  core::StatusOr<bool> row = s.Step();
+  if (row.status().code() == core::StatusCode::kAlreadyExists) {
+    // runs_one_active: a queued or running non-historical run of this pipeline exists;
+    // runs_one_per_slot: another scheduler already queued this slot.
     return core::FailedPrecondition("pipeline '" + run.pipeline_id + "' is busy");
   }
-  RETURN_IF_ERROR(st);
-  return db_->LastInsertId();
+  RETURN_IF_ERROR(row.status());
+  if (!*row) return core::Internal("inserting a run returned no run id");
+  const int64_t run_id = s.Int(0);
+  RETURN_IF_ERROR(s.Run());  // completes the statement
+  return run_id;
 }
 
 core::StatusOr<Run> SqliteCatalog::CreateRun(const Run& run) {
-  ASSIGN_OR_RETURN(int64_t run_id, InsertRun(run));
+  int64_t run_id = 0;
+  RETURN_IF_ERROR(db::InTransaction(db_.get(), [&]() -> core::Status {
+    ASSIGN_OR_RETURN(run_id, InsertRun(run));
+    return core::Status::Ok();
+  }));
   return GetRun(run.workspace_id, run_id);
 }
 
@@ -445,34 +460,42 @@ core::StatusOr<std::vector<Run>> SqliteCatalog::ActiveRuns(int64_t workspace_id,
 }
 
 core::StatusOr<std::vector<Run>> SqliteCatalog::UnfinishedRuns() {
-  return QueryRuns("WHERE state IN ('queued', 'running') ORDER BY run_id", [](db::Stmt&) {});
+  // The global key orders the queue oldest first across workspaces.
+  return QueryRuns("WHERE state IN ('queued', 'running') ORDER BY run_key", [](db::Stmt&) {});
 }
 
-core::Status SqliteCatalog::SetRunState(int64_t run_id, const std::string& state,
-                                        std::optional<std::string> error, int64_t now) {
+core::Status SqliteCatalog::SetRunState(int64_t workspace_id, int64_t run_id,
+                                        const std::string& state, std::optional<std::string> error,
+                                        int64_t now) {
   ASSIGN_OR_RETURN(
       db::Stmt s,
       db_->Prepare("UPDATE runs SET state = ?2, error = ?3, "
                    "started_at = CASE WHEN ?2 = 'running' THEN ?4 ELSE started_at END, "
                    "ended_at = CASE WHEN ?2 IN ('succeeded', 'failed', 'cancelled') THEN ?4 "
-                   "ELSE ended_at END WHERE run_id = ?1"));
-  s.Bind(1, run_id).Bind(2, state).Bind(3, error).Bind(4, now);
+                   "ELSE ended_at END WHERE run_id = ?1 AND workspace_id = ?5"));
+  s.Bind(1, run_id).Bind(2, state).Bind(3, error).Bind(4, now).Bind(5, workspace_id);
   RETURN_IF_ERROR(s.Run());
   if (db_->Changes() == 0) return core::NotFound("run " + std::to_string(run_id) + " not found");
   return core::Status::Ok();
 }
 
-core::StatusOr<std::vector<mapping::RowError>> SqliteCatalog::RowErrors(int64_t run_id, Page page,
+core::StatusOr<std::vector<mapping::RowError>> SqliteCatalog::RowErrors(int64_t workspace_id,
+                                                                        int64_t run_id, Page page,
                                                                         int64_t* total) {
+  // Row errors hang off the run's internal key.
+  constexpr std::string_view kRun =
+      "run_key = (SELECT run_key FROM runs WHERE workspace_id = ?1 AND run_id = ?2)";
   ASSIGN_OR_RETURN(db::Stmt count,
-                   db_->Prepare("SELECT count(*) FROM row_errors WHERE run_id = ?1"));
-  count.Bind(1, run_id);
+                   db_->Prepare("SELECT count(*) FROM row_errors WHERE " + std::string(kRun)));
+  count.Bind(1, workspace_id).Bind(2, run_id);
   ASSIGN_OR_RETURN(bool has, count.Step());
   *total = has ? count.Int(0) : 0;
   ASSIGN_OR_RETURN(db::Stmt s,
                    db_->Prepare("SELECT row, key, column_name, code, message FROM row_errors "
-                                "WHERE run_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3"));
-  s.Bind(1, run_id).Bind(2, page.page_size).Bind(3, (page.page - 1) * page.page_size);
+                                "WHERE " +
+                                std::string(kRun) + " ORDER BY seq LIMIT ?3 OFFSET ?4"));
+  s.Bind(1, workspace_id).Bind(2, run_id);
+  s.Bind(3, page.page_size).Bind(4, (page.page - 1) * page.page_size);
   std::vector<mapping::RowError> out;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
@@ -480,6 +503,90 @@ core::StatusOr<std::vector<mapping::RowError>> SqliteCatalog::RowErrors(int64_t 
     out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
   }
   return out;
+}
+
+core::StatusOr<bool> SqliteCatalog::ClaimRun(int64_t workspace_id, int64_t run_id,
+                                             const std::string& owner, int64_t now,
+                                             int64_t lease_until) {
+  ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("UPDATE runs SET state = 'running', started_at = ?3, "
+                                            "lease_owner = ?4, lease_expires_at = ?5 WHERE "
+                                            "workspace_id = ?1 AND run_id = ?2 AND state = "
+                                            "'queued'"));
+  s.Bind(1, workspace_id).Bind(2, run_id).Bind(3, now).Bind(4, owner).Bind(5, lease_until);
+  RETURN_IF_ERROR(s.Run());
+  return db_->Changes() == 1;
+}
+
+core::StatusOr<std::vector<std::pair<int64_t, int64_t>>> SqliteCatalog::RenewLeases(
+    const std::string& owner, int64_t lease_until) {
+  ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("UPDATE runs SET lease_expires_at = ?2 WHERE "
+                                            "lease_owner = ?1 AND state = 'running' "
+                                            "RETURNING workspace_id, run_id, cancel_requested"));
+  s.Bind(1, owner).Bind(2, lease_until);
+  std::vector<std::pair<int64_t, int64_t>> cancelled;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (s.Int(2) != 0) cancelled.emplace_back(s.Int(0), s.Int(1));
+  }
+  return cancelled;
+}
+
+core::StatusOr<bool> SqliteCatalog::RequestCancel(int64_t workspace_id, int64_t run_id,
+                                                  int64_t now) {
+  ASSIGN_OR_RETURN(db::Stmt s,
+                   db_->Prepare("UPDATE runs SET cancel_requested = 1, "
+                                "state = CASE state WHEN 'queued' THEN 'cancelled' ELSE state END, "
+                                "ended_at = CASE state WHEN 'queued' THEN ?3 ELSE ended_at END "
+                                "WHERE workspace_id = ?1 AND run_id = ?2 AND state IN ('queued', "
+                                "'running') RETURNING state"));
+  s.Bind(1, workspace_id).Bind(2, run_id).Bind(3, now);
+  ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) {
+    ASSIGN_OR_RETURN(Run run, GetRun(workspace_id, run_id));
+    return core::FailedPrecondition("run " + std::to_string(run_id) + " has already " +
+                                    (run.state == "cancelled" ? "been cancelled" : run.state));
+  }
+  const bool cancelled = s.Text(0) == "cancelled";
+  RETURN_IF_ERROR(s.Run());  // completes the statement
+  return cancelled;
+}
+
+core::StatusOr<int> SqliteCatalog::ExpireLeases(
+    int64_t lease_now, int64_t now, const std::function<bool(const std::string&)>& dead) {
+  ASSIGN_OR_RETURN(db::Stmt running, db_->Prepare("SELECT workspace_id, run_id, lease_owner, "
+                                                  "lease_expires_at FROM runs WHERE state = "
+                                                  "'running'"));
+  struct Gone {
+    int64_t workspace_id;
+    int64_t run_id;
+    std::optional<std::string> owner;
+  };
+  std::vector<Gone> gone;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, running.Step());
+    if (!row) break;
+    std::optional<std::string> owner = running.OptText(2);
+    std::optional<int64_t> until = running.OptInt(3);
+    if (!owner || !until || *until < lease_now || dead(*owner)) {
+      gone.push_back({running.Int(0), running.Int(1), owner});
+    }
+  }
+  int ended = 0;
+  for (const Gone& g : gone) {
+    // Only if the same holder still has it: a renewal in between means it is alive after all.
+    ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("UPDATE runs SET state = 'failed', error = "
+                                              "'interrupted', ended_at = ?3 WHERE workspace_id "
+                                              "= ?1 AND run_id = ?2 AND state = 'running' AND "
+                                              "lease_owner IS ?4 AND (?4 IS NULL OR "
+                                              "lease_expires_at IS NULL OR "
+                                              "lease_expires_at < ?5 OR ?6)"));
+    s.Bind(1, g.workspace_id).Bind(2, g.run_id).Bind(3, now).Bind(4, g.owner).Bind(5, lease_now);
+    s.Bind(6, static_cast<int64_t>(g.owner && dead(*g.owner)));
+    RETURN_IF_ERROR(s.Run());
+    ended += db_->Changes() > 0 ? 1 : 0;
+  }
+  return ended;
 }
 
 }  // namespace wsync::catalog

@@ -49,10 +49,17 @@ class SqliteCatalog : public Catalog {
   core::StatusOr<std::vector<Run>> ActiveRuns(int64_t workspace_id, const std::string& pipeline_id,
                                               bool include_historical) override;
   core::StatusOr<std::vector<Run>> UnfinishedRuns() override;
-  core::Status SetRunState(int64_t run_id, const std::string& state,
+  core::Status SetRunState(int64_t workspace_id, int64_t run_id, const std::string& state,
                            std::optional<std::string> error, int64_t now) override;
-  core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t run_id, Page page,
-                                                           int64_t* total) override;
+  core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t workspace_id, int64_t run_id,
+                                                           Page page, int64_t* total) override;
+  core::StatusOr<bool> ClaimRun(int64_t workspace_id, int64_t run_id, const std::string& owner,
+                                int64_t now, int64_t lease_until) override;
+  core::StatusOr<std::vector<std::pair<int64_t, int64_t>>> RenewLeases(
+      const std::string& owner, int64_t lease_until) override;
+  core::StatusOr<bool> RequestCancel(int64_t workspace_id, int64_t run_id, int64_t now) override;
+  core::StatusOr<int> ExpireLeases(int64_t lease_now, int64_t now,
+                                   const std::function<bool(const std::string&)>& dead) override;
 
   db::Db* db() { return db_.get(); }
 

@@ -42,7 +42,7 @@ class SqliteProfileStore : public ProfileStore {
 
  private:
   explicit SqliteProfileStore(std::unique_ptr<db::Db> db) : db_(std::move(db)) {}
-  core::Status WriteCheckpoint(const Checkpoint& checkpoint);
+  core::Status WriteCheckpoint(int64_t workspace_id, const Checkpoint& checkpoint);
   core::StatusOr<Profile> ReadProfile(db::Stmt* stmt);
   std::unique_ptr<db::Db> db_;
   std::unique_ptr<db::BackgroundCheckpointer> checkpointer_;  // stops before db_ closes

@@ -1,17 +1,17 @@
-#include "api/log.h"
+#include "core/log.h"
 
 #include <unistd.h>
 
 #include "core/time.h"
 #include "core/utf8.h"
 
-namespace wsync::api {
+namespace wsync::core {
 
 namespace {
 
 void Write(const char* level, const std::string& message) {
-  std::string line = core::FormatTimestamp(core::SystemClock::Default()->NowMicros()) + " " +
-                     level + " " + EscapeForLog(message) + "\n";
+  std::string line = FormatTimestamp(SystemClock::Default()->NowMicros()) + " " + level + " " +
+                     EscapeForLog(message) + "\n";
   // One write(2) per line keeps lines from different threads whole.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
@@ -21,7 +21,7 @@ void Write(const char* level, const std::string& message) {
 
 std::string EscapeForLog(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string valid = core::ToValidUtf8(text);
+  std::string valid = ToValidUtf8(text);
   std::string out;
   out.reserve(valid.size());
   for (char ch : valid) {
@@ -55,4 +55,4 @@ std::string EscapeForLog(std::string_view text) {
 void LogInfo(const std::string& message) { Write("INFO", message); }
 void LogError(const std::string& message) { Write("ERROR", message); }
 
-}  // namespace wsync::api
+}  // namespace wsync::core

@@ -1,26 +1,16 @@
-#include "api/run_workers.h"
+#include "runner/run_workers.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <map>
 
-#include "api/log.h"
+#include "core/log.h"
 
-namespace wsync::api {
+namespace wsync::runner {
 
-core::StatusOr<int> RecoverInterruptedRuns(catalog::Catalog* catalog, int64_t now) {
-  ASSIGN_OR_RETURN(std::vector<catalog::Run> runs, catalog->UnfinishedRuns());
-  int marked = 0;
-  for (const catalog::Run& run : runs) {
-    if (run.state != "running") continue;
-    RETURN_IF_ERROR(catalog->SetRunState(run.run_id, "failed", "interrupted", now));
-    ++marked;
-  }
-  return marked;
-}
-
-RunWorkers::RunWorkers(const sync::Engine* engine, int threads, int64_t poll_ms)
-    : engine_(engine), threads_(threads), poll_ms_(poll_ms) {}
+RunWorkers::RunWorkers(const sync::Engine* engine, LeaseKeeper* leases, int threads,
+                       int64_t poll_ms)
+    : engine_(engine), leases_(leases), threads_(threads), poll_ms_(poll_ms) {}
 
 RunWorkers::~RunWorkers() { Shutdown(); }
 
@@ -41,23 +31,16 @@ core::StatusOr<std::string> RunWorkers::Cancel(catalog::Catalog* catalog, int64_
                                                int64_t run_id) {
   // Under the lock no worker can claim the run between our read and our write.
   std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(catalog::Run run, catalog->GetRun(workspace_id, run_id));
-  auto it = claimed_.find(run_id);
+  auto it = claimed_.find({workspace_id, run_id});
   if (it != claimed_.end()) {
     it->second.stop->Request(sync::StopReason::kCancelled);
     return std::string("cancelling");
   }
-  if (run.state == "queued") {
-    RETURN_IF_ERROR(
-        catalog->SetRunState(run_id, "cancelled", std::nullopt, engine_->clock()->NowMicros()));
-    return std::string("cancelled");
-  }
-  if (run.state == "running") {
-    return core::FailedPrecondition("run " + std::to_string(run_id) +
-                                    " is running in another wsync process; cancel it there");
-  }
-  return core::FailedPrecondition("run " + std::to_string(run_id) + " has already " +
-                                  (run.state == "cancelled" ? "been cancelled" : run.state));
+  // Queued (claimed by no one) or held by another process: the database decides, by
+  // compare-and-set, so a claim racing this cancel either never runs or stops at once.
+  ASSIGN_OR_RETURN(bool cancelled,
+                   catalog->RequestCancel(workspace_id, run_id, engine_->clock()->NowMicros()));
+  return std::string(cancelled ? "cancelled" : "cancelling");
 }
 
 void RunWorkers::Shutdown() {
@@ -76,7 +59,7 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
                            std::shared_ptr<sync::RunStop>* stop) {
   core::StatusOr<std::vector<catalog::Run>> runs = catalog->UnfinishedRuns();
   if (!runs.ok()) {
-    LogError("run queue: " + runs.status().ToString());
+    core::LogError("run queue: " + runs.status().ToString());
     return false;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -97,22 +80,36 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
   std::map<int64_t, int> held;
   for (const auto& [id, claim] : claimed_) ++held[claim.workspace_id];
   const int per_workspace = std::max(1, threads_ - 1);
-  const catalog::Run* pick = nullptr;
+  std::vector<const catalog::Run*> candidates;
   for (const catalog::Run& run : *runs) {
-    if (run.state != "queued" || claimed_.contains(run.run_id)) continue;
+    if (run.state != "queued" || claimed_.contains({run.workspace_id, run.run_id})) continue;
     const bool historical = run.run_type == "historical";
     if (!historical && busy.contains({run.workspace_id, run.pipeline_id})) continue;
-    const int n = held[run.workspace_id];
-    if (n >= per_workspace) continue;
-    if (pick == nullptr || n < held[pick->workspace_id]) pick = &run;
+    if (held[run.workspace_id] >= per_workspace) continue;
+    candidates.push_back(&run);
   }
-  if (pick != nullptr) {
+  std::stable_sort(candidates.begin(), candidates.end(), [&](const auto* a, const auto* b) {
+    return held[a->workspace_id] < held[b->workspace_id];
+  });
+  // The claim itself is the database's compare-and-set: another process may take a candidate
+  // first, and then the next one is tried.
+  for (const catalog::Run* pick : candidates) {
     const catalog::Run& run = *pick;
+    core::StatusOr<bool> claimed =
+        catalog->ClaimRun(run.workspace_id, run.run_id, leases_->owner(),
+                          engine_->clock()->NowMicros(), leases_->LeaseUntil());
+    if (!claimed.ok()) {
+      core::LogError("run queue: " + claimed.status().ToString());
+      return false;
+    }
+    if (!*claimed) continue;
     const bool historical = run.run_type == "historical";
     auto flag = std::make_shared<sync::RunStop>();
-    claimed_[run.run_id] = Claim{run.workspace_id, run.pipeline_id, historical, flag};
+    claimed_[{run.workspace_id, run.run_id}] =
+        Claim{run.workspace_id, run.pipeline_id, historical, flag};
     *workspace_id = run.workspace_id;
     *run_id = run.run_id;
+    leases_->Hold(run.workspace_id, run.run_id, flag);
     *stop = std::move(flag);
     return true;
   }
@@ -123,23 +120,29 @@ void RunWorkers::Loop() {
   auto catalog = engine_->NewCatalog();
   auto store = engine_->NewStore();
   if (!catalog.ok() || !store.ok()) {
-    LogError("run worker cannot open the database: " +
-             (catalog.ok() ? store.status() : catalog.status()).ToString());
+    core::LogError("run worker cannot open the database: " +
+                   (catalog.ok() ? store.status() : catalog.status()).ToString());
     return;
   }
-  sync::RunExecutor executor(engine_->executor_deps(), catalog->get(), store->get());
+  sync::ExecutorDeps deps = engine_->executor_deps();
+  deps.lease_owner = leases_->owner();
+  deps.lease_until = [this] { return leases_->LeaseUntil(); };
+  sync::RunExecutor executor(deps, catalog->get(), store->get());
   while (true) {
     int64_t workspace_id = 0;
     int64_t run_id = 0;
     std::shared_ptr<sync::RunStop> stop;
     if (ClaimNext(catalog->get(), &workspace_id, &run_id, &stop)) {
-      LogInfo("run " + std::to_string(run_id) + " started");
+      const std::string name =
+          "run " + std::to_string(run_id) + " of workspace " + std::to_string(workspace_id);
+      core::LogInfo(name + " started");
       core::Status s;
       try {
         s = executor.Execute(workspace_id, run_id, stop.get());
       } catch (const std::exception& e) {
         s = core::Internal(std::string("run crashed: ") + e.what());
-        (*catalog)->SetRunState(run_id, "failed", s.message(), engine_->clock()->NowMicros());
+        (*catalog)->SetRunState(workspace_id, run_id, "failed", s.message(),
+                                engine_->clock()->NowMicros());
         auto crashed = (*catalog)->GetRun(workspace_id, run_id);
         if (crashed.ok() && crashed->run_type != "historical") {
           (*catalog)->SetHealth(
@@ -149,10 +152,11 @@ void RunWorkers::Loop() {
         }
       }
       auto done = (*catalog)->GetRun(workspace_id, run_id);
-      LogInfo("run " + std::to_string(run_id) + " ended: " + (done.ok() ? done->state : "?") +
-              (s.ok() ? "" : " (" + s.message() + ")"));
+      core::LogInfo(name + " ended: " + (done.ok() ? done->state : "?") +
+                    (s.ok() ? "" : " (" + s.message() + ")"));
+      leases_->Release(workspace_id, run_id);
       std::lock_guard<std::mutex> lock(mu_);
-      claimed_.erase(run_id);
+      claimed_.erase({workspace_id, run_id});
       continue;  // look for more work at once
     }
     std::unique_lock<std::mutex> lock(mu_);
@@ -164,4 +168,4 @@ void RunWorkers::Loop() {
   }
 }
 
-}  // namespace wsync::api
+}  // namespace wsync::runner
