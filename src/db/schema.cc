@@ -1,8 +1,10 @@
 #include "db/schema.h"
 
+#include <chrono>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -316,7 +318,16 @@ core::Status RenumberAttributeRuns(Db* db) {
 
 int64_t LatestSchemaVersion() { return static_cast<int64_t>(Migrations().size()); }
 
-core::Status Migrate(Db* db) { return MigrateTo(db, LatestSchemaVersion()); }
+core::Status Migrate(Db* db) {
+  // Processes (or threads) opening a fresh file together can meet SQLite's lock where the busy
+  // handler does not reach (seen under load: "database is locked" with four at once). The
+  // migration is one transaction that rolled back, so it is retried whole.
+  for (int attempt = 1;; ++attempt) {
+    core::Status s = MigrateTo(db, LatestSchemaVersion());
+    if (s.ok() || s.code() != core::StatusCode::kUnavailable || attempt >= 40) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25 * attempt));
+  }
+}
 
 core::Status MigrateTo(Db* db, int64_t target) {
   if (target < 0 || target > LatestSchemaVersion()) {

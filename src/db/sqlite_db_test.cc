@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -67,17 +68,24 @@ TEST_F(DbTest, ConcurrentMigrationsOfAFreshFileAllSucceed) {
   for (int trial = 0; trial < 3; ++trial) {
     const std::string path = dir_ + "/m" + std::to_string(trial) + ".db";
     std::atomic<int> ready{0}, failed{0};
+    std::mutex mu;
+    std::string why;
     std::vector<std::thread> threads;
     for (int i = 0; i < 4; ++i) {
       threads.emplace_back([&] {
         auto db = Db::Open(path);
         ready.fetch_add(1);
         while (ready.load() < 4) std::this_thread::yield();
-        if (!db.ok() || !Migrate(db->get()).ok()) failed.fetch_add(1);
+        core::Status s = db.ok() ? Migrate(db->get()) : db.status();
+        if (!s.ok()) {
+          failed.fetch_add(1);
+          std::lock_guard<std::mutex> lock(mu);
+          why = s.ToString();
+        }
       });
     }
     for (auto& t : threads) t.join();
-    EXPECT_EQ(failed.load(), 0) << "trial " << trial;
+    EXPECT_EQ(failed.load(), 0) << "trial " << trial << ": " << why;
   }
 }
 

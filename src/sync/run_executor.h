@@ -1,8 +1,12 @@
-// RunExecutor: executes one run (SPEC §5, §7): extract → map → resolve → apply, in batches.
-// An extraction thread reads the warehouse and maps rows (stateless work) into a bounded queue;
-// the calling thread resolves each batch and applies it with its checkpoint (counters, row
-// errors, and with the last batch the incremental mark) in one store transaction, so a crash
-// never loses or double-applies a batch.
+// RunExecutor: executes one run (SPEC §5, §7) as a composition of stages:
+//   1. plan the window (sync/window.h: start date, mark, bounds, lookback; pure, around the one
+//      MaxIterator question to the warehouse),
+//   2. extract+map on a thread of its own (sync/extract_stage.h) into a bounded queue,
+//   3. apply on the calling thread (sync/apply_stage.h): each batch is resolved and written with
+//      its checkpoint (counters, row errors, and with the last batch the incremental mark) in one
+//      store transaction, so a crash never loses or double-applies a batch,
+//   4. after each commit, ExecutorDeps::on_batch_applied: outputs and progress attach there.
+// It also retries retryable failures before the first applied batch and records the outcome.
 //
 // One RunExecutor may run many runs, one at a time per instance. A RunStop may be requested
 // from any thread; the run then ends within moments, without applying another batch.
@@ -18,6 +22,7 @@
 #include "core/stop_token.h"
 #include "core/time.h"
 #include "profiles/profile_store.h"
+#include "sync/apply_stage.h"
 #include "sync/run_spec.h"
 #include "warehouse/connector.h"
 
@@ -32,7 +37,12 @@ struct ExecutorDeps {
   size_t batch_rows = 10'000;
   int max_attempts = 3;            // for retryable warehouse failures
   int64_t retry_backoff_ms = 500;  // doubled after each attempt
-  // Called on the executing thread after each committed batch (tests hold a run here).
+  // Called on the executing thread after each committed batch, with what it wrote and the run's
+  // counters so far: where forwarding outputs (SPEC §11) and progress reporting attach. Views
+  // valid during the call only.
+  std::function<void(const AppliedBatch& batch)> on_batch_applied;
+  // Called on the executing thread after each committed batch, after on_batch_applied (tests
+  // hold or break a run here).
   std::function<void(int64_t run_id)> after_batch;
   // Who claims the runs this executor runs, and until when (wall-clock micros); a keeper
   // renews the lease while the run goes (runner/lease_keeper.h). Default: 30 s from now.
