@@ -181,10 +181,16 @@ class Catalog {
   virtual core::StatusOr<bool> ClaimRun(int64_t workspace_id, int64_t run_id,
                                         const std::string& owner, int64_t now,
                                         int64_t lease_until) = 0;
-  // Extends every lease `owner` holds to `lease_until`; returns its runs whose cancel another
-  // process asked for (RequestCancel), as (workspace, run id).
-  virtual core::StatusOr<std::vector<std::pair<int64_t, int64_t>>> RenewLeases(
-      const std::string& owner, int64_t lease_until) = 0;
+  // Extends every lease `owner` still holds to `lease_until` and returns those runs, each with
+  // whether another process asked to cancel it (RequestCancel). A run the owner thinks it holds
+  // and that is missing here was ended by another process (its lease had run out).
+  struct RenewedLease {
+    int64_t workspace_id = 0;
+    int64_t run_id = 0;
+    bool cancel_requested = false;
+  };
+  virtual core::StatusOr<std::vector<RenewedLease>> RenewLeases(const std::string& owner,
+                                                                int64_t lease_until) = 0;
   // Cancels a run whatever process holds it, by compare-and-set: a queued run becomes
   // `cancelled` at `now` (returns true); a running one is flagged for its holder, which stops
   // it at its next renewal (returns false). FailedPrecondition when it has finished.

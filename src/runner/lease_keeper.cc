@@ -1,5 +1,7 @@
 #include "runner/lease_keeper.h"
 
+#include <set>
+
 #include "core/log.h"
 #include "runner/lease_owner.h"
 
@@ -37,7 +39,7 @@ const std::string& LeaseKeeper::owner() const { return ThisProcessOwner(); }
 
 void LeaseKeeper::Hold(int64_t workspace_id, int64_t run_id, std::shared_ptr<sync::RunStop> stop) {
   std::lock_guard<std::mutex> lock(mu_);
-  held_[{workspace_id, run_id}] = std::move(stop);
+  held_[{workspace_id, run_id}] = Held{std::move(stop), std::chrono::steady_clock::now()};
 }
 
 void LeaseKeeper::Release(int64_t workspace_id, int64_t run_id) {
@@ -47,12 +49,23 @@ void LeaseKeeper::Release(int64_t workspace_id, int64_t run_id) {
 
 core::Status LeaseKeeper::Tick() {
   std::lock_guard<std::mutex> tick(tick_mu_);
-  ASSIGN_OR_RETURN(auto cancelled, catalog_->RenewLeases(owner(), LeaseUntil()));
+  const auto renewal_start = std::chrono::steady_clock::now();
+  ASSIGN_OR_RETURN(auto renewed, catalog_->RenewLeases(owner(), LeaseUntil()));
   {
     std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& key : cancelled) {
-      auto it = held_.find(key);
-      if (it != held_.end()) it->second->Request(sync::StopReason::kCancelled);
+    std::set<std::pair<int64_t, int64_t>> still_held;
+    for (const auto& lease : renewed) {
+      still_held.insert({lease.workspace_id, lease.run_id});
+      auto it = held_.find({lease.workspace_id, lease.run_id});
+      if (it != held_.end() && lease.cancel_requested) {
+        it->second.stop->Request(sync::StopReason::kCancelled);
+      }
+    }
+    // Held since before this renewal began, yet not renewed: another process ended it.
+    for (const auto& [key, held] : held_) {
+      if (held.since < renewal_start && !still_held.contains(key)) {
+        held.stop->Request(sync::StopReason::kInterrupted);
+      }
     }
   }
   if (!options_.expire_others) return core::Status::Ok();

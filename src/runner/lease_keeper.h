@@ -9,8 +9,11 @@
 // Lease times are wall-clock (the clock injected into runs may be a test's fake clock); hosts
 // sharing a deployment must agree on the time to well within the lease.
 //
-// Threads: Hold, Release and ExpireNow may be called from any thread; the keeper's own thread
-// uses its own catalog connection.
+// A run this process holds that a renewal no longer finds was ended by another process (its
+// lease ran out while this one could not renew, e.g. stalled): it is stopped as interrupted.
+//
+// Threads: Hold, Release and Tick may be called from any thread; the keeper's own thread uses
+// its own catalog connection.
 #pragma once
 
 #include <chrono>
@@ -61,7 +64,11 @@ class LeaseKeeper {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  std::map<std::pair<int64_t, int64_t>, std::shared_ptr<sync::RunStop>> held_;
+  struct Held {
+    std::shared_ptr<sync::RunStop> stop;
+    std::chrono::steady_clock::time_point since;
+  };
+  std::map<std::pair<int64_t, int64_t>, Held> held_;
   std::mutex tick_mu_;  // one Tick at a time on the keeper's connection
   std::thread thread_;
 };

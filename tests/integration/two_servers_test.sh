@@ -27,7 +27,7 @@ SQL
 
 start() {  # start NAME: a server on the shared data directory; sets base_NAME and pid_NAME
   WSYNC_BATCH_ROWS=500 "$wsync_bin" serve --data-dir "$work/data" --sqlite-dir "$work" \
-    --listen 127.0.0.1:0 --workers 2 --lease-seconds 3 >"$work/$1.out" 2>"$work/$1.err" &
+    --listen 127.0.0.1:0 --workers 2 >"$work/$1.out" 2>"$work/$1.err" &
   local p=$!
   pids+=("$p")
   for _ in $(seq 1 300); do [ -s "$work/$1.out" ] && break; sleep 0.1; done

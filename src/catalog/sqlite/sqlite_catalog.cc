@@ -517,19 +517,19 @@ core::StatusOr<bool> SqliteCatalog::ClaimRun(int64_t workspace_id, int64_t run_i
   return db_->Changes() == 1;
 }
 
-core::StatusOr<std::vector<std::pair<int64_t, int64_t>>> SqliteCatalog::RenewLeases(
+core::StatusOr<std::vector<Catalog::RenewedLease>> SqliteCatalog::RenewLeases(
     const std::string& owner, int64_t lease_until) {
   ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("UPDATE runs SET lease_expires_at = ?2 WHERE "
                                             "lease_owner = ?1 AND state = 'running' "
                                             "RETURNING workspace_id, run_id, cancel_requested"));
   s.Bind(1, owner).Bind(2, lease_until);
-  std::vector<std::pair<int64_t, int64_t>> cancelled;
+  std::vector<RenewedLease> renewed;
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    if (s.Int(2) != 0) cancelled.emplace_back(s.Int(0), s.Int(1));
+    renewed.push_back({s.Int(0), s.Int(1), s.Int(2) != 0});
   }
-  return cancelled;
+  return renewed;
 }
 
 core::StatusOr<bool> SqliteCatalog::RequestCancel(int64_t workspace_id, int64_t run_id,

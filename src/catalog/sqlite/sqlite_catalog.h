@@ -55,8 +55,8 @@ class SqliteCatalog : public Catalog {
                                                            Page page, int64_t* total) override;
   core::StatusOr<bool> ClaimRun(int64_t workspace_id, int64_t run_id, const std::string& owner,
                                 int64_t now, int64_t lease_until) override;
-  core::StatusOr<std::vector<std::pair<int64_t, int64_t>>> RenewLeases(
-      const std::string& owner, int64_t lease_until) override;
+  core::StatusOr<std::vector<RenewedLease>> RenewLeases(const std::string& owner,
+                                                        int64_t lease_until) override;
   core::StatusOr<bool> RequestCancel(int64_t workspace_id, int64_t run_id, int64_t now) override;
   core::StatusOr<int> ExpireLeases(int64_t lease_now, int64_t now,
                                    const std::function<bool(const std::string&)>& dead) override;

@@ -376,7 +376,11 @@ TEST_F(SqliteCatalogTest, RunsAreClaimedOnceAndRecoveredOnlyWhenTheirHolderIsGon
   EXPECT_EQ(catalog_->GetRun(1, a)->state, "running");
 
   // x renews to 2000; at 1500 y's lease has passed and only y's run ends.
-  EXPECT_TRUE(catalog_->RenewLeases("host:1:x", 2000)->empty());
+  auto renewed = catalog_->RenewLeases("host:1:x", 2000);
+  ASSERT_TRUE(renewed.ok());
+  ASSERT_EQ(renewed->size(), 1u);
+  EXPECT_EQ((*renewed)[0].run_id, a);
+  EXPECT_FALSE((*renewed)[0].cancel_requested);
   EXPECT_EQ(*catalog_->ExpireLeases(1500, 40, none_dead), 1);
   EXPECT_EQ(catalog_->GetRun(1, b)->state, "failed");
   EXPECT_EQ(catalog_->GetRun(1, b)->ended_at, 40);
@@ -388,7 +392,10 @@ TEST_F(SqliteCatalogTest, RunsAreClaimedOnceAndRecoveredOnlyWhenTheirHolderIsGon
   EXPECT_EQ(catalog_->GetRun(1, a)->state, "running");
   auto cancels = catalog_->RenewLeases("host:1:x", 3000);
   ASSERT_TRUE(cancels.ok());
-  EXPECT_EQ(*cancels, (std::vector<std::pair<int64_t, int64_t>>{{1, a}}));
+  ASSERT_EQ(cancels->size(), 1u);
+  EXPECT_EQ((*cancels)[0].run_id, a);
+  EXPECT_TRUE((*cancels)[0].cancel_requested);
+  EXPECT_TRUE(catalog_->RenewLeases("host:2:y", 3000)->empty());  // y's run was ended
   const int64_t d = create("d", "queued");
   EXPECT_TRUE(*catalog_->RequestCancel(1, d, 60));
   EXPECT_EQ(catalog_->GetRun(1, d)->state, "cancelled");
