@@ -345,6 +345,27 @@ TEST_F(SqliteCatalogTest, RunIdsCountPerWorkspace) {
             (std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {1, 2}, {1, 3}, {1, 4}, {2, 2}}));
 }
 
+// Two schedulers (two processes) ticking the same slot queue it once, even when the first
+// run of the slot has already finished when the second scheduler gets there.
+TEST_F(SqliteCatalogTest, AScheduleSlotIsQueuedOnce) {
+  catalog::Run run;
+  run.workspace_id = 1;
+  run.pipeline_id = "p";
+  run.run_type = "scheduled";
+  run.logical_date = 3600;
+  run.created_at = 10;
+  auto first = catalog_->CreateRun(run);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(catalog_->SetRunState(1, first->run_id, "succeeded", std::nullopt, 20).ok());
+  EXPECT_EQ(catalog_->CreateRun(run).status().code(), core::StatusCode::kFailedPrecondition);
+  run.logical_date = 7200;  // the next slot
+  EXPECT_TRUE(catalog_->CreateRun(run).ok());
+  run.run_type = "manual";  // manual runs have no slot
+  run.logical_date = 3600;
+  ASSERT_TRUE(catalog_->SetRunState(1, 2, "succeeded", std::nullopt, 30).ok());
+  EXPECT_TRUE(catalog_->CreateRun(run).ok());
+}
+
 // Run claims by lease (SPEC §10): the claim is a compare-and-set, a renewal keeps a lease
 // alive and carries cancels asked through the database, and only runs whose holder is gone
 // (lease passed, no holder recorded, or a dead process) are ended as interrupted.
