@@ -82,7 +82,8 @@ void RunSize(long rows, int out_fd) {
   MakeWarehouse(warehouse, rows);
 
   // Baseline: the same query streamed through the connector, nothing else.
-  auto connector = wsync::warehouse::NewSqliteConnector({{"path", warehouse}});
+  // The operator's own file: trusted, as a config file's connection is.
+  auto connector = wsync::warehouse::NewSqliteConnector({{"path", warehouse}}, {.trusted = true});
   Check(connector.status(), "connector");
   wsync::warehouse::Query query;
   query.model_sql = kModel;
