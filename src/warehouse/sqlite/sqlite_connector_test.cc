@@ -520,7 +520,7 @@ TEST_F(SqliteRangeTest, MaxIteratorKeepsMillisecondsOnly) {
 }
 
 TEST(SqliteDialectTest, QuotesAndFormats) {
-  EXPECT_EQ(SqliteDialect::QuoteIdentifier("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(SqliteDialect().QuoteIdentifier("a\"b"), "\"a\"\"b\"");
   EXPECT_EQ(SqliteDialect::FormatTimestampBound(Ts("2024-01-01T10:00:00.1234Z")),
             "2024-01-01 10:00:00.123");
   EXPECT_EQ(SqliteDialect::FormatTimestampBound(Ts("2024-01-01T23:59:59.9996Z")),
