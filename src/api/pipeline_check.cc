@@ -47,7 +47,7 @@ std::optional<Response> PreparePipeline(const Services& services, catalog::Catal
   }
   if (!missing.empty()) return ErrorResponse(core::Status::FromFieldErrors(missing));
 
-  core::StatusOr<catalog::Connection> conn = catalog::ParseConnection(connection->body);
+  core::StatusOr<catalog::Connection> conn = catalog::ParseStoredConnection(connection->body);
   core::StatusOr<catalog::DataModel> dm = catalog::ParseDataModel(model->body);
   if (!conn.ok())
     return ErrorResponse(core::Internal("stored connection: " + conn.status().message()));

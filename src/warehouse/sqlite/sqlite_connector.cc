@@ -424,11 +424,27 @@ core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(const nlohmann::js
       path->get<std::string>(), common.max_columns, common.statement_timeout, options, context));
 }
 
+ProviderInfo SqliteProviderInfo() {
+  ProviderInfo info;
+  info.name = "sqlite";
+  info.dialect = "sqlite";
+  info.config = {
+      {.name = "path", .type = ConfigType::kString, .required = true},
+      {.name = "max_columns", .type = ConfigType::kInteger},
+      {.name = "statement_timeout_s", .type = ConfigType::kInteger},
+  };
+  info.capabilities = {.max_iterator = true, .streaming = true, .billed = false, .http = false};
+  return info;
+}
+
 void RegisterSqlite(Registry* registry, SqliteOptions options) {
-  registry->Register("sqlite", [options = std::move(options)](const nlohmann::json& config,
-                                                              const ConnectorContext& context) {
-    return NewSqliteConnector(config, context, options);
-  });
+  // Embedded: the connector needs neither the clock nor the HTTP transport.
+  registry->Register(
+      SqliteProviderInfo(),
+      [options = std::move(options)](const nlohmann::json& config, const ConnectorContext& context,
+                                     const ConnectorDeps&) {
+        return NewSqliteConnector(config, context, options);
+      });
 }
 
 }  // namespace wsync::warehouse

@@ -18,6 +18,7 @@
 
 #include "core/status.h"
 #include "warehouse/connector.h"
+#include "warehouse/registry.h"
 #include "warehouse/samples.h"
 #include "warehouse/sqlite/sqlite_paths.h"
 
@@ -30,6 +31,9 @@ namespace wsync::warehouse {
 core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(
     const nlohmann::json& config, const ConnectorContext& context = ConnectorContext(),
     const SqliteOptions& options = SqliteOptions());
+
+// Provider "sqlite": config.path (required), max_columns, statement_timeout_s; no secrets.
+ProviderInfo SqliteProviderInfo();
 
 // Adds provider "sqlite" to `registry`, its connectors confined by `options`.
 void RegisterSqlite(Registry* registry, SqliteOptions options = SqliteOptions());

@@ -117,8 +117,8 @@ TEST_F(SqliteConnectorTest, ConfigNeedsAPathAndNeverOpensTheFile) {
 TEST_F(SqliteConnectorTest, RegistryCreatesSqlite) {
   Registry registry;
   RegisterSqlite(&registry);
-  EXPECT_TRUE(registry.Has("sqlite"));
-  EXPECT_FALSE(registry.Has("postgres"));
+  EXPECT_TRUE(registry.HasConnector("sqlite"));
+  EXPECT_FALSE(registry.HasConnector("postgres"));
   EXPECT_TRUE(registry.Create("sqlite", {{"path", path_}}).ok());
   ExpectError(registry.Create("postgres", {{"path", path_}}).status(),
               core::StatusCode::kInvalidArgument, "unknown warehouse provider 'postgres'");
