@@ -123,12 +123,13 @@ json RunJson(const catalog::Run& run) {
           {"warnings", RunWarnings(run)}};
 }
 
-core::StatusOr<json> ResourceJson(catalog::Catalog* catalog, const catalog::Resource& r) {
+core::StatusOr<json> ResourceJson(catalog::Catalog* catalog, const warehouse::Registry& providers,
+                                  const catalog::Resource& r) {
   json out = r.body;
   switch (r.kind) {
     case catalog::Kind::kConnection: {
-      out["config"] =
-          catalog::MaskSecrets(out.value("service_provider", ""), out.value("config", json()));
+      out["config"] = catalog::MaskSecrets(providers, out.value("service_provider", ""),
+                                           out.value("config", json()));
       ASSIGN_OR_RETURN(catalog::ConnectionState st,
                        catalog->GetConnectionState(r.workspace_id, r.id));
       out["state"] = st.state;

@@ -43,7 +43,9 @@ nlohmann::json MarkJson(const std::optional<std::string>& mark);
 
 nlohmann::json RunJson(const catalog::Run& run);
 // A connection or pipeline with its read-only state; other kinds with their audit fields.
+// Secrets are masked: `providers` say which config keys of a connection are secrets.
 core::StatusOr<nlohmann::json> ResourceJson(catalog::Catalog* catalog,
+                                            const warehouse::Registry& providers,
                                             const catalog::Resource& resource);
 nlohmann::json ProfileJson(const profiles::Profile& profile,
                            const std::vector<profiles::StoredEvent>* events);

@@ -1,21 +1,9 @@
 #include "api/pipeline_check.h"
 
-#include <strings.h>
-
 #include "catalog/secrets.h"
+#include "core/column_lookup.h"
 
 namespace wsync::api {
-
-namespace {
-
-bool HasColumn(const std::vector<core::Column>& columns, const std::string& name) {
-  for (const core::Column& c : columns) {
-    if (strcasecmp(c.name.c_str(), name.c_str()) == 0) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 Response PrefixedErrorResponse(const core::Status& status, const std::string& prefix) {
   if (status.code() != core::StatusCode::kInvalidArgument) return ErrorResponse(status);
@@ -59,7 +47,7 @@ std::optional<Response> PreparePipeline(const Services& services, catalog::Catal
   }
   if (!missing.empty()) return ErrorResponse(core::Status::FromFieldErrors(missing));
 
-  core::StatusOr<catalog::Connection> conn = catalog::ParseConnection(connection->body);
+  core::StatusOr<catalog::Connection> conn = catalog::ParseStoredConnection(connection->body);
   core::StatusOr<catalog::DataModel> dm = catalog::ParseDataModel(model->body);
   if (!conn.ok())
     return ErrorResponse(core::Internal("stored connection: " + conn.status().message()));
@@ -96,14 +84,24 @@ std::optional<Response> PreparePipeline(const Services& services, catalog::Catal
   out->columns = discovered->columns;
 
   std::vector<core::FieldError> problems;
-  if (pipeline.sync_mode.incremental && !HasColumn(out->columns, pipeline.sync_mode.iterator)) {
-    problems.push_back({"sync_mode.iterator", "data model '" + dm->id + "' has no column '" +
-                                                  pipeline.sync_mode.iterator + "'"});
+  if (pipeline.sync_mode.incremental) {
+    core::StatusOr<size_t> found = core::FindColumn(out->columns, pipeline.sync_mode.iterator);
+    if (found.status().code() == core::StatusCode::kNotFound) {
+      problems.push_back({"sync_mode.iterator", "data model '" + dm->id + "' has no column '" +
+                                                    pipeline.sync_mode.iterator + "'"});
+    } else if (!found.ok()) {
+      problems.push_back(
+          {"sync_mode.iterator", "data model '" + dm->id + "': " + found.status().message()});
+    }
   }
   for (const std::string& pk : dm->primary_key) {
-    if (!HasColumn(out->columns, pk)) {
+    core::StatusOr<size_t> found = core::FindColumn(out->columns, pk);
+    if (found.status().code() == core::StatusCode::kNotFound) {
       problems.push_back({"data_model_id", "primary key column '" + pk + "' of data model '" +
                                                dm->id + "' is not in the model's columns"});
+    } else if (!found.ok()) {
+      problems.push_back({"data_model_id", "primary key of data model '" + dm->id +
+                                               "': " + found.status().message()});
     }
   }
   if (!problems.empty()) return ErrorResponse(core::Status::FromFieldErrors(problems));

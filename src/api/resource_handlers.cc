@@ -64,7 +64,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
     }
     json items = json::array();
     for (const catalog::Resource& r : list.items) {
-      ASSIGN_OR_RESPOND(json item, ResourceJson(lease.catalog(), r));
+      ASSIGN_OR_RESPOND(json item, ResourceJson(lease.catalog(), services->engine->registry(), r));
       items.push_back(std::move(item));
     }
     return JsonResponse(200, PageJson(std::move(items), page, list.total));
@@ -72,7 +72,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
 
   router->Add("POST", Path(kind), [services, kind](RequestContext& ctx) {
     ASSIGN_OR_RESPOND(json body, ParseJsonObject(ctx.body));
-    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body).status());
+    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body, services->engine->registry()).status());
     ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
     if (auto error = CheckBody(services, lease.catalog(), kind, ctx.workspace_id, body)) {
       return std::move(*error);
@@ -80,7 +80,8 @@ void AddCrud(Router* router, Services* services, Kind kind) {
     ASSIGN_OR_RESPOND(
         catalog::Resource created,
         lease.catalog()->Create(ctx.workspace_id, kind, std::move(body), ctx.principal.client_id));
-    ASSIGN_OR_RESPOND(json out, ResourceJson(lease.catalog(), created));
+    ASSIGN_OR_RESPOND(json out,
+                      ResourceJson(lease.catalog(), services->engine->registry(), created));
     return JsonResponse(201, std::move(out));
   });
 
@@ -88,7 +89,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
     ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
     ASSIGN_OR_RESPOND(catalog::Resource r,
                       lease.catalog()->Get(ctx.workspace_id, kind, ctx.params["id"]));
-    ASSIGN_OR_RESPOND(json out, ResourceJson(lease.catalog(), r));
+    ASSIGN_OR_RESPOND(json out, ResourceJson(lease.catalog(), services->engine->registry(), r));
     return JsonResponse(200, std::move(out));
   });
 
@@ -97,7 +98,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
     const std::string& id = ctx.params["id"];
     ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
     ASSIGN_OR_RESPOND(catalog::Resource old, lease.catalog()->Get(ctx.workspace_id, kind, id));
-    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body).status());
+    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body, services->engine->registry()).status());
     if (auto error = CheckBody(services, lease.catalog(), kind, ctx.workspace_id, body)) {
       return std::move(*error);
     }
@@ -109,7 +110,8 @@ void AddCrud(Router* router, Services* services, Kind kind) {
       RESPOND_IF_ERROR(
           lease.catalog()->PutConnectionState(ctx.workspace_id, id, catalog::ConnectionState{}));
     }
-    ASSIGN_OR_RESPOND(json out, ResourceJson(lease.catalog(), updated));
+    ASSIGN_OR_RESPOND(json out,
+                      ResourceJson(lease.catalog(), services->engine->registry(), updated));
     return JsonResponse(200, std::move(out));
   });
 
@@ -123,7 +125,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
 // `stop` (the caller's, outliving the connector) bounds the call by kInteractiveDeadline.
 core::StatusOr<std::unique_ptr<warehouse::Connector>> ConnectorFor(
     Services* services, const catalog::Resource& resource, const core::StopToken* stop) {
-  ASSIGN_OR_RETURN(catalog::Connection c, catalog::ParseConnection(resource.body));
+  ASSIGN_OR_RETURN(catalog::Connection c, catalog::ParseStoredConnection(resource.body));
   ASSIGN_OR_RETURN(json config, services->engine->RevealConfig(resource.workspace_id, c));
   core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
       services->engine->registry().Create(c.service_provider, config,

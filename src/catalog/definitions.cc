@@ -138,31 +138,24 @@ bool IsSlug(std::string_view id) {
   return true;
 }
 
-const std::vector<std::string>& SecretKeys(std::string_view provider) {
-  static const std::vector<std::string> kNone;
-  static const std::vector<std::string> kPassword = {"password"};
-  static const std::vector<std::string> kSnowflake = {"private_key", "token"};
-  static const std::vector<std::string> kBigQuery = {"service_account_key"};
-  static const std::vector<std::string> kToken = {"token"};
-  if (provider == "postgres" || provider == "redshift") return kPassword;
-  if (provider == "snowflake") return kSnowflake;
-  if (provider == "bigquery") return kBigQuery;
-  if (provider == "databricks") return kToken;
-  return kNone;
-}
+namespace {
 
-core::StatusOr<Connection> ParseConnection(const json& body) {
+// `providers` null: a stored body, whose provider was checked when it was written.
+core::StatusOr<Connection> ReadConnection(const json& body, const warehouse::Registry* providers) {
   FieldReader r(body);
   Connection c;
   ReadId(&r, &c.id);
   c.name = r.String("name", false).value_or("");
+  const warehouse::ProviderInfo* provider = nullptr;
   if (auto p = r.String("service_provider", true)) {
-    static const std::set<std::string, std::less<>> kProviders = {
-        "sqlite", "postgres", "redshift", "snowflake", "bigquery", "databricks"};
-    if (!kProviders.contains(*p)) {
-      r.Error("service_provider",
-              "must be one of sqlite, postgres, redshift, snowflake, bigquery, databricks (got '" +
-                  *p + "')");
+    if (providers != nullptr) provider = providers->Find(*p);
+    if (providers != nullptr && provider == nullptr) {
+      std::string names;
+      for (const warehouse::ProviderInfo* known : providers->providers()) {
+        names += names.empty() ? "" : ", ";
+        names += known->name;
+      }
+      r.Error("service_provider", "must be one of " + names + " (got '" + *p + "')");
     }
     c.service_provider = *p;
   }
@@ -180,13 +173,30 @@ core::StatusOr<Connection> ParseConnection(const json& body) {
       c.trusted = trusted->get<bool>();
     }
   }
-  if (c.service_provider == "sqlite" && !c.config.contains("path")) {
-    r.Error("config.path", "is required for a sqlite connection");
-  } else if (c.service_provider == "sqlite" && !c.config["path"].is_string()) {
-    r.Error("config.path", "must be a string");
+  if (provider != nullptr) {
+    for (const warehouse::ConfigField& field : provider->config) {
+      if (!field.required) continue;
+      auto value = c.config.find(field.name);
+      if (value == c.config.end()) {
+        r.Error("config." + field.name, "is required for a " + provider->name + " connection");
+      } else if (!warehouse::ConfigValueHasType(*value, field.type)) {
+        r.Error("config." + field.name,
+                "must be " + std::string(warehouse::DescribeConfigType(field.type)));
+      }
+    }
   }
   RETURN_IF_ERROR(r.Finish());
   return c;
+}
+
+}  // namespace
+
+core::StatusOr<Connection> ParseConnection(const json& body, const warehouse::Registry& providers) {
+  return ReadConnection(body, &providers);
+}
+
+core::StatusOr<Connection> ParseStoredConnection(const json& body) {
+  return ReadConnection(body, nullptr);
 }
 
 core::StatusOr<DataModel> ParseDataModel(const json& body) {
@@ -473,10 +483,11 @@ core::StatusOr<mapping::Mapper> CompileMapper(
                                   options);
 }
 
-core::StatusOr<json> Canonicalize(Kind kind, const json& body) {
+core::StatusOr<json> Canonicalize(Kind kind, const json& body,
+                                  const warehouse::Registry& providers) {
   switch (kind) {
     case Kind::kConnection: {
-      ASSIGN_OR_RETURN(Connection c, ParseConnection(body));
+      ASSIGN_OR_RETURN(Connection c, ParseConnection(body, providers));
       c.trusted = false;  // only an operator's config file marks a connection trusted
       return ToJson(c);
     }

@@ -14,6 +14,7 @@
 #include "mapping/mapper.h"
 #include "profiles/resolver.h"
 #include "warehouse/connector.h"
+#include "warehouse/registry.h"
 
 namespace wsync::catalog {
 
@@ -69,10 +70,14 @@ struct Pipeline {
   nlohmann::json outputs = nlohmann::json::array();
 };
 
-// Secret config keys of a provider (SPEC §2), e.g. {"password"} for postgres.
-const std::vector<std::string>& SecretKeys(std::string_view provider);
-
-core::StatusOr<Connection> ParseConnection(const nlohmann::json& body);
+// A connection's service_provider must be one `providers` knows (a connector may not exist yet:
+// see warehouse/builtin_providers.h), and its config must hold the provider's required fields
+// with their types; other config keys are the connector's to check when it is created.
+core::StatusOr<Connection> ParseConnection(const nlohmann::json& body,
+                                           const warehouse::Registry& providers);
+// Reads a connection body the catalog stored (validated against the providers when it was
+// written): the same parse without asking which providers exist.
+core::StatusOr<Connection> ParseStoredConnection(const nlohmann::json& body);
 core::StatusOr<DataModel> ParseDataModel(const nlohmann::json& body);
 core::StatusOr<Pipeline> ParsePipeline(const nlohmann::json& body);
 
@@ -93,6 +98,8 @@ core::StatusOr<mapping::Mapper> CompileMapper(
     const std::vector<core::Column>& columns);
 
 // Parses any kind and returns its canonical JSON body (defaults filled in), id included.
-core::StatusOr<nlohmann::json> Canonicalize(Kind kind, const nlohmann::json& body);
+// `providers` validate connections.
+core::StatusOr<nlohmann::json> Canonicalize(Kind kind, const nlohmann::json& body,
+                                            const warehouse::Registry& providers);
 
 }  // namespace wsync::catalog

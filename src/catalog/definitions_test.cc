@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/providers.h"
+#include "warehouse/sqlite/sqlite_connector.h"
+
 namespace wsync::catalog {
 namespace {
 
@@ -130,26 +133,76 @@ TEST(DefinitionsTest, ConnectionTrustedMarkIsReadButNeverStoredFromABody) {
                {"service_provider", "sqlite"},
                {"config", {{"path", "/x.db"}}},
                {"trusted", true}};
-  auto parsed = ParseConnection(body);
+  auto parsed = ParseConnection(body, testing::BuiltinProviders());
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_TRUE(parsed->trusted);
   EXPECT_EQ(ToJson(*parsed)["trusted"], true);
-  auto canonical = Canonicalize(Kind::kConnection, body);
+  auto canonical = Canonicalize(Kind::kConnection, body, testing::BuiltinProviders());
   ASSERT_TRUE(canonical.ok());
   EXPECT_FALSE(canonical->contains("trusted")) << canonical->dump();
   body["trusted"] = "yes";
-  EXPECT_EQ(ParseConnection(body).status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseConnection(body, testing::BuiltinProviders()).status().code(),
+            core::StatusCode::kInvalidArgument);
 }
 
 TEST(DefinitionsTest, ConnectionChecksProviderAndPath) {
-  auto c = ParseConnection({{"service_provider", "oracle"}});
+  auto c = ParseConnection({{"service_provider", "oracle"}}, testing::BuiltinProviders());
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().details().at(0).field, "service_provider");
-  auto s = ParseConnection({{"service_provider", "sqlite"}, {"config", json::object()}});
+  auto s = ParseConnection({{"service_provider", "sqlite"}, {"config", json::object()}},
+                           testing::BuiltinProviders());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().details().at(0).field, "config.path");
+  EXPECT_EQ(s.status().details().at(0).message, "is required for a sqlite connection");
+  auto t = ParseConnection({{"service_provider", "sqlite"}, {"config", {{"path", 7}}}},
+                           testing::BuiltinProviders());
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().details().at(0).field, "config.path");
+  EXPECT_EQ(t.status().details().at(0).message, "must be a string");
   EXPECT_FALSE(IsSlug("has space"));
   EXPECT_TRUE(IsSlug("ok_id-1"));
+}
+
+// The registry decides which providers exist (all of SPEC §2, with or without a connector in
+// this build) and what their configs must hold; the catalog keeps no list of its own.
+TEST(DefinitionsTest, ConnectionProvidersComeFromTheRegistry) {
+  auto c = ParseConnection({{"service_provider", "oracle"}}, testing::BuiltinProviders());
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().details().at(0).message,
+            "must be one of sqlite, postgres, redshift, snowflake, bigquery, databricks (got "
+            "'oracle')");
+  for (const char* provider : {"postgres", "redshift", "snowflake", "bigquery", "databricks"}) {
+    EXPECT_TRUE(ParseConnection({{"service_provider", provider}, {"config", json::object()}},
+                                testing::BuiltinProviders())
+                    .ok())
+        << provider;
+  }
+  warehouse::Registry only_sqlite;
+  warehouse::RegisterSqlite(&only_sqlite);
+  auto pg = ParseConnection({{"service_provider", "postgres"}}, only_sqlite);
+  ASSERT_FALSE(pg.ok());
+  EXPECT_EQ(pg.status().details().at(0).message, "must be one of sqlite (got 'postgres')");
+  // A required field of another type is checked the same way.
+  warehouse::Registry custom;
+  custom.Register(
+      {.name = "acme",
+       .config = {{.name = "port", .type = warehouse::ConfigType::kInteger, .required = true}}});
+  auto port =
+      ParseConnection({{"service_provider", "acme"}, {"config", {{"port", "5432"}}}}, custom);
+  ASSERT_FALSE(port.ok());
+  EXPECT_EQ(port.status().details().at(0).field, "config.port");
+  EXPECT_EQ(port.status().details().at(0).message, "must be an integer");
+  EXPECT_TRUE(
+      ParseConnection({{"service_provider", "acme"}, {"config", {{"port", 5432}}}}, custom).ok());
+}
+
+TEST(DefinitionsTest, StoredConnectionsAreReadWithoutTheRegistry) {
+  json stored = {{"id", "c"}, {"service_provider", "postgres"}, {"config", {{"host", "h"}}}};
+  auto c = ParseStoredConnection(stored);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->service_provider, "postgres");
+  EXPECT_EQ(c->config["host"], "h");
+  EXPECT_FALSE(ParseStoredConnection({{"service_provider", 1}}).ok());
 }
 
 }  // namespace

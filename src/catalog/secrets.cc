@@ -127,10 +127,11 @@ std::string SecretScope::Context(std::string_view key) const {
   return out;
 }
 
-core::Status SealSecrets(const std::string& provider, const SecretScope& scope, json* config,
-                         const json* old_config, const SecretBox* box) {
+core::Status SealSecrets(const warehouse::Registry& providers, const std::string& provider,
+                         const SecretScope& scope, json* config, const json* old_config,
+                         const SecretBox* box) {
   if (!config->is_object()) return core::Status::Ok();
-  for (const std::string& key : SecretKeys(provider)) {
+  for (const std::string& key : providers.SecretKeys(provider)) {
     if (!config->contains(key) || (*config)[key].is_null()) continue;
     std::string field = "config." + key;
     RETURN_IF_ERROR(
@@ -139,12 +140,13 @@ core::Status SealSecrets(const std::string& provider, const SecretScope& scope, 
   return core::Status::Ok();
 }
 
-core::StatusOr<json> RevealConfig(const Connection& connection, int64_t workspace_id,
+core::StatusOr<json> RevealConfig(const warehouse::Registry& providers,
+                                  const Connection& connection, int64_t workspace_id,
                                   const SecretBox* box) {
   json config = connection.config;
   if (!config.is_object()) return config;
   SecretScope scope{workspace_id, Kind::kConnection, connection.id};
-  for (const std::string& key : SecretKeys(connection.service_provider)) {
+  for (const std::string& key : providers.SecretKeys(connection.service_provider)) {
     if (!config.contains(key)) continue;
     std::string field = "config." + key;
     ASSIGN_OR_RETURN(config[key], OpenValue(config[key], box, field, scope.Context(field)));
@@ -152,9 +154,9 @@ core::StatusOr<json> RevealConfig(const Connection& connection, int64_t workspac
   return config;
 }
 
-json MaskSecrets(const std::string& provider, json config) {
+json MaskSecrets(const warehouse::Registry& providers, const std::string& provider, json config) {
   if (!config.is_object()) return config;
-  for (const std::string& key : SecretKeys(provider)) {
+  for (const std::string& key : providers.SecretKeys(provider)) {
     if (config.contains(key) && !config[key].is_null()) config[key] = kSecretMask;
   }
   return config;

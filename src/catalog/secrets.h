@@ -16,6 +16,7 @@
 #include "catalog/definitions.h"
 #include "core/secret_box.h"
 #include "core/status.h"
+#include "warehouse/registry.h"
 
 namespace wsync::catalog {
 
@@ -36,18 +37,22 @@ struct SecretScope {
 // (so re-applying a config file changes nothing), other values — and stored values still in
 // the v1 form — are sealed with `box` for `scope`. Without a box secrets are stored as given
 // (tests and tools without a key).
-core::Status SealSecrets(const std::string& provider, const SecretScope& scope,
-                         nlohmann::json* config, const nlohmann::json* old_config,
-                         const core::SecretBox* box);
+// Which config keys are secrets is the provider's ProviderInfo in `providers` (none for a
+// provider it does not know).
+core::Status SealSecrets(const warehouse::Registry& providers, const std::string& provider,
+                         const SecretScope& scope, nlohmann::json* config,
+                         const nlohmann::json* old_config, const core::SecretBox* box);
 
 // The config with sealed values opened, for a connector. FailedPrecondition when a value does
 // not open (the key changed, or the value was sealed for another workspace or connection); the
 // message names the key, never the value.
-core::StatusOr<nlohmann::json> RevealConfig(const Connection& connection, int64_t workspace_id,
+core::StatusOr<nlohmann::json> RevealConfig(const warehouse::Registry& providers,
+                                            const Connection& connection, int64_t workspace_id,
                                             const core::SecretBox* box);
 
 // The config with every secret key that is set replaced by "********".
-nlohmann::json MaskSecrets(const std::string& provider, nlohmann::json config);
+nlohmann::json MaskSecrets(const warehouse::Registry& providers, const std::string& provider,
+                           nlohmann::json config);
 
 // Pipeline outputs (SPEC §11): `basic_auth.password` and the values of credential-like headers
 // (IsSecretHeader) are secrets. An output's "********" takes the value of the same field of the

@@ -217,12 +217,18 @@ core::StatusOr<std::unique_ptr<Db>> Db::Open(const std::string& path, bool creat
   }
   auto db = std::unique_ptr<Db>(new Db(handle, path));
   sqlite3_busy_handler(handle, BusyHandler, db->busy_since_.get());
-  RETURN_IF_ERROR(
-      db->Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-               "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
-               "PRAGMA temp_store=MEMORY; "
-               "PRAGMA wal_autocheckpoint=" +
-               std::to_string(kAutoCheckpointPages)));
+  const std::string setup =
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+      "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA wal_autocheckpoint=" +
+      std::to_string(kAutoCheckpointPages);
+  // Several connections switching a fresh file to WAL at once can meet its lock where the busy
+  // handler does not reach ("database is locked"); the pragmas are idempotent, so retry them.
+  for (int attempt = 1;; ++attempt) {
+    core::Status s = db->Exec(setup);
+    if (s.ok()) break;
+    if (s.code() != core::StatusCode::kUnavailable || attempt >= 40) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25 * attempt));
+  }
   return db;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "core/column_lookup.h"
 #include "core/time.h"
 #include "core/utf8.h"
 #include "mapping/identity_types.h"
@@ -50,14 +51,6 @@ struct FieldSlot {
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -80,21 +73,19 @@ std::string InColumn(const std::string& column) {
 }
 
 constexpr int kNoColumn = -1;
-constexpr int kAmbiguous = -2;
 
-// Exact name first; else a case-insensitive match, which must be unique.
-int FindColumn(const std::vector<core::Column>& columns, std::string_view name) {
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (columns[i].name == name) return static_cast<int>(i);
-  }
-  int found = kNoColumn;
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (EqualsIgnoreCase(columns[i].name, name)) {
-      if (found != kNoColumn) return kAmbiguous;
-      found = static_cast<int>(i);
-    }
-  }
-  return found;
+// Columns are found by the one rule of core/column_lookup.h: exact name, else the one match
+// ignoring case; several matches by case are an error that names them.
+struct ColumnRef {
+  int index = kNoColumn;
+  core::Status ambiguity;  // set when the name matches several columns by case
+};
+
+ColumnRef LookupColumn(const std::vector<core::Column>& columns, std::string_view name) {
+  core::StatusOr<size_t> found = core::FindColumn(columns, name);
+  if (found.ok()) return {static_cast<int>(*found), core::Status::Ok()};
+  if (found.status().code() == core::StatusCode::kNotFound) return {};
+  return {kNoColumn, found.status()};
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
@@ -634,20 +625,28 @@ core::StatusOr<Mapper> Mapper::Compile(const FieldTransformation* ft,
   c->num_columns = columns.size();
   c->events = options.pipeline_type == PipelineType::kEvents;
 
-  if (options.iterator_column) c->iterator_column = FindColumn(columns, *options.iterator_column);
-  if (c->iterator_column < 0) c->iterator_column = kNoColumn;
+  if (options.iterator_column) {
+    // A missing iterator is the executor's to report; an ambiguous one is refused here too.
+    ColumnRef iterator = LookupColumn(columns, *options.iterator_column);
+    if (!iterator.ambiguity.ok()) {
+      return core::Status::InvalidField("sync_mode.iterator", iterator.ambiguity.message());
+    }
+    c->iterator_column = iterator.index;
+  }
   if (c->iterator_column >= 0) {
     c->iterator_column_name = columns[static_cast<size_t>(c->iterator_column)].name;
   }
   c->units_per_second = options.timestamp_unit == TimestampUnit::kMilliseconds ? 1000 : 1;
   if (options.timestamp_field) {
-    c->timestamp_column = FindColumn(columns, *options.timestamp_field);
+    ColumnRef timestamp = LookupColumn(columns, *options.timestamp_field);
+    if (!timestamp.ambiguity.ok()) {
+      return core::Status::InvalidField("timestamp_field", timestamp.ambiguity.message());
+    }
+    c->timestamp_column = timestamp.index;
     if (c->timestamp_column < 0) {
       return core::Status::InvalidField(
-          "timestamp_field",
-          "the model has no column '" + *options.timestamp_field + "'" +
-              (c->timestamp_column == kAmbiguous ? " (it matches several columns by case)"
-                                                 : Suggestion(columns, *options.timestamp_field)));
+          "timestamp_field", "the model has no column '" + *options.timestamp_field + "'" +
+                                 Suggestion(columns, *options.timestamp_field));
     }
     c->timestamp_column_name = columns[static_cast<size_t>(c->timestamp_column)].name;
   }
@@ -716,7 +715,8 @@ core::StatusOr<Mapper> Mapper::Compile(const FieldTransformation* ft,
         unmapped.push_back(dest);
         continue;
       }
-      int index = FindColumn(columns, m.source);
+      ColumnRef ref = LookupColumn(columns, m.source);
+      const int index = ref.index;
       if (index >= 0) {
         used[static_cast<size_t>(index)] = true;
         if (m.mapping_type == MappingType::kColumn) {
@@ -724,12 +724,15 @@ core::StatusOr<Mapper> Mapper::Compile(const FieldTransformation* ft,
         }
         continue;
       }
-      // Ignoring a column the model no longer has is harmless: nothing to ignore.
-      if (m.mapping_type == MappingType::kIgnore) continue;
-      std::string what =
-          "mapping " + std::to_string(i) + " (column '" + m.source + "' → " + m.destination + "): ";
-      if (index == kAmbiguous) {
-        what += "column '" + m.source + "' matches several columns of the model by case";
+      // Ignoring a column the model no longer has is harmless: nothing to ignore. Ignoring an
+      // ambiguous name is not: "$unmapped" would still carry whichever column it did not mean.
+      if (m.mapping_type == MappingType::kIgnore && ref.ambiguity.ok()) continue;
+      std::string what = "mapping " + std::to_string(i) +
+                         (m.mapping_type == MappingType::kIgnore
+                              ? " (ignore column '" + m.source + "'): "
+                              : " (column '" + m.source + "' → " + m.destination + "): ");
+      if (!ref.ambiguity.ok()) {
+        what += ref.ambiguity.message();
       } else {
         what += "the model has no column '" + m.source + "'" + Suggestion(columns, m.source);
       }

@@ -118,6 +118,50 @@ TEST(MapperTest, UnknownSourceNamesTheMapping) {
             "'emial_2'; did you mean 'email_2'?");
 }
 
+TEST(MapperTest, AmbiguousColumnNamesAreErrorsNamingTheCandidates) {
+  // The one column-lookup rule (core/column_lookup.h): exact, else the one match by case.
+  const std::vector<core::Column> columns = Columns({"Email", "EMAIL", "plan", "Plan", "ts"});
+  FieldTransformation ft = Parse(R"({"destination_type": "user_attributes", "mappings": [
+    {"mapping_type": "column", "source": "Email", "destination": "user_identities.email"},
+    {"mapping_type": "column", "source": "PLAN", "destination": "user_attributes.tier"},
+    {"mapping_type": "ignore", "source": "pLaN"}]})");
+  auto m = Mapper::Compile(&ft, columns, {});
+  ASSERT_FALSE(m.ok());
+  ASSERT_EQ(m.status().details().size(), 2u);
+  EXPECT_EQ(m.status().details()[0].field, "mappings[1].source");
+  EXPECT_EQ(m.status().details()[0].message,
+            "mapping 1 (column 'PLAN' → user_attributes.tier): column 'PLAN' matches several "
+            "columns of the model by case: 'plan', 'Plan'; write the name exactly as the model "
+            "spells it");
+  EXPECT_EQ(m.status().details()[1].field, "mappings[2].source");
+  EXPECT_EQ(m.status().details()[1].message,
+            "mapping 2 (ignore column 'pLaN'): column 'pLaN' matches several columns of the "
+            "model by case: 'plan', 'Plan'; write the name exactly as the model spells it");
+
+  FieldTransformation exact = Parse(R"({"destination_type": "user_attributes", "mappings": [
+    {"mapping_type": "column", "source": "EMAIL", "destination": "user_identities.email"},
+    {"mapping_type": "ignore", "source": "Plan"}]})");
+  EXPECT_TRUE(Mapper::Compile(&exact, columns, {}).ok());
+
+  MapperOptions timestamp;
+  timestamp.timestamp_field = "email";
+  auto t = Mapper::Compile(&exact, columns, timestamp);
+  ASSERT_FALSE(t.ok());
+  ASSERT_EQ(t.status().details().size(), 1u);
+  EXPECT_EQ(t.status().details()[0].field, "timestamp_field");
+  EXPECT_EQ(t.status().details()[0].message,
+            "column 'email' matches several columns of the model by case: 'Email', 'EMAIL'; "
+            "write the name exactly as the model spells it");
+
+  MapperOptions iterator;
+  iterator.iterator_column = "PLAN";
+  auto it = Mapper::Compile(&exact, columns, iterator);
+  ASSERT_FALSE(it.ok());
+  EXPECT_EQ(it.status().details()[0].field, "sync_mode.iterator");
+  iterator.iterator_column = "TS";  // one match by case
+  EXPECT_TRUE(Mapper::Compile(&exact, columns, iterator).ok());
+}
+
 TEST(MapperTest, CompileRunsStageOneValidation) {
   FieldTransformation ft = Parse(R"({"destination_type": "user_attributes", "mappings": [
     {"mapping_type": "column", "source": "email", "destination": "user_identities.emial"}]})");

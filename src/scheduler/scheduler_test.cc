@@ -6,6 +6,7 @@
 
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "db/schema.h"
+#include "testing/providers.h"
 #include "testing/temp_dir.h"
 
 namespace wsync::scheduler {
@@ -20,7 +21,8 @@ class SchedulerTest : public ::testing::Test {
   void SetUp() override {
     auto db = db::Db::Open(dir_.File("w.db"));
     ASSERT_TRUE(db::Migrate(db->get()).ok());
-    catalog_ = *catalog::SqliteCatalog::Open(dir_.File("w.db"), &clock_);
+    catalog_ =
+        *catalog::SqliteCatalog::Open(dir_.File("w.db"), &clock_, &testing::BuiltinProviders());
     ASSERT_TRUE(catalog_
                     ->Create(1, catalog::Kind::kConnection,
                              {{"id", "c"},

@@ -7,12 +7,17 @@
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "db/schema.h"
 #include "profiles/sqlite/sqlite_profile_store.h"
-#include "warehouse/sqlite/sqlite_connector.h"
+#include "warehouse/builtin_providers.h"
+#include "warehouse/sqlite/sqlite_paths.h"
 
 namespace wsync::sync {
 
 Engine::Engine(const storage::StoreLocation& store, const core::Clock* clock)
-    : data_dir_(store.data_dir), db_path_(store.database_path), clock_(clock) {}
+    : data_dir_(store.data_dir),
+      db_path_(store.database_path),
+      clock_(clock),
+      // No REST connector exists yet, so no HTTP transport either (warehouse/http/).
+      registry_(warehouse::ConnectorDeps{.clock = clock, .http = nullptr}) {}
 
 core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir,
                                                      const core::Clock* clock,
@@ -41,7 +46,7 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const storage::StoreLocatio
                    warehouse::ResolveSqliteOptions(
                        options.sqlite_dirs, data_dir,
                        std::filesystem::path(store.database_path).filename().string()));
-  warehouse::RegisterSqlite(&engine->registry_, std::move(sqlite));
+  warehouse::RegisterBuiltinProviders(&engine->registry_, std::move(sqlite));
   ASSIGN_OR_RETURN(auto db, db::Db::Open(engine->db_path_));
   RETURN_IF_ERROR(db::Migrate(db.get()));
   ASSIGN_OR_RETURN(engine->secrets_, core::SecretBox::LoadOrCreate(data_dir));
@@ -49,7 +54,8 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const storage::StoreLocatio
 }
 
 core::StatusOr<std::unique_ptr<catalog::Catalog>> Engine::NewCatalog() const {
-  ASSIGN_OR_RETURN(auto c, catalog::SqliteCatalog::Open(db_path_, clock_, secrets_.get()));
+  ASSIGN_OR_RETURN(auto c,
+                   catalog::SqliteCatalog::Open(db_path_, clock_, &registry_, secrets_.get()));
   return std::unique_ptr<catalog::Catalog>(std::move(c));
 }
 
@@ -75,7 +81,7 @@ ExecutorDeps Engine::executor_deps() const {
 
 core::StatusOr<nlohmann::json> Engine::RevealConfig(int64_t workspace_id,
                                                     const catalog::Connection& connection) const {
-  return catalog::RevealConfig(connection, workspace_id, secrets_.get());
+  return catalog::RevealConfig(registry_, connection, workspace_id, secrets_.get());
 }
 
 }  // namespace wsync::sync

@@ -1,5 +1,6 @@
 // Engine: what a wsync process needs to work on one data directory — the database path (migrated
-// on open), the warehouse registry with every built-in provider, the clock, and factories for
+// on open), the warehouse registry with every built-in provider (warehouse/builtin_providers.h;
+// the catalogs it opens validate connections and seal secrets by it), the clock, and factories for
 // per-thread catalog and store connections, and the secret box that seals connection secrets
 // (key from WSYNC_SECRET_KEY or DIR/secret.key). The CLI and the server both start from it.
 // Thread-safe: the factories open new connections; each caller owns what it gets.
@@ -15,7 +16,7 @@
 #include "profiles/profile_store.h"
 #include "storage/store_url.h"
 #include "sync/run_executor.h"
-#include "warehouse/connector.h"
+#include "warehouse/registry.h"
 
 namespace wsync::sync {
 

@@ -1,9 +1,8 @@
 #include "sync/run_executor.h"
 
-#include <strings.h>
-
 #include <thread>
 
+#include "core/column_lookup.h"
 #include "sync/apply_stage.h"
 #include "sync/extract_stage.h"
 #include "sync/window.h"
@@ -13,16 +12,6 @@ namespace wsync::sync {
 namespace {
 
 using nlohmann::json;
-
-int FindColumn(const std::vector<core::Column>& columns, const std::string& name) {
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (columns[i].name == name) return static_cast<int>(i);
-  }
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (strcasecmp(columns[i].name.c_str(), name.c_str()) == 0) return static_cast<int>(i);
-  }
-  return -1;
-}
 
 }  // namespace
 
@@ -132,23 +121,26 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec, 
 
   std::vector<int> pk;
   for (const std::string& name : spec.model.primary_key) {
-    int i = FindColumn(columns, name);
-    if (i < 0) {
+    core::StatusOr<size_t> i = core::FindColumn(columns, name);
+    if (i.status().code() == core::StatusCode::kNotFound) {
       return core::InvalidArgument("data model '" + spec.model.id + "': primary key column '" +
                                    name + "' is not in the model's columns");
     }
-    pk.push_back(i);
+    if (!i.ok()) return i.status().Annotate("data model '" + spec.model.id + "': primary key");
+    pk.push_back(static_cast<int>(*i));
   }
 
   const int64_t run_start = run.started_at.value_or(deps_.clock->NowMicros());
   int iterator_col = -1;
   ASSIGN_OR_RETURN(catalog::PipelineState state, catalog_->GetState(run.workspace_id, pipeline.id));
   if (pipeline.sync_mode.incremental) {
-    iterator_col = FindColumn(columns, pipeline.sync_mode.iterator);
-    if (iterator_col < 0) {
+    core::StatusOr<size_t> i = core::FindColumn(columns, pipeline.sync_mode.iterator);
+    if (i.status().code() == core::StatusCode::kNotFound) {
       return core::InvalidArgument(where + ": iterator column '" + pipeline.sync_mode.iterator +
                                    "' is not in the model's columns");
     }
+    if (!i.ok()) return i.status().Annotate(where + ": iterator");
+    iterator_col = static_cast<int>(*i);
   }
 
   // Stage 1: the window this run reads, planned around the run's one warehouse question.

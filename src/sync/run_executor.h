@@ -24,7 +24,7 @@
 #include "profiles/profile_store.h"
 #include "sync/apply_stage.h"
 #include "sync/run_spec.h"
-#include "warehouse/connector.h"
+#include "warehouse/registry.h"
 
 namespace wsync::sync {
 

@@ -80,7 +80,7 @@ core::StatusOr<RunSpec> RunSpecFromJson(const json& j) {
   RunSpec spec;
   ASSIGN_OR_RETURN(spec.pipeline, catalog::ParsePipeline(j["pipeline"]));
   ASSIGN_OR_RETURN(spec.model, catalog::ParseDataModel(j["data_model"]));
-  ASSIGN_OR_RETURN(spec.connection, catalog::ParseConnection(j["connection"]));
+  ASSIGN_OR_RETURN(spec.connection, catalog::ParseStoredConnection(j["connection"]));
   if (j.contains("field_transformation") && !j["field_transformation"].is_null()) {
     ASSIGN_OR_RETURN(spec.field_transformation,
                      mapping::ParseFieldTransformation(j["field_transformation"]));

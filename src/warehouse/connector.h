@@ -1,7 +1,9 @@
 // The seam between wsync and a warehouse. A Connector reaches one warehouse; it verifies the
 // connection, discovers a model's columns, finds an incremental upper bound and streams a
-// model's rows as typed batches with bounded memory. Implementations own their Dialect (quoting
-// and wrapping). This header includes no driver header.
+// model's rows as typed batches with bounded memory. Implementations own their Dialect (quoting,
+// wrapping, iterator predicates: dialect.h) and share type inference, batching and column checks
+// (type_inference.h, batcher.h, columns.h). Providers and their factories are in registry.h.
+// This header includes no driver header.
 //
 // Threads: a Connector and the RowStreams it returns are used by one thread at a time; a
 // RowStream may be handed to another thread (the run executor extracts on its own thread).
@@ -9,8 +11,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -93,7 +93,9 @@ class Connector {
 
 // What a connector gets besides its config. `stop` (optional, owned by the caller, outliving
 // the connector and its streams) is polled while statements run: a cancelled token or a passed
-// deadline ends the statement with Cancelled / DeadlineExceeded. `trusted` marks a config the
+// deadline ends the statement with Cancelled / DeadlineExceeded — within moments, not at the
+// next batch (SQLite polls it from a progress handler; an HTTP connector hands it to
+// HttpTransport::Send for the request in flight). `trusted` marks a config the
 // operator wrote (config files of `wsync run` / `apply`), as opposed to an API client's.
 struct ConnectorContext {
   const core::StopToken* stop = nullptr;
@@ -103,23 +105,5 @@ struct ConnectorContext {
 // How long an interactive call (verify, discover, preview through the API) may keep the
 // warehouse busy, whatever the connection's statement timeout: a client waits on an HTTP thread.
 inline constexpr std::chrono::seconds kInteractiveDeadline{30};
-
-// Builds a connector from a connection's provider config (secrets already decrypted into it).
-// Creating a connector never contacts the warehouse.
-using ConnectorFactory = std::function<core::StatusOr<std::unique_ptr<Connector>>(
-    const nlohmann::json& config, const ConnectorContext& context)>;
-
-// Providers by name. Backends are added by explicit calls at start-up (RegisterSqlite(...)).
-class Registry {
- public:
-  void Register(std::string provider, ConnectorFactory factory);
-  core::StatusOr<std::unique_ptr<Connector>> Create(
-      std::string_view provider, const nlohmann::json& config,
-      const ConnectorContext& context = ConnectorContext()) const;
-  bool Has(std::string_view provider) const;
-
- private:
-  std::map<std::string, ConnectorFactory, std::less<>> factories_;
-};
 
 }  // namespace wsync::warehouse

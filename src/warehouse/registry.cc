@@ -1,74 +1,112 @@
-#include <cctype>
-#include <string>
+#include "warehouse/registry.h"
 
-#include "warehouse/connector.h"
+#include <string>
+#include <utility>
 
 namespace wsync::warehouse {
 
-bool ParseIteratorType(std::string_view name, IteratorType* type) {
-  struct Entry {
-    std::string_view name;
-    IteratorType type;
-  };
-  static constexpr Entry kEntries[] = {
-      {"timestamp", IteratorType::kTimestamp},
-      {"datetime", IteratorType::kTimestamp},
-      {"timestamp_ltz", IteratorType::kTimestamp},
-      {"timestamp_ntz", IteratorType::kTimestamp},
-      {"timestamp_tz", IteratorType::kTimestamp},
-      {"date", IteratorType::kDate},
-      {"timestamp_unixtime_ms", IteratorType::kUnixMs},
-      {"timestamp_unixtime_s", IteratorType::kUnixS},
-      {"integer", IteratorType::kInteger},
-  };
-  // Users copy the Snowflake spellings in upper case.
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const Entry& e : kEntries) {
-    if (e.name == lower) {
-      *type = e.type;
-      return true;
-    }
+std::string_view DescribeConfigType(ConfigType type) {
+  switch (type) {
+    case ConfigType::kString:
+      return "a string";
+    case ConfigType::kInteger:
+      return "an integer";
+    case ConfigType::kBoolean:
+      return "a boolean";
+    case ConfigType::kJson:
+      return "a string or a JSON object";
+  }
+  return "a string";
+}
+
+bool ConfigValueHasType(const nlohmann::json& value, ConfigType type) {
+  switch (type) {
+    case ConfigType::kString:
+      return value.is_string();
+    case ConfigType::kInteger:
+      return value.is_number_integer();
+    case ConfigType::kBoolean:
+      return value.is_boolean();
+    case ConfigType::kJson:
+      return value.is_string() || value.is_object();
   }
   return false;
 }
 
-std::string_view IteratorTypeName(IteratorType type) {
-  switch (type) {
-    case IteratorType::kTimestamp:
-      return "timestamp";
-    case IteratorType::kDate:
-      return "date";
-    case IteratorType::kUnixMs:
-      return "timestamp_unixtime_ms";
-    case IteratorType::kUnixS:
-      return "timestamp_unixtime_s";
-    case IteratorType::kInteger:
-      return "integer";
+const ConfigField* ProviderInfo::Field(std::string_view key) const {
+  for (const ConfigField& f : config) {
+    if (f.name == key) return &f;
   }
-  return "integer";
+  return nullptr;
 }
 
-void Registry::Register(std::string provider, ConnectorFactory factory) {
-  factories_[std::move(provider)] = std::move(factory);
+std::vector<std::string> ProviderInfo::SecretKeys() const {
+  std::vector<std::string> keys;
+  for (const ConfigField& f : config) {
+    if (f.secret) keys.push_back(f.name);
+  }
+  return keys;
+}
+
+Registry::Registry(ConnectorDeps deps) : deps_(deps) {
+  if (deps_.clock == nullptr) deps_.clock = core::SystemClock::Default();
+}
+
+void Registry::Register(ProviderInfo info, ConnectorFactory factory) {
+  for (Entry& e : entries_) {
+    if (e.info.name == info.name) {
+      e = Entry{std::move(info), std::move(factory)};
+      return;
+    }
+  }
+  entries_.push_back(Entry{std::move(info), std::move(factory)});
+}
+
+const Registry::Entry* Registry::FindEntry(std::string_view provider) const {
+  for (const Entry& e : entries_) {
+    if (e.info.name == provider) return &e;
+  }
+  return nullptr;
+}
+
+const ProviderInfo* Registry::Find(std::string_view provider) const {
+  const Entry* e = FindEntry(provider);
+  return e == nullptr ? nullptr : &e->info;
+}
+
+std::vector<const ProviderInfo*> Registry::providers() const {
+  std::vector<const ProviderInfo*> out;
+  for (const Entry& e : entries_) out.push_back(&e.info);
+  return out;
+}
+
+bool Registry::HasConnector(std::string_view provider) const {
+  const Entry* e = FindEntry(provider);
+  return e != nullptr && e->factory != nullptr;
+}
+
+std::vector<std::string> Registry::SecretKeys(std::string_view provider) const {
+  const ProviderInfo* info = Find(provider);
+  return info == nullptr ? std::vector<std::string>() : info->SecretKeys();
 }
 
 core::StatusOr<std::unique_ptr<Connector>> Registry::Create(std::string_view provider,
                                                             const nlohmann::json& config,
                                                             const ConnectorContext& context) const {
-  auto it = factories_.find(provider);
-  if (it == factories_.end()) {
+  const Entry* entry = FindEntry(provider);
+  if (entry == nullptr || entry->factory == nullptr) {
+    // A described provider without a connector answers as an unknown one did before it was
+    // described: the message names what this build can reach.
     std::string known;
-    for (const auto& [name, factory] : factories_) {
+    for (const Entry& e : entries_) {
+      if (e.factory == nullptr) continue;
       if (!known.empty()) known += ", ";
-      known += name;
+      known += e.info.name;
     }
     return core::InvalidArgument("unknown warehouse provider '" + std::string(provider) +
                                  "'; this build supports: " + known);
   }
-  return it->second(config, context);
+  return entry->factory(config, context, deps_);
 }
-
-bool Registry::Has(std::string_view provider) const { return factories_.contains(provider); }
 
 }  // namespace wsync::warehouse

@@ -10,6 +10,7 @@
 #include "catalog/secrets.h"
 #include "catalog/sqlite/sqlite_catalog.h"
 #include "core/secret_box.h"
+#include "testing/providers.h"
 
 namespace wsync::api_test {
 namespace {
@@ -115,7 +116,8 @@ TEST_F(ApiResourcesTest, SecretsAreWriteOnlyAndSealed) {
   EXPECT_EQ(db.find(password), std::string::npos);
   EXPECT_NE(db.find("sealed:v2:"), std::string::npos);
 
-  auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock());
+  auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock(),
+                                              &testing::BuiltinProviders());
   ASSERT_TRUE(catalog.ok());
   auto stored = (*catalog)->Get(1, catalog::Kind::kConnection, "pg");
   ASSERT_TRUE(stored.ok());
@@ -136,7 +138,8 @@ TEST_F(ApiResourcesTest, SecretsAreWriteOnlyAndSealed) {
 // copied into another workspace's row in the database, be opened there.
 TEST_F(ApiResourcesTest, SealedSecretsAreBoundToTheirWorkspace) {
   ASSERT_EQ(client_.Post("/connections", PostgresConnection("pg", "ws1-password")).status, 201);
-  auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock());
+  auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock(),
+                                              &testing::BuiltinProviders());
   ASSERT_TRUE(catalog.ok());
   std::string sealed =
       (*catalog)->Get(1, catalog::Kind::kConnection, "pg")->body["config"]["password"];

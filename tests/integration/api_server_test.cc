@@ -10,6 +10,7 @@
 #include "api/openapi_json.h"
 #include "api_test_util.h"
 #include "catalog/sqlite/sqlite_catalog.h"
+#include "testing/providers.h"
 
 namespace wsync::api_test {
 namespace {
@@ -20,7 +21,8 @@ TEST(ApiServerTest, MarksRunsOfADeadProcessInterrupted) {
   const std::string dir = server.data_dir();
   server.Stop();
   {
-    auto catalog = catalog::SqliteCatalog::Open(dir + "/wsync.db", server.clock());
+    auto catalog = catalog::SqliteCatalog::Open(dir + "/wsync.db", server.clock(),
+                                                &testing::BuiltinProviders());
     ASSERT_TRUE(catalog.ok());
     catalog::Run run;
     run.workspace_id = 1;
@@ -30,7 +32,8 @@ TEST(ApiServerTest, MarksRunsOfADeadProcessInterrupted) {
     ASSERT_TRUE((*catalog)->CreateRun(run).ok());
   }
   server.Restart(0);
-  auto catalog = catalog::SqliteCatalog::Open(dir + "/wsync.db", server.clock());
+  auto catalog =
+      catalog::SqliteCatalog::Open(dir + "/wsync.db", server.clock(), &testing::BuiltinProviders());
   auto run = (*catalog)->GetRun(1, 1);
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->state, "failed");
@@ -56,7 +59,8 @@ TEST(ApiServerTest, StopInterruptsARunningRun) {
   auto start = std::chrono::steady_clock::now();
   server.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
-  auto catalog = catalog::SqliteCatalog::Open(server.data_dir() + "/wsync.db", server.clock());
+  auto catalog = catalog::SqliteCatalog::Open(server.data_dir() + "/wsync.db", server.clock(),
+                                              &testing::BuiltinProviders());
   auto run = (*catalog)->GetRun(1, run_id);
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->state, "failed");
@@ -94,7 +98,8 @@ TEST(ApiServerTest, StopInterruptsASlowFirstStatement) {
   auto start = std::chrono::steady_clock::now();
   server.Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  auto catalog = catalog::SqliteCatalog::Open(server.data_dir() + "/wsync.db", server.clock());
+  auto catalog = catalog::SqliteCatalog::Open(server.data_dir() + "/wsync.db", server.clock(),
+                                              &testing::BuiltinProviders());
   auto run = (*catalog)->GetRun(1, run_id);
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->state, "failed");

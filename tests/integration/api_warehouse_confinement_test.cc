@@ -13,6 +13,7 @@
 #include "api_test_util.h"
 #include "catalog/config_file.h"
 #include "catalog/sqlite/sqlite_catalog.h"
+#include "testing/providers.h"
 
 namespace wsync::api_test {
 namespace {
@@ -103,7 +104,8 @@ TEST_F(ApiWarehouseConfinementTest, OtherTenantsAndHostFilesLookMissing) {
 TEST_F(ApiWarehouseConfinementTest, AnOperatorsConnectionIsTrustedUntilAnApiWrite) {
   const std::string path = outside_->File("tenant1.db");
   {
-    auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock());
+    auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock(),
+                                                &testing::BuiltinProviders());
     ASSERT_TRUE(catalog.ok());
     json config = {{"connections", {SqliteConnection("ops", path)}}};
     ASSERT_TRUE(catalog::ApplyConfig(catalog->get(), 2, config, "cli").ok());

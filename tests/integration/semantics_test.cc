@@ -134,8 +134,9 @@ TEST_F(SemanticsTest, RetryableWarehouseFailuresAreRetriedThenFailTheRun) {
   Define("SELECT * FROM t");
   int failures = 2;
   warehouse::Registry flaky;
-  flaky.Register("sqlite",
-                 [&](const nlohmann::json& config, const warehouse::ConnectorContext& context)
+  flaky.Register(warehouse::SqliteProviderInfo(),
+                 [&](const nlohmann::json& config, const warehouse::ConnectorContext& context,
+                     const warehouse::ConnectorDeps&)
                      -> core::StatusOr<std::unique_ptr<warehouse::Connector>> {
                    ASSIGN_OR_RETURN(auto real, warehouse::NewSqliteConnector(config, context));
                    return std::unique_ptr<warehouse::Connector>(

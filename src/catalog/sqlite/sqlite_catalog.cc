@@ -56,11 +56,13 @@ Run ReadRun(db::Stmt& s) {
 
 }  // namespace
 
-core::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(const std::string& path,
-                                                                   const core::Clock* clock,
-                                                                   const core::SecretBox* secrets) {
+core::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(
+    const std::string& path, const core::Clock* clock, const warehouse::Registry* providers,
+    const core::SecretBox* secrets) {
+  if (providers == nullptr) return core::Internal("a catalog needs the provider registry");
   ASSIGN_OR_RETURN(auto db, db::Db::Open(path));
-  return std::unique_ptr<SqliteCatalog>(new SqliteCatalog(std::move(db), clock, secrets));
+  return std::unique_ptr<SqliteCatalog>(
+      new SqliteCatalog(std::move(db), clock, providers, secrets));
 }
 
 core::StatusOr<Resource> SqliteCatalog::Write(int64_t workspace_id, Kind kind, json body,
@@ -73,7 +75,7 @@ core::StatusOr<Resource> SqliteCatalog::Write(int64_t workspace_id, Kind kind, j
     }
     if (body.is_object()) body["id"] = *replace_id;
   }
-  ASSIGN_OR_RETURN(json canonical, Canonicalize(kind, body));
+  ASSIGN_OR_RETURN(json canonical, Canonicalize(kind, body, *providers_));
   std::string id = canonical.value("id", "");
   if (id.empty()) id = NewId(kind);
   canonical["id"] = id;
@@ -86,8 +88,8 @@ core::StatusOr<Resource> SqliteCatalog::Write(int64_t workspace_id, Kind kind, j
     }
     const SecretScope scope{workspace_id, kind, id};
     if (kind == Kind::kConnection) {
-      RETURN_IF_ERROR(SealSecrets(canonical["service_provider"].get<std::string>(), scope,
-                                  &canonical["config"], old ? &old->body["config"] : nullptr,
+      RETURN_IF_ERROR(SealSecrets(*providers_, canonical["service_provider"].get<std::string>(),
+                                  scope, &canonical["config"], old ? &old->body["config"] : nullptr,
                                   secrets_));
     } else {
       RETURN_IF_ERROR(SealOutputSecrets(scope, &canonical["outputs"],

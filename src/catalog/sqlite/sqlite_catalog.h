@@ -8,15 +8,18 @@
 #include "core/secret_box.h"
 #include "core/time.h"
 #include "db/sqlite_db.h"
+#include "warehouse/registry.h"
 
 namespace wsync::catalog {
 
 class SqliteCatalog : public Catalog {
  public:
-  // Opens `path` (already migrated, see db::Migrate). `clock` and `secrets` must outlive the
-  // catalog. With `secrets`, connection secrets are sealed on write (see secrets.h).
+  // Opens `path` (already migrated, see db::Migrate). `clock`, `providers` and `secrets` must
+  // outlive the catalog. `providers` (not null) validate connections and say which of their
+  // config keys are secrets. With `secrets`, those secrets are sealed on write (see secrets.h).
   static core::StatusOr<std::unique_ptr<SqliteCatalog>> Open(
-      const std::string& path, const core::Clock* clock, const core::SecretBox* secrets = nullptr);
+      const std::string& path, const core::Clock* clock, const warehouse::Registry* providers,
+      const core::SecretBox* secrets = nullptr);
 
   core::StatusOr<Resource> Create(int64_t workspace_id, Kind kind, nlohmann::json body,
                                   const std::string& actor) override;
@@ -65,8 +68,8 @@ class SqliteCatalog : public Catalog {
 
  private:
   SqliteCatalog(std::unique_ptr<db::Db> db, const core::Clock* clock,
-                const core::SecretBox* secrets)
-      : db_(std::move(db)), clock_(clock), secrets_(secrets) {}
+                const warehouse::Registry* providers, const core::SecretBox* secrets)
+      : db_(std::move(db)), clock_(clock), providers_(providers), secrets_(secrets) {}
   core::StatusOr<Resource> Write(int64_t workspace_id, Kind kind, nlohmann::json body,
                                  const std::string& actor, const std::string* replace_id);
   core::StatusOr<int64_t> InsertRun(const Run& run);
@@ -74,6 +77,7 @@ class SqliteCatalog : public Catalog {
                                              const std::function<void(db::Stmt&)>& bind);
   std::unique_ptr<db::Db> db_;
   const core::Clock* clock_;
+  const warehouse::Registry* providers_;
   const core::SecretBox* secrets_;
 };
 

@@ -11,6 +11,7 @@
 #include "db/schema.h"
 #include "profiles/profile_codec.h"
 #include "profiles/sqlite/sqlite_profile_store.h"
+#include "testing/providers.h"
 #include "testing/temp_dir.h"
 
 namespace wsync::catalog {
@@ -32,7 +33,7 @@ class SqliteCatalogTest : public ::testing::Test {
   void SetUp() override {
     auto db = db::Db::Open(dir_.File("w.db"));
     ASSERT_TRUE(db::Migrate(db->get()).ok());
-    catalog_ = *SqliteCatalog::Open(dir_.File("w.db"), &clock_);
+    catalog_ = *SqliteCatalog::Open(dir_.File("w.db"), &clock_, &testing::BuiltinProviders());
     ASSERT_TRUE(
         catalog_
             ->Create(
@@ -206,7 +207,8 @@ TEST_F(SqliteCatalogTest, ConcurrentActivationsApplyExactlyOnce) {
     std::vector<std::thread> threads;
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&, i] {
-        auto catalog = SqliteCatalog::Open(dir_.File("w.db"), &clock_);
+        auto catalog =
+            SqliteCatalog::Open(dir_.File("w.db"), &clock_, &testing::BuiltinProviders());
         if (!catalog.ok()) return failed.fetch_add(1), void();
         catalog::Run historical;
         historical.workspace_id = 1;
@@ -239,7 +241,8 @@ TEST_F(SqliteCatalogTest, AtMostOneActiveNonHistoricalRunPerPipeline) {
     std::vector<std::thread> threads;
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&] {
-        auto catalog = SqliteCatalog::Open(dir_.File("w.db"), &clock_);
+        auto catalog =
+            SqliteCatalog::Open(dir_.File("w.db"), &clock_, &testing::BuiltinProviders());
         if (!catalog.ok()) return other.fetch_add(1), void();
         catalog::Run run;
         run.workspace_id = 1;
@@ -478,7 +481,7 @@ TEST(SqliteCatalogMigrationTest, Version5RunsAreNumberedPerWorkspace) {
   }
 
   core::FakeClock clock{1'700'000'000'000'000};
-  auto catalog = SqliteCatalog::Open(path, &clock);
+  auto catalog = SqliteCatalog::Open(path, &clock, &testing::BuiltinProviders());
   ASSERT_TRUE(catalog.ok());
   // (workspace, run id) → created_at: the order of creation within each workspace.
   const std::vector<std::tuple<int64_t, int64_t, int64_t>> expected = {

@@ -13,20 +13,23 @@
 
 #include "core/time.h"
 #include "core/utf8.h"
+#include "warehouse/batcher.h"
+#include "warehouse/columns.h"
+#include "warehouse/common_config.h"
+#include "warehouse/samples.h"
 #include "warehouse/sql_guard.h"
 #include "warehouse/sqlite/sqlite_dialect.h"
 #include "warehouse/sqlite/sqlite_session.h"
+#include "warehouse/type_inference.h"
 
 namespace wsync::warehouse {
 namespace {
 
-constexpr int kDefaultMaxColumns = 100;
 // Expression columns are typed from at least this many rows, however few samples are asked for.
 constexpr int kInferenceRows = 100;
 constexpr int64_t kMaxUnixSeconds = INT64_MAX / core::kMicrosPerSecond;
-// SPEC §5: a connection's statement timeout, one hour unless config.statement_timeout_s says.
-constexpr int64_t kDefaultStatementTimeoutS = 3600;
-constexpr int64_t kMaxStatementTimeoutS = 7 * 24 * 3600;
+
+const SqliteDialect kDialect{};
 
 std::string Lower(std::string_view s) {
   std::string out(s);
@@ -35,7 +38,7 @@ std::string Lower(std::string_view s) {
 }
 
 core::Status Bind(const SqliteSession& session, sqlite3_stmt* stmt,
-                  const std::vector<SqliteDialect::Param>& params) {
+                  const std::vector<SqlParam>& params) {
   for (size_t i = 0; i < params.size(); ++i) {
     int index = static_cast<int>(i) + 1;
     int rc;
@@ -59,45 +62,22 @@ struct Shape {
 
 core::StatusOr<Shape> Describe(SqliteSession* session, const std::string& model, int max_columns) {
   // Preparing runs nothing; the wrap goes first so its errors are the ones users see.
-  ASSIGN_OR_RETURN(StmtPtr wrapped, session->Prepare(SqliteDialect::WrapModel(model) + " LIMIT 0"));
+  ASSIGN_OR_RETURN(StmtPtr wrapped, session->Prepare(kDialect.DescribeQuery(model)));
   ASSIGN_OR_RETURN(StmtPtr bare, session->Prepare(model));
   int n = sqlite3_column_count(wrapped.get());
-  if (n > max_columns) {
-    return core::InvalidArgument("the data model returns " + std::to_string(n) +
-                                 " columns; the limit is " + std::to_string(max_columns));
-  }
+  RETURN_IF_ERROR(CheckColumnCount(static_cast<size_t>(n), max_columns));
   if (sqlite3_column_count(bare.get()) != n) {
     return core::Internal("SQLite reports different columns for the wrapped data model");
   }
   Shape shape;
-  std::vector<std::string> seen;
   for (int i = 0; i < n; ++i) {
-    std::string name = sqlite3_column_name(bare.get(), i);
-    // SQLite matches identifiers case-insensitively, so "id" and "ID" are one column to it.
-    std::string key = Lower(name);
-    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
-      return core::InvalidArgument("the data model returns column '" + name +
-                                   "' more than once; give each column a unique alias");
-    }
-    seen.push_back(std::move(key));
-    shape.names.push_back(std::move(name));
+    shape.names.push_back(sqlite3_column_name(bare.get(), i));
     shape.declared.push_back(
         SqliteDialect::TypeFromDeclared(sqlite3_column_decltype(wrapped.get(), i)));
   }
+  // SQLite matches identifiers case-insensitively, so "id" and "ID" are one column to it.
+  RETURN_IF_ERROR(CheckDistinctColumnNames(shape.names, kDialect.FoldsIdentifierCase()));
   return shape;
-}
-
-core::Status CheckRangeColumns(const Shape& shape, const std::vector<Range>& ranges) {
-  for (const Range& r : ranges) {
-    std::string key = Lower(r.column);
-    bool found = std::any_of(shape.names.begin(), shape.names.end(),
-                             [&](const std::string& n) { return Lower(n) == key; });
-    if (!found) {
-      return core::InvalidArgument("the iterator column '" + r.column +
-                                   "' is not a column of the data model");
-    }
-  }
-  return core::Status::Ok();
 }
 
 std::string_view ColumnText(sqlite3_stmt* stmt, int i) {
@@ -144,6 +124,22 @@ core::Value StorageValue(sqlite3_stmt* stmt, int i) {
     }
     default:
       return core::Value::Null();
+  }
+}
+
+// The type StorageValue gives, without converting: what type inference votes with.
+core::Type StorageType(sqlite3_stmt* stmt, int i) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER:
+      return core::Type::kInt64;
+    case SQLITE_FLOAT:
+      return core::Type::kDouble;
+    case SQLITE_TEXT:
+      return core::Type::kString;
+    case SQLITE_BLOB:
+      return core::Type::kBytes;
+    default:
+      return core::Type::kNull;
   }
 }
 
@@ -211,118 +207,13 @@ core::Value ConvertValue(sqlite3_stmt* stmt, int i, std::optional<core::Type> de
   }
 }
 
-size_t ValueBytes(const core::Value& v) {
-  switch (v.type()) {
-    case core::Type::kString:
-      return 16 + v.string_value().size();
-    case core::Type::kDecimal:
-      return 16 + v.decimal_value().size();
-    case core::Type::kBytes:
-      return 16 + v.bytes_value().size();
-    default:
-      return 16;
-  }
-}
-
-core::Row ReadRow(sqlite3_stmt* stmt, const std::vector<std::optional<core::Type>>& declared,
-                  size_t* bytes) {
+core::Row ReadRow(sqlite3_stmt* stmt, const std::vector<std::optional<core::Type>>& declared) {
   core::Row row;
   row.reserve(declared.size());
   for (size_t i = 0; i < declared.size(); ++i) {
     row.push_back(ConvertValue(stmt, static_cast<int>(i), declared[i]));
-    *bytes += ValueBytes(row.back());
   }
   return row;
-}
-
-// Types for the columns without a declared type, from the storage classes their rows hold.
-class TypeInference {
- public:
-  explicit TypeInference(const Shape& shape) : votes_(shape.names.size()) {}
-
-  void Add(sqlite3_stmt* stmt) {
-    for (size_t i = 0; i < votes_.size(); ++i) {
-      switch (sqlite3_column_type(stmt, static_cast<int>(i))) {
-        case SQLITE_INTEGER:
-          votes_[i].ints = true;
-          break;
-        case SQLITE_FLOAT:
-          votes_[i].reals = true;
-          break;
-        case SQLITE_NULL:
-          break;
-        case SQLITE_BLOB:
-          votes_[i].blobs = true;
-          break;
-        default:
-          votes_[i].other = true;
-      }
-    }
-  }
-  void Add(const core::Row& row) {
-    for (size_t i = 0; i < votes_.size() && i < row.size(); ++i) {
-      core::Type t = row[i].type();
-      votes_[i].ints |= t == core::Type::kInt64;
-      votes_[i].reals |= t == core::Type::kDouble;
-      votes_[i].blobs |= t == core::Type::kBytes;
-      votes_[i].other |= t != core::Type::kInt64 && t != core::Type::kDouble &&
-                         t != core::Type::kNull && t != core::Type::kBytes;
-    }
-  }
-
-  std::vector<core::Column> Columns(const Shape& shape) const {
-    std::vector<core::Column> columns;
-    for (size_t i = 0; i < shape.names.size(); ++i) {
-      core::Column c{shape.names[i], core::Type::kString, false};
-      if (shape.declared[i]) {
-        c.type = *shape.declared[i];
-      } else {
-        c.inferred = true;
-        const Votes& v = votes_[i];
-        if (v.blobs && !v.other && !v.ints && !v.reals) {
-          c.type = core::Type::kBytes;
-        } else if (v.blobs || v.other) {
-          c.type = core::Type::kString;
-        } else if (votes_[i].reals) {
-          c.type = core::Type::kDouble;
-        } else if (votes_[i].ints) {
-          c.type = core::Type::kInt64;
-        }
-      }
-      columns.push_back(std::move(c));
-    }
-    return columns;
-  }
-
- private:
-  struct Votes {
-    bool ints = false, reals = false, blobs = false, other = false;
-  };
-  std::vector<Votes> votes_;
-};
-
-// A sample value as discover shows it: text is valid UTF-8 (ill-formed bytes become U+FFFD)
-// and cut at kSampleValueBytes with a marker, binary data cut to as many hex characters, so
-// samples cost a bounded number of bytes.
-core::Value SampleValue(core::Value v) {
-  if (v.type() == core::Type::kBytes && v.bytes_value().size() > kSampleValueBytes / 2) {
-    // Shown as hex, two characters a byte.
-    return core::Value::BytesValue(v.bytes_value().substr(0, kSampleValueBytes / 2));
-  }
-  if (v.type() != core::Type::kString) return v;
-  std::string_view text = v.string_value();
-  if (text.size() <= kSampleValueBytes && core::IsValidUtf8(text)) return v;
-  std::string out;
-  if (text.size() > kSampleValueBytes) {
-    size_t cut = kSampleValueBytes;
-    // Back up to a character boundary so the cut adds no U+FFFD of its own.
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    core::AppendValidUtf8(text.substr(0, cut), &out);
-    out += kTruncatedMarker;
-  } else {
-    core::AppendValidUtf8(text, &out);
-  }
-  return core::Value::String(std::move(out));
 }
 
 class SqliteRowStream : public RowStream {
@@ -331,19 +222,17 @@ class SqliteRowStream : public RowStream {
                   const Query& query)
       : session_(std::move(session)),
         stmt_(std::move(stmt)),
-        declared_(std::move(shape.declared)),
-        batch_rows_(std::max<size_t>(query.batch_rows, 1)),
-        batch_bytes_(std::max<size_t>(query.batch_bytes, 1)),
-        shape_names_(std::move(shape.names)) {}
+        shape_(std::move(shape)),
+        batcher_(query) {}
 
   // Reads the first batch so expression columns get their inferred types before anyone asks.
   core::Status Prime() {
     core::RowBatch first;
     RETURN_IF_ERROR(ReadBatch(&first));
-    Shape shape{shape_names_, declared_};
-    TypeInference inference(shape);
+    TypeInference inference(shape_.names.size());
     for (const core::Row& row : first.rows) inference.Add(row);
-    columns_ = std::make_shared<const std::vector<core::Column>>(inference.Columns(shape));
+    columns_ = std::make_shared<const std::vector<core::Column>>(
+        inference.Columns(shape_.names, shape_.declared));
     first.columns = columns_;
     pending_ = std::move(first);
     return core::Status::Ok();
@@ -358,8 +247,6 @@ class SqliteRowStream : public RowStream {
       return !batch->rows.empty();
     }
     batch->columns = columns_;
-    batch->rows.clear();
-    batch->bytes = 0;
     RETURN_IF_ERROR(ReadBatch(batch));
     return !batch->rows.empty();
   }
@@ -368,11 +255,11 @@ class SqliteRowStream : public RowStream {
   core::Status ReadBatch(core::RowBatch* batch) {
     // Each batch is one fetch and gets the whole statement timeout, as a cursor's FETCH would.
     session_->StartStatement();
-    batch->rows.reserve(std::min<size_t>(batch_rows_, 4096));
-    while (!done_ && batch->rows.size() < batch_rows_ && batch->bytes < batch_bytes_) {
+    batcher_.Start(batch);
+    while (!done_ && !batcher_.Full(*batch)) {
       int rc = sqlite3_step(stmt_.get());
       if (rc == SQLITE_ROW) {
-        batch->rows.push_back(ReadRow(stmt_.get(), declared_, &batch->bytes));
+        batcher_.Add(ReadRow(stmt_.get(), shape_.declared), batch);
         continue;
       }
       done_ = true;
@@ -387,10 +274,8 @@ class SqliteRowStream : public RowStream {
   // Declared before stmt_ so the statement is finalised before the connection closes.
   std::unique_ptr<SqliteSession> session_;
   StmtPtr stmt_;
-  std::vector<std::optional<core::Type>> declared_;
-  size_t batch_rows_;
-  size_t batch_bytes_;
-  std::vector<std::string> shape_names_;
+  Shape shape_;
+  Batcher batcher_;
   std::shared_ptr<const std::vector<core::Column>> columns_;
   std::optional<core::RowBatch> pending_;
   bool done_ = false;
@@ -419,43 +304,32 @@ class SqliteConnector : public Connector {
   }
 
   core::StatusOr<Discovery> Discover(std::string_view model_sql, int sample_rows) override {
-    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql, SqlDialect::kSqlite));
+    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql, kDialect.guard()));
     ASSIGN_OR_RETURN(auto session, Open());
     ASSIGN_OR_RETURN(Shape shape, Describe(session.get(), sql, max_columns_));
-    ASSIGN_OR_RETURN(StmtPtr stmt, session->Prepare(SqliteDialect::WrapModel(sql) + " LIMIT ?"));
     sample_rows = std::max(sample_rows, 0);
-    sqlite3_bind_int(stmt.get(), 1, std::max(sample_rows, kInferenceRows));
+    std::vector<SqlParam> params;
+    ASSIGN_OR_RETURN(
+        std::string text,
+        kDialect.ExtractQuery(sql, {}, std::max(sample_rows, kInferenceRows), &params));
+    ASSIGN_OR_RETURN(StmtPtr stmt, session->Prepare(text));
+    RETURN_IF_ERROR(Bind(*session, stmt.get(), params));
     // Types come from every row read; values are kept only for the samples asked for, each
     // cut to kSampleValueBytes and all of them within kSampleBytesBudget.
-    TypeInference inference(shape);
-    Discovery d;
-    size_t kept_bytes = 0;
-    size_t read = 0;
-    bool budget_hit = false;
+    TypeInference inference(shape.names.size());
+    SampleKeeper samples(static_cast<size_t>(sample_rows));
     for (;;) {
       int rc = sqlite3_step(stmt.get());
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) {
         return session->Error(rc, "SQLite failed while reading the data model");
       }
-      ++read;
-      inference.Add(stmt.get());
-      if (d.sample_rows.size() >= static_cast<size_t>(sample_rows) || budget_hit) continue;
-      core::Row row;
-      size_t row_bytes = 0;
-      for (size_t i = 0; i < shape.declared.size(); ++i) {
-        row.push_back(
-            SampleValue(ConvertValue(stmt.get(), static_cast<int>(i), shape.declared[i])));
-        row_bytes += ValueBytes(row.back());
-      }
-      if (kept_bytes + row_bytes > kSampleBytesBudget) {
-        budget_hit = true;
-        continue;
-      }
-      kept_bytes += row_bytes;
-      d.sample_rows.push_back(std::move(row));
+      inference.AddRow([&](size_t i) { return StorageType(stmt.get(), static_cast<int>(i)); });
+      if (!samples.wants_more()) continue;
+      samples.Offer(ReadRow(stmt.get(), shape.declared));
     }
-    d.columns = inference.Columns(shape);
+    Discovery d;
+    d.columns = inference.Columns(shape.names, shape.declared);
     for (const core::Column& c : d.columns) {
       if (c.type == core::Type::kBytes) {
         d.warnings.push_back("column '" + core::ToValidUtf8(c.name) +
@@ -463,30 +337,22 @@ class SqliteConnector : public Connector {
                              "mapping it is a row error (binary_value); select hex() of it to "
                              "sync it as text");
       }
-      if (!c.inferred) continue;
-      d.warnings.push_back("column '" + core::ToValidUtf8(c.name) + "' has no declared type; " +
-                           std::string(core::TypeName(c.type)) + " was inferred from " +
-                           std::to_string(read) + " sample rows");
+      if (c.inferred) d.warnings.push_back(InferredTypeWarning(c, inference.rows()));
     }
-    if (budget_hit) {
-      d.warnings.push_back("only " + std::to_string(d.sample_rows.size()) +
-                           " sample rows are shown: together they reach the " +
-                           std::to_string(kSampleBytesBudget >> 20) + " MB sample budget");
+    if (std::optional<std::string> budget = samples.BudgetWarning()) {
+      d.warnings.push_back(std::move(*budget));
     }
+    d.sample_rows = samples.Take();
     return d;
   }
 
   core::StatusOr<core::Value> MaxIterator(std::string_view model_sql, const Range& range) override {
-    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql, SqlDialect::kSqlite));
+    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(model_sql, kDialect.guard()));
     ASSIGN_OR_RETURN(auto session, Open());
     ASSIGN_OR_RETURN(Shape shape, Describe(session.get(), sql, max_columns_));
-    RETURN_IF_ERROR(CheckRangeColumns(shape, {range}));
-    std::vector<SqliteDialect::Param> params;
-    // Unparsable values have no normalised form, so MAX skips them either way.
-    ASSIGN_OR_RETURN(std::string where, SqliteDialect::RangePredicate(range, false, &params));
-    std::string query = "SELECT MAX(" +
-                        SqliteDialect::NormalisedIterator(range.column, range.type) + ") FROM (\n" +
-                        sql + "\n) AS m WHERE " + where;
+    RETURN_IF_ERROR(CheckRangeColumns(shape.names, {range}));
+    std::vector<SqlParam> params;
+    ASSIGN_OR_RETURN(std::string query, kDialect.MaxIteratorQuery(sql, range, &params));
     ASSIGN_OR_RETURN(StmtPtr stmt, session->Prepare(query));
     RETURN_IF_ERROR(Bind(*session, stmt.get(), params));
     int rc = sqlite3_step(stmt.get());
@@ -515,22 +381,13 @@ class SqliteConnector : public Connector {
   }
 
   core::StatusOr<std::unique_ptr<RowStream>> Execute(const Query& query) override {
-    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(query.model_sql, SqlDialect::kSqlite));
+    ASSIGN_OR_RETURN(std::string sql, CheckReadOnlySql(query.model_sql, kDialect.guard()));
     ASSIGN_OR_RETURN(auto session, Open());
     ASSIGN_OR_RETURN(Shape shape, Describe(session.get(), sql, max_columns_));
-    RETURN_IF_ERROR(CheckRangeColumns(shape, query.ranges));
-    std::string text = SqliteDialect::WrapModel(sql);
-    std::vector<SqliteDialect::Param> params;
-    for (size_t i = 0; i < query.ranges.size(); ++i) {
-      const Range& r = query.ranges[i];
-      ASSIGN_OR_RETURN(std::string pred,
-                       SqliteDialect::RangePredicate(r, r.include_unparsable, &params));
-      text += (i == 0 ? " WHERE " : " AND ") + pred;
-    }
-    if (query.limit) {
-      text += " LIMIT ?";
-      params.emplace_back(std::max<int64_t>(*query.limit, 0));
-    }
+    RETURN_IF_ERROR(CheckRangeColumns(shape.names, query.ranges));
+    std::vector<SqlParam> params;
+    ASSIGN_OR_RETURN(std::string text,
+                     kDialect.ExtractQuery(sql, query.ranges, query.limit, &params));
     ASSIGN_OR_RETURN(StmtPtr stmt, session->Prepare(text));
     RETURN_IF_ERROR(Bind(*session, stmt.get(), params));
     auto stream = std::make_unique<SqliteRowStream>(std::move(session), std::move(stmt),
@@ -562,33 +419,32 @@ core::StatusOr<std::unique_ptr<Connector>> NewSqliteConnector(const nlohmann::js
     return core::Status::InvalidField("config.path",
                                       "the path of the SQLite database file is required");
   }
-  int max_columns = kDefaultMaxColumns;
-  if (auto it = config.find("max_columns"); it != config.end()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 1 || it->get<int64_t>() > 100'000) {
-      return core::Status::InvalidField("config.max_columns",
-                                        "must be an integer between 1 and 100000");
-    }
-    max_columns = static_cast<int>(it->get<int64_t>());
-  }
-  int64_t timeout_s = kDefaultStatementTimeoutS;
-  if (auto it = config.find("statement_timeout_s"); it != config.end()) {
-    if (!it->is_number_integer() || it->get<int64_t>() < 1 ||
-        it->get<int64_t>() > kMaxStatementTimeoutS) {
-      return core::Status::InvalidField("config.statement_timeout_s",
-                                        "must be an integer number of seconds between 1 and " +
-                                            std::to_string(kMaxStatementTimeoutS));
-    }
-    timeout_s = it->get<int64_t>();
-  }
+  ASSIGN_OR_RETURN(CommonConfig common, ReadCommonConfig(config));
   return std::unique_ptr<Connector>(std::make_unique<SqliteConnector>(
-      path->get<std::string>(), max_columns, std::chrono::seconds(timeout_s), options, context));
+      path->get<std::string>(), common.max_columns, common.statement_timeout, options, context));
+}
+
+ProviderInfo SqliteProviderInfo() {
+  ProviderInfo info;
+  info.name = "sqlite";
+  info.dialect = "sqlite";
+  info.config = {
+      {.name = "path", .type = ConfigType::kString, .required = true},
+      {.name = "max_columns", .type = ConfigType::kInteger},
+      {.name = "statement_timeout_s", .type = ConfigType::kInteger},
+  };
+  info.capabilities = {.max_iterator = true, .streaming = true, .billed = false, .http = false};
+  return info;
 }
 
 void RegisterSqlite(Registry* registry, SqliteOptions options) {
-  registry->Register("sqlite", [options = std::move(options)](const nlohmann::json& config,
-                                                              const ConnectorContext& context) {
-    return NewSqliteConnector(config, context, options);
-  });
+  // Embedded: the connector needs neither the clock nor the HTTP transport.
+  registry->Register(
+      SqliteProviderInfo(),
+      [options = std::move(options)](const nlohmann::json& config, const ConnectorContext& context,
+                                     const ConnectorDeps&) {
+        return NewSqliteConnector(config, context, options);
+      });
 }
 
 }  // namespace wsync::warehouse

@@ -117,8 +117,8 @@ TEST_F(SqliteConnectorTest, ConfigNeedsAPathAndNeverOpensTheFile) {
 TEST_F(SqliteConnectorTest, RegistryCreatesSqlite) {
   Registry registry;
   RegisterSqlite(&registry);
-  EXPECT_TRUE(registry.Has("sqlite"));
-  EXPECT_FALSE(registry.Has("postgres"));
+  EXPECT_TRUE(registry.HasConnector("sqlite"));
+  EXPECT_FALSE(registry.HasConnector("postgres"));
   EXPECT_TRUE(registry.Create("sqlite", {{"path", path_}}).ok());
   ExpectError(registry.Create("postgres", {{"path", path_}}).status(),
               core::StatusCode::kInvalidArgument, "unknown warehouse provider 'postgres'");
@@ -520,7 +520,7 @@ TEST_F(SqliteRangeTest, MaxIteratorKeepsMillisecondsOnly) {
 }
 
 TEST(SqliteDialectTest, QuotesAndFormats) {
-  EXPECT_EQ(SqliteDialect::QuoteIdentifier("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(SqliteDialect().QuoteIdentifier("a\"b"), "\"a\"\"b\"");
   EXPECT_EQ(SqliteDialect::FormatTimestampBound(Ts("2024-01-01T10:00:00.1234Z")),
             "2024-01-01 10:00:00.123");
   EXPECT_EQ(SqliteDialect::FormatTimestampBound(Ts("2024-01-01T23:59:59.9996Z")),

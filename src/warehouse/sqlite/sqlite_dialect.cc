@@ -16,7 +16,7 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-core::StatusOr<SqliteDialect::Param> BoundParam(const Range& range, const core::Value& v) {
+core::StatusOr<SqlParam> BoundParam(const Range& range, const core::Value& v) {
   const auto mismatch = [&](std::string_view wanted) {
     return core::InvalidArgument("range on column '" + range.column + "' (" +
                                  std::string(IteratorTypeName(range.type)) + "): bound " +
@@ -25,22 +25,22 @@ core::StatusOr<SqliteDialect::Param> BoundParam(const Range& range, const core::
   switch (range.type) {
     case IteratorType::kTimestamp:
       if (v.type() != core::Type::kTimestamp) return mismatch("timestamp");
-      return SqliteDialect::Param(SqliteDialect::FormatTimestampBound(v.timestamp_value()));
+      return SqlParam(SqliteDialect::FormatTimestampBound(v.timestamp_value()));
     case IteratorType::kDate:
       if (v.type() != core::Type::kDate) return mismatch("date");
-      return SqliteDialect::Param(core::FormatDate(v.date_value()));
+      return SqlParam(core::FormatDate(v.date_value()));
     case IteratorType::kUnixMs:
     case IteratorType::kUnixS:
     case IteratorType::kInteger:
       if (v.type() != core::Type::kInt64) return mismatch("int64");
-      return SqliteDialect::Param(v.int64_value());
+      return SqlParam(v.int64_value());
   }
   return mismatch("known iterator type");
 }
 
 }  // namespace
 
-std::string SqliteDialect::QuoteIdentifier(std::string_view name) {
+std::string SqliteDialect::QuoteIdentifier(std::string_view name) const {
   std::string out = "\"";
   for (char c : name) {
     if (c == '"') out += '"';
@@ -50,11 +50,22 @@ std::string SqliteDialect::QuoteIdentifier(std::string_view name) {
   return out;
 }
 
-std::string SqliteDialect::WrapModel(std::string_view model_sql) {
-  return "SELECT * FROM (\n" + std::string(model_sql) + "\n) AS m";
+std::string SqliteDialect::QuoteLiteral(std::string_view text) const {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  out += '\'';
+  return out;
 }
 
-std::string SqliteDialect::NormalisedIterator(std::string_view column, IteratorType type) {
+std::string SqliteDialect::SelectFromModel(std::string_view expressions,
+                                           std::string_view model_sql) const {
+  return "SELECT " + std::string(expressions) + " FROM (\n" + std::string(model_sql) + "\n) AS m";
+}
+
+std::string SqliteDialect::IteratorExpression(std::string_view column, IteratorType type) const {
   const std::string c = "m." + QuoteIdentifier(column);
   const std::string fmt(kTimestampFormat);
   switch (type) {
@@ -84,16 +95,16 @@ std::string SqliteDialect::NormalisedIterator(std::string_view column, IteratorT
 
 core::StatusOr<std::string> SqliteDialect::RangePredicate(const Range& range,
                                                           bool include_unparsable,
-                                                          std::vector<Param>* params) {
-  const std::string norm = NormalisedIterator(range.column, range.type);
+                                                          std::vector<SqlParam>* params) const {
+  const std::string norm = IteratorExpression(range.column, range.type);
   std::string bounds = norm + " IS NOT NULL";
   if (range.lower) {
-    ASSIGN_OR_RETURN(Param p, BoundParam(range, *range.lower));
+    ASSIGN_OR_RETURN(SqlParam p, BoundParam(range, *range.lower));
     params->push_back(std::move(p));
     bounds += " AND " + norm + (range.lower_inclusive ? " >= ?" : " > ?");
   }
   if (range.upper) {
-    ASSIGN_OR_RETURN(Param p, BoundParam(range, *range.upper));
+    ASSIGN_OR_RETURN(SqlParam p, BoundParam(range, *range.upper));
     params->push_back(std::move(p));
     bounds += " AND " + norm + (range.upper_exclusive ? " < ?" : " <= ?");
   }
@@ -115,8 +126,7 @@ std::string SqliteDialect::FormatTimestampBound(int64_t micros) {
   return buf;
 }
 
-std::optional<core::Type> SqliteDialect::TypeFromDeclared(const char* declared) {
-  if (declared == nullptr) return std::nullopt;
+std::optional<core::Type> SqliteDialect::ColumnType(std::string_view declared) const {
   std::string d = Upper(declared);
   // "NUMERIC(10,2)" and "VARCHAR(255)": the arguments say nothing about the type.
   if (size_t paren = d.find('('); paren != std::string::npos) d.resize(paren);
@@ -138,6 +148,11 @@ std::optional<core::Type> SqliteDialect::TypeFromDeclared(const char* declared) 
     return core::Type::kDouble;
   }
   return core::Type::kDecimal;  // NUMERIC affinity
+}
+
+std::optional<core::Type> SqliteDialect::TypeFromDeclared(const char* declared) {
+  if (declared == nullptr) return std::nullopt;
+  return SqliteDialect().ColumnType(declared);
 }
 
 }  // namespace wsync::warehouse
