@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -14,6 +15,30 @@
 
 namespace wsync::api_test {
 namespace {
+
+// Waits (up to 10 s) until run `run_id` of pipeline p is running.
+void WaitUntilRunning(Client* client, int64_t run_id) {
+  for (int i = 0;
+       i < 2000 &&
+       client->Get("/pipelines/p/runs/" + std::to_string(run_id)).body["state"] != "running";
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// Stops the server, expects it to take less than `within`, and reads run `run_id` after.
+std::optional<catalog::Run> StopAndReadRun(TestServer* server, int64_t run_id,
+                                           std::chrono::seconds within) {
+  auto start = std::chrono::steady_clock::now();
+  server->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, within);
+  auto catalog = catalog::SqliteCatalog::Open(server->data_dir() + "/wsync.db", server->clock(),
+                                              &testing::BuiltinProviders());
+  if (!catalog.ok()) return std::nullopt;
+  auto run = (*catalog)->GetRun(1, run_id);
+  if (!run.ok()) return std::nullopt;
+  return *run;
+}
 
 TEST(ApiServerTest, MarksRunsOfADeadProcessInterrupted) {
   TestServer server(/*run_workers=*/0);
@@ -50,19 +75,9 @@ TEST(ApiServerTest, StopInterruptsARunningRun) {
   ASSERT_EQ(client.Post("/pipelines", CustomersPipeline("p", "big", "customers")).status, 201);
   ASSERT_EQ(client.Post("/pipelines/p/activate").status, 200);
   int64_t run_id = client.Post("/pipelines/p/trigger").body["pipeline_run_id"];
-  for (int i = 0;
-       i < 2000 &&
-       client.Get("/pipelines/p/runs/" + std::to_string(run_id)).body["state"] != "running";
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  auto start = std::chrono::steady_clock::now();
-  server.Stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
-  auto catalog = catalog::SqliteCatalog::Open(server.data_dir() + "/wsync.db", server.clock(),
-                                              &testing::BuiltinProviders());
-  auto run = (*catalog)->GetRun(1, run_id);
-  ASSERT_TRUE(run.ok());
+  WaitUntilRunning(&client, run_id);
+  std::optional<catalog::Run> run = StopAndReadRun(&server, run_id, std::chrono::seconds(10));
+  ASSERT_TRUE(run.has_value());
   EXPECT_EQ(run->state, "failed");
   EXPECT_EQ(run->error, "interrupted");
   EXPECT_LT(run->counters.records_extracted, 300000);
@@ -88,20 +103,10 @@ TEST(ApiServerTest, StopInterruptsASlowFirstStatement) {
           "SELECT x + 1 FROM n WHERE x < 30000000) SELECT x AS customer_id, 'u' || x || "
           "'@x.com' AS email FROM n ORDER BY x DESC;");
   int64_t run_id = client.Post("/pipelines/p/trigger").body["pipeline_run_id"];
-  for (int i = 0;
-       i < 2000 &&
-       client.Get("/pipelines/p/runs/" + std::to_string(run_id)).body["state"] != "running";
-       ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  WaitUntilRunning(&client, run_id);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well inside the statement
-  auto start = std::chrono::steady_clock::now();
-  server.Stop();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  auto catalog = catalog::SqliteCatalog::Open(server.data_dir() + "/wsync.db", server.clock(),
-                                              &testing::BuiltinProviders());
-  auto run = (*catalog)->GetRun(1, run_id);
-  ASSERT_TRUE(run.ok());
+  std::optional<catalog::Run> run = StopAndReadRun(&server, run_id, std::chrono::seconds(5));
+  ASSERT_TRUE(run.has_value());
   EXPECT_EQ(run->state, "failed");
   EXPECT_EQ(run->error, "interrupted");
   EXPECT_EQ(run->counters.records_extracted, 0);
