@@ -404,12 +404,22 @@ core::StatusOr<Pipeline> ParsePipeline(const json& body) {
   return p;
 }
 
+namespace {
+
+// A body without an id (one not yet saved) canonicalizes without one: "" is not a valid id.
+void DropEmptyId(json* j) {
+  if ((*j)["id"].get_ref<const std::string&>().empty()) j->erase("id");
+}
+
+}  // namespace
+
 json ToJson(const Connection& c) {
   json j = {{"id", c.id},
             {"name", c.name},
             {"service_provider", c.service_provider},
             {"config", c.config}};
   if (c.trusted) j["trusted"] = true;
+  DropEmptyId(&j);
   return j;
 }
 
@@ -425,6 +435,7 @@ json ToJson(const DataModel& m) {
   if (m.timestamp_unit != mapping::TimestampUnit::kSeconds) {
     j["timestamp_unit"] = mapping::TimestampUnitName(m.timestamp_unit);
   }
+  DropEmptyId(&j);
   return j;
 }
 
@@ -454,6 +465,7 @@ json ToJson(const Pipeline& p) {
     mode["lookback"] = p.sync_mode.lookback;
   }
   j["sync_mode"] = mode;
+  DropEmptyId(&j);
   return j;
 }
 

@@ -145,6 +145,25 @@ TEST(DefinitionsTest, ConnectionTrustedMarkIsReadButNeverStoredFromABody) {
             core::StatusCode::kInvalidArgument);
 }
 
+// A body not yet saved has no id; its canonical form has none either and canonicalizes to itself
+// (the fuzzer found the model's "" id, which the parser then refused).
+TEST(DefinitionsTest, ABodyWithoutAnIdCanonicalizesToItself) {
+  const std::pair<Kind, json> bodies[] = {
+      {Kind::kConnection, {{"service_provider", "sqlite"}, {"config", {{"path", "/x.db"}}}}},
+      {Kind::kDataModel, {{"sql_query", "SELECT id, updated_at"}, {"primary_key", {"id"}}}},
+      {Kind::kPipeline,
+       {{"connection_id", "c"}, {"data_model_id", "m"}, {"field_transformation_id", "f"}}},
+  };
+  for (const auto& [kind, body] : bodies) {
+    auto canonical = Canonicalize(kind, body, testing::BuiltinProviders());
+    ASSERT_TRUE(canonical.ok()) << canonical.status().ToString();
+    EXPECT_FALSE(canonical->contains("id")) << canonical->dump();
+    auto again = Canonicalize(kind, *canonical, testing::BuiltinProviders());
+    ASSERT_TRUE(again.ok()) << again.status().ToString() << " for " << canonical->dump();
+    EXPECT_EQ(*again, *canonical);
+  }
+}
+
 TEST(DefinitionsTest, ConnectionChecksProviderAndPath) {
   auto c = ParseConnection({{"service_provider", "oracle"}}, testing::BuiltinProviders());
   ASSERT_FALSE(c.ok());
