@@ -232,8 +232,9 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   std::unique_ptr<Server> server(new Server(options));
   ASSIGN_OR_RETURN(
       server->engine_,
-      sync::Engine::Open(options.store.value_or(storage::StoreInDataDir(options.data_dir)),
-                         options.clock, {.sqlite_dirs = options.sqlite_dirs}));
+      sync::Engine::Open(
+          options.store.value_or(storage::StoreInDataDir(options.data_dir)), options.clock,
+          {.sqlite_dirs = options.sqlite_dirs, .allow_networks = options.allow_networks}));
   {
     // Runs held by processes that are gone (a dead process of this host at once, others once
     // their lease expires) end failed with error "interrupted"; this process's leases renew.

@@ -12,12 +12,14 @@
 
 namespace wsync::sync {
 
-Engine::Engine(const storage::StoreLocation& store, const core::Clock* clock)
+Engine::Engine(const storage::StoreLocation& store, const core::Clock* clock,
+               warehouse::NetworkPolicy network)
     : data_dir_(store.data_dir),
       db_path_(store.database_path),
       clock_(clock),
       // No REST connector exists yet, so no HTTP transport either (warehouse/http/).
-      registry_(warehouse::ConnectorDeps{.clock = clock, .http = nullptr}) {}
+      network_(std::move(network)),
+      registry_(warehouse::ConnectorDeps{.clock = clock, .http = nullptr, .network = &network_}) {}
 
 core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir,
                                                      const core::Clock* clock,
@@ -39,7 +41,9 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const storage::StoreLocatio
     return core::InvalidArgument("cannot create data directory '" + data_dir +
                                  "': " + ec.message());
   }
-  auto engine = std::unique_ptr<Engine>(new Engine(store, clock));
+  ASSIGN_OR_RETURN(warehouse::NetworkPolicy network,
+                   warehouse::NetworkPolicy::Allowing(options.allow_networks));
+  auto engine = std::unique_ptr<Engine>(new Engine(store, clock, std::move(network)));
   // The data directory is never a warehouse: its real path goes to the connector with the
   // directories the operator allows.
   ASSIGN_OR_RETURN(warehouse::SqliteOptions sqlite,

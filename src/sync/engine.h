@@ -16,6 +16,7 @@
 #include "profiles/profile_store.h"
 #include "storage/store_url.h"
 #include "sync/run_executor.h"
+#include "warehouse/egress.h"
 #include "warehouse/registry.h"
 
 namespace wsync::sync {
@@ -24,6 +25,9 @@ struct EngineOptions {
   // Directories whose SQLite files API clients' connections may read (`serve --sqlite-dir`).
   // Empty: none. Connections written by an operator's config file are not confined to them.
   std::vector<std::string> sqlite_dirs;
+  // Networks (CIDR) API clients' warehouse hosts may be in besides public addresses
+  // (`serve --allow-network`, SPEC §12; warehouse/egress.h).
+  std::vector<std::string> allow_networks;
 };
 
 class Engine {
@@ -53,10 +57,12 @@ class Engine {
                                               const catalog::Connection& connection) const;
 
  private:
-  Engine(const storage::StoreLocation& store, const core::Clock* clock);
+  Engine(const storage::StoreLocation& store, const core::Clock* clock,
+         warehouse::NetworkPolicy network);
   std::string data_dir_;
   std::string db_path_;
   const core::Clock* clock_;
+  warehouse::NetworkPolicy network_;  // before registry_, whose deps point at it
   warehouse::Registry registry_;
   std::unique_ptr<core::SecretBox> secrets_;
 };

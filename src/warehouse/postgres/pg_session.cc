@@ -194,35 +194,41 @@ bool PgSession::Wait(bool write) {
   }
 }
 
-core::StatusOr<PgResultPtr> PgSession::Exec(std::string_view sql, std::string_view what) {
-  const std::string text(sql);
-  const auto lost = [&]() {
-    return WarehouseError(core::StatusCode::kUnavailable, kReasonUnreachable,
-                          "the connection to the warehouse broke while " + std::string(what) +
-                              ": " + Scrub(Tidy(PQerrorMessage(conn_))));
-  };
-  if (PQsendQuery(conn_, text.c_str()) == 0) return lost();
-  bool cancelled = false;
-  // Sends the cancel request once the stop token fires; the results still have to be drained.
-  const auto cancel = [&]() {
-    if (cancelled) return;
-    cancelled = true;
-    if (PGcancel* c = PQgetCancel(conn_)) {
-      char err[256];
-      PQcancel(c, err, sizeof err);
-      PQfreeCancel(c);
-    }
-  };
-  for (int flushed; (flushed = PQflush(conn_)) != 0;) {
-    if (flushed < 0) return lost();
-    if (!Wait(true)) cancel();
+core::Status PgSession::Lost(std::string_view what) const {
+  return WarehouseError(core::StatusCode::kUnavailable, kReasonUnreachable,
+                        "the connection to the warehouse broke while " + std::string(what) + ": " +
+                            Scrub(Tidy(PQerrorMessage(conn_))));
+}
+
+void PgSession::Cancel() {
+  if (cancelled_) return;
+  cancelled_ = true;
+  if (PGcancel* c = PQgetCancel(conn_)) {
+    char err[256];
+    PQcancel(c, err, sizeof err);
+    PQfreeCancel(c);
   }
+}
+
+core::Status PgSession::Send(std::string_view sql, std::string_view what) {
+  const std::string text(sql);
+  cancelled_ = false;
+  if (PQsendQuery(conn_, text.c_str()) == 0) return Lost(what);
+  for (int flushed; (flushed = PQflush(conn_)) != 0;) {
+    if (flushed < 0) return Lost(what);
+    if (!Wait(true)) Cancel();
+  }
+  return core::Status::Ok();
+}
+
+core::StatusOr<PgResultPtr> PgSession::Receive(std::string_view what) {
   PgResultPtr last;
   core::Status failure;
   for (;;) {
+    // Sends the cancel request once the stop token fires; the results still have to be drained.
     while (PQisBusy(conn_)) {
-      if (!cancelled && !Wait(false)) cancel();
-      if (PQconsumeInput(conn_) == 0) return lost();
+      if (!cancelled_ && !Wait(false)) Cancel();
+      if (PQconsumeInput(conn_) == 0) return Lost(what);
     }
     PgResultPtr r(PQgetResult(conn_));
     if (r == nullptr) break;
@@ -233,13 +239,18 @@ core::StatusOr<PgResultPtr> PgSession::Exec(std::string_view sql, std::string_vi
       last = std::move(r);
     }
   }
-  if (cancelled && context_.stop) {
+  if (cancelled_ && context_.stop) {
     core::Status stop = context_.stop->Check();
     if (!stop.ok()) return stop;
   }
   if (!failure.ok()) return failure;
-  if (PQstatus(conn_) == CONNECTION_BAD) return lost();
+  if (PQstatus(conn_) == CONNECTION_BAD) return Lost(what);
   return last;
+}
+
+core::StatusOr<PgResultPtr> PgSession::Exec(std::string_view sql, std::string_view what) {
+  RETURN_IF_ERROR(Send(sql, what));
+  return Receive(what);
 }
 
 core::Status PgSession::ResultError(const PGresult* result, std::string_view what) const {

@@ -59,6 +59,11 @@ class PgSession {
   // Runs `sql` (one or more statements, text results) and returns the last result, or the
   // classified failure of the first that failed. `what` says what was running, for messages.
   core::StatusOr<PgResultPtr> Exec(std::string_view sql, std::string_view what);
+  // Exec in two halves, so the server can work on `sql` while the caller does something else
+  // (a stream converts one FETCH while the next is under way). Every Send is followed by one
+  // Receive before the next Send.
+  core::Status Send(std::string_view sql, std::string_view what);
+  core::StatusOr<PgResultPtr> Receive(std::string_view what);
 
   // The server's message for a failed result, scrubbed, as an operator-facing status.
   core::Status ResultError(const PGresult* result, std::string_view what) const;
@@ -69,10 +74,14 @@ class PgSession {
   // Returns false when the stop token fired.
   bool Wait(bool write);
   std::string Scrub(std::string text) const;
+  core::Status Lost(std::string_view what) const;
+  // Sends a cancel request for the statement under way, once.
+  void Cancel();
 
   PGconn* conn_;
   PgConfig config_;
   ConnectorContext context_;
+  bool cancelled_ = false;  // a cancel request went out for the statement under way
 };
 
 // Replaces every occurrence of `secret` (when non-empty) in `text` by "********".

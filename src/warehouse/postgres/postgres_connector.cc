@@ -84,9 +84,8 @@ class PgRowStream : public RowStream {
         shape_(std::move(shape)),
         batcher_(query),
         columns_(std::make_shared<const std::vector<core::Column>>(Columns(shape_))),
-        fetch_("FETCH FORWARD " +
-               std::to_string(std::clamp<size_t>(query.batch_rows, 1, kMaxFetchRows)) + " FROM " +
-               std::string(kCursor)) {}
+        fetch_rows_(std::clamp<size_t>(query.batch_rows, 1, kMaxFetchRows)),
+        fetch_("FETCH FORWARD " + std::to_string(fetch_rows_) + " FROM " + std::string(kCursor)) {}
 
   const std::vector<core::Column>& columns() const override { return *columns_; }
 
@@ -95,21 +94,14 @@ class PgRowStream : public RowStream {
     batcher_.Start(batch);
     while (!done_ && !batcher_.Full(*batch)) {
       if (result_ == nullptr || row_ >= PQntuples(result_.get())) {
-        result_.reset();
-        auto fetched = session_->Exec(fetch_, "reading the data model");
-        if (!fetched.ok()) {
+        core::Status s = NextResult();
+        if (!s.ok()) {
           batch->rows.clear();
           done_ = true;
-          return fetched.status();
+          session_.reset();
+          return s;
         }
-        result_ = std::move(*fetched);
-        row_ = 0;
-        if (result_ == nullptr || PQntuples(result_.get()) == 0) {
-          done_ = true;
-          result_.reset();
-          session_.reset();  // ends the transaction and frees the connection at once
-          break;
-        }
+        if (done_) break;
       }
       batcher_.Add(ReadRow(result_.get(), row_++, shape_), batch);
     }
@@ -117,13 +109,37 @@ class PgRowStream : public RowStream {
   }
 
  private:
+  // Replaces the used-up result by the next FETCH's and, when that one was full, sends the
+  // FETCH after it at once: the server then reads ahead while this thread converts.
+  core::Status NextResult() {
+    result_.reset();
+    if (!in_flight_) RETURN_IF_ERROR(session_->Send(fetch_, "reading the data model"));
+    in_flight_ = false;
+    ASSIGN_OR_RETURN(result_, session_->Receive("reading the data model"));
+    row_ = 0;
+    const int n = result_ ? PQntuples(result_.get()) : 0;
+    if (n == 0) {
+      done_ = true;
+      result_.reset();
+      session_.reset();  // ends the transaction and frees the connection at once
+      return core::Status::Ok();
+    }
+    if (static_cast<size_t>(n) == fetch_rows_) {
+      RETURN_IF_ERROR(session_->Send(fetch_, "reading the data model"));
+      in_flight_ = true;
+    }
+    return core::Status::Ok();
+  }
+
   std::unique_ptr<PgSession> session_;
   Shape shape_;
   Batcher batcher_;
   std::shared_ptr<const std::vector<core::Column>> columns_;
+  size_t fetch_rows_;
   std::string fetch_;
   PgResultPtr result_;
   int row_ = 0;
+  bool in_flight_ = false;  // a FETCH was sent and its result not yet received
   bool done_ = false;
 };
 
