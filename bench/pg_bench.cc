@@ -8,8 +8,9 @@
 //           the bottleneck" target.
 // Peak RSS is read after the scan (VmHWM), before anything else grows the process.
 //
-// Usage: pg_bench HOST:PORT [ROWS]   (the server of scripts/pg-test.sh; bench/pg_bench.sh
-// starts one). Last line, machine-readable:
+// Usage: pg_bench HOST:PORT [ROWS [scan]]   (the server of scripts/pg-test.sh; bench/pg_bench.sh
+// starts one). With "scan", only copy and scan run (the memory check on a large table). Last
+// line, machine-readable:
 //   copy_rows_per_s=N scan_rows_per_s=N sync_rows_per_s=N sqlite_sync_rows_per_s=N
 #include <libpq-fe.h>
 #include <unistd.h>
@@ -179,6 +180,7 @@ int main(int argc, char** argv) {
   const std::string host = address.substr(0, address.rfind(':'));
   const int port = std::atoi(address.c_str() + address.rfind(':') + 1);
   const long rows = argc > 2 ? std::atol(argv[2]) : 1'000'000;
+  const bool scan_only = argc > 3 && std::string(argv[3]) == "scan";
 
   char tmpl[] = "/tmp/wsync-pg-bench-XXXXXX";
   const std::string dir = mkdtemp(tmpl);
@@ -211,6 +213,14 @@ int main(int argc, char** argv) {
   const long scan_rss_mb = PeakRssKb() / 1024;
   if (scanned != rows) Fail("scan", "scanned " + std::to_string(scanned) + " rows");
   stream->reset();
+  if (scan_only) {
+    std::filesystem::remove_all(dir);
+    std::printf(
+        "rows=%ld copy_rows_per_s=%.0f scan_rows_per_s=%.0f scan/copy=%.3f "
+        "peak_rss_mb=%ld\n",
+        rows, copy, scan, scan / copy, scan_rss_mb);
+    return 0;
+  }
 
   const double sync = SyncRowsPerSecond(
       dir + "/pg-data", {{"id", "wh"}, {"service_provider", "postgres"}, {"config", pg_config}},

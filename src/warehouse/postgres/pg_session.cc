@@ -49,7 +49,10 @@ std::string ScrubSecret(std::string text, std::string_view secret) {
 PgSession::PgSession(PGconn* conn, const PgConfig& config, const ConnectorContext& context)
     : conn_(conn), config_(config), context_(context) {}
 
-PgSession::~PgSession() { PQfinish(conn_); }
+PgSession::~PgSession() {
+  if (copy_line_ != nullptr) PQfreemem(copy_line_);
+  PQfinish(conn_);
+}
 
 std::string PgSession::Scrub(std::string text) const {
   return ScrubSecret(std::move(text), config_.password);
@@ -251,6 +254,50 @@ core::StatusOr<PgResultPtr> PgSession::Receive(std::string_view what) {
 core::StatusOr<PgResultPtr> PgSession::Exec(std::string_view sql, std::string_view what) {
   RETURN_IF_ERROR(Send(sql, what));
   return Receive(what);
+}
+
+core::Status PgSession::StartCopy(std::string_view query, std::string_view what) {
+  RETURN_IF_ERROR(Send("COPY (" + std::string(query) + ") TO STDOUT", what));
+  while (PQisBusy(conn_)) {
+    if (!cancelled_ && !Wait(false)) Cancel();
+    if (PQconsumeInput(conn_) == 0) return Lost(what);
+  }
+  PgResultPtr r(PQgetResult(conn_));
+  if (r != nullptr && PQresultStatus(r.get()) == PGRES_COPY_OUT) return core::Status::Ok();
+  // Not started: drain what follows and report the failure.
+  core::Status failure = r == nullptr ? Lost(what) : ResultError(r.get(), what);
+  while (PgResultPtr(PQgetResult(conn_)) != nullptr) {
+  }
+  if (cancelled_ && context_.stop) {
+    core::Status stop = context_.stop->Check();
+    if (!stop.ok()) return stop;
+  }
+  return failure;
+}
+
+core::StatusOr<bool> PgSession::CopyRow(std::string_view* line, std::string_view what) {
+  if (copy_line_ != nullptr) {
+    PQfreemem(copy_line_);
+    copy_line_ = nullptr;
+  }
+  for (;;) {
+    int n = PQgetCopyData(conn_, &copy_line_, 1);
+    if (n > 0) {
+      size_t len = static_cast<size_t>(n);
+      if (copy_line_[len - 1] == '\n') --len;
+      *line = std::string_view(copy_line_, len);
+      return true;
+    }
+    if (n == 0) {  // nothing buffered: wait for the server
+      if (!cancelled_ && !Wait(false)) Cancel();
+      if (PQconsumeInput(conn_) == 0) return Lost(what);
+      continue;
+    }
+    if (n == -2) return Lost(what);
+    // n == -1: the COPY ended; its final result says how.
+    RETURN_IF_ERROR(Receive(what).status());
+    return false;
+  }
 }
 
 core::Status PgSession::ResultError(const PGresult* result, std::string_view what) const {

@@ -65,6 +65,12 @@ class PgSession {
   core::Status Send(std::string_view sql, std::string_view what);
   core::StatusOr<PgResultPtr> Receive(std::string_view what);
 
+  // COPY (<query>) TO STDOUT, text format: StartCopy sends it and waits for the server to begin;
+  // then each CopyRow gives one line (without its newline) in `*line` (owned by the session,
+  // valid until the next call) and returns true, or false once the COPY has ended cleanly.
+  core::Status StartCopy(std::string_view query, std::string_view what);
+  core::StatusOr<bool> CopyRow(std::string_view* line, std::string_view what);
+
   // The server's message for a failed result, scrubbed, as an operator-facing status.
   core::Status ResultError(const PGresult* result, std::string_view what) const;
 
@@ -81,7 +87,8 @@ class PgSession {
   PGconn* conn_;
   PgConfig config_;
   ConnectorContext context_;
-  bool cancelled_ = false;  // a cancel request went out for the statement under way
+  bool cancelled_ = false;     // a cancel request went out for the statement under way
+  char* copy_line_ = nullptr;  // the last CopyRow line, freed by the next call
 };
 
 // Replaces every occurrence of `secret` (when non-empty) in `text` by "********".

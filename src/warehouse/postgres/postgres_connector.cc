@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cctype>
 #include <optional>
 #include <string>
 #include <utility>
@@ -143,16 +144,132 @@ class PgRowStream : public RowStream {
   bool done_ = false;
 };
 
+// One field of a COPY text line without its escapes (\\, \t, \n, \r, \b, \f, \v, octal \NNN,
+// hex \xHH); `scratch` holds the result when there were any.
+std::string_view Unescape(std::string_view field, std::string* scratch) {
+  if (field.find('\\') == std::string_view::npos) return field;
+  scratch->clear();
+  for (size_t i = 0; i < field.size(); ++i) {
+    char c = field[i];
+    if (c != '\\' || i + 1 == field.size()) {
+      scratch->push_back(c);
+      continue;
+    }
+    char e = field[++i];
+    switch (e) {
+      case 'b':
+        scratch->push_back('\b');
+        break;
+      case 'f':
+        scratch->push_back('\f');
+        break;
+      case 'n':
+        scratch->push_back('\n');
+        break;
+      case 'r':
+        scratch->push_back('\r');
+        break;
+      case 't':
+        scratch->push_back('\t');
+        break;
+      case 'v':
+        scratch->push_back('\v');
+        break;
+      case 'x': {
+        int v = 0;
+        for (int digits = 0; digits < 2 && i + 1 < field.size() &&
+                             std::isxdigit(static_cast<unsigned char>(field[i + 1]));
+             ++digits) {
+          char h = field[++i];
+          v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+        }
+        scratch->push_back(static_cast<char>(v));
+        break;
+      }
+      default:
+        if (e >= '0' && e <= '7') {
+          int v = e - '0';
+          for (int digits = 1;
+               digits < 3 && i + 1 < field.size() && field[i + 1] >= '0' && field[i + 1] <= '7';
+               ++digits) {
+            v = v * 8 + (field[++i] - '0');
+          }
+          scratch->push_back(static_cast<char>(v));
+        } else {
+          scratch->push_back(e);  // "\\" and any other escaped character stand for themselves
+        }
+    }
+  }
+  return *scratch;
+}
+
+// Extraction through COPY (<model>) TO STDOUT: the server streams every row at once, with no
+// FETCH round trips; memory stays bounded because libpq hands over one line at a time.
+// PostgreSQL only (Redshift has no COPY TO STDOUT).
+class PgCopyStream : public RowStream {
+ public:
+  PgCopyStream(std::unique_ptr<PgSession> session, Shape shape, const Query& query)
+      : session_(std::move(session)),
+        shape_(std::move(shape)),
+        batcher_(query),
+        columns_(std::make_shared<const std::vector<core::Column>>(Columns(shape_))) {}
+
+  const std::vector<core::Column>& columns() const override { return *columns_; }
+
+  core::StatusOr<bool> Next(core::RowBatch* batch) override {
+    batch->columns = columns_;
+    batcher_.Start(batch);
+    std::string_view line;
+    std::string scratch;
+    while (!done_ && !batcher_.Full(*batch)) {
+      core::StatusOr<bool> more = session_->CopyRow(&line, "reading the data model");
+      if (!more.ok() || !*more) {
+        done_ = true;
+        session_.reset();
+        if (!more.ok()) {
+          batch->rows.clear();
+          return more.status();
+        }
+        break;
+      }
+      core::Row row;
+      row.reserve(shape_.readers.size());
+      size_t start = 0;
+      for (size_t i = 0; i < shape_.readers.size(); ++i) {
+        size_t tab = line.find('\t', start);
+        size_t end = tab == std::string_view::npos ? line.size() : tab;
+        std::string_view field = line.substr(start, end - start);
+        start = end + 1;
+        if (field == "\\N") {
+          row.emplace_back();
+        } else {
+          row.push_back(ReadPgValue(shape_.readers[i], Unescape(field, &scratch)));
+        }
+      }
+      batcher_.Add(std::move(row), batch);
+    }
+    return !batch->rows.empty();
+  }
+
+ private:
+  std::unique_ptr<PgSession> session_;
+  Shape shape_;
+  Batcher batcher_;
+  std::shared_ptr<const std::vector<core::Column>> columns_;
+  bool done_ = false;
+};
+
 class PostgresConnector : public Connector {
  public:
   PostgresConnector(PgConfig config, int max_columns, ConnectorContext context,
-                    const NetworkPolicy* policy)
+                    const NetworkPolicy* policy, PgExtraction extraction)
       : config_(std::move(config)),
         dialect_(config_.redshift ? PostgresDialect::Flavor::kRedshift
                                   : PostgresDialect::Flavor::kPostgres),
         max_columns_(max_columns),
         context_(context),
-        policy_(policy) {}
+        policy_(policy),
+        extraction_(extraction) {}
 
   core::Status Verify() override {
     ASSIGN_OR_RETURN(auto session, Open());
@@ -233,6 +350,11 @@ class PostgresConnector : public Connector {
     ASSIGN_OR_RETURN(Shape shape, Describe(session.get(), dialect_, sql, max_columns_));
     RETURN_IF_ERROR(CheckRangeColumns(shape.names, query.ranges));
     ASSIGN_OR_RETURN(std::string text, dialect_.ExtractStatement(sql, query.ranges, query.limit));
+    if (extraction_ == PgExtraction::kCopy && !config_.redshift) {
+      RETURN_IF_ERROR(session->StartCopy(text, "starting the extraction"));
+      return std::unique_ptr<RowStream>(
+          std::make_unique<PgCopyStream>(std::move(session), std::move(shape), query));
+    }
     RETURN_IF_ERROR(
         session->Exec(dialect_.DeclareCursor(kCursor, text), "starting the extraction").status());
     return std::unique_ptr<RowStream>(
@@ -249,6 +371,7 @@ class PostgresConnector : public Connector {
   int max_columns_;
   ConnectorContext context_;
   const NetworkPolicy* policy_;
+  PgExtraction extraction_;
 };
 
 core::StatusOr<std::string> RequiredString(const nlohmann::json& config, const char* key,
@@ -266,7 +389,8 @@ core::StatusOr<std::string> RequiredString(const nlohmann::json& config, const c
 core::StatusOr<std::unique_ptr<Connector>> NewPostgresConnector(const nlohmann::json& config,
                                                                 const ConnectorContext& context,
                                                                 const NetworkPolicy* policy,
-                                                                bool redshift) {
+                                                                bool redshift,
+                                                                PgExtraction extraction) {
   if (!config.is_object()) return core::Status::InvalidField("config", "must be an object");
   PgConfig c;
   c.redshift = redshift;
@@ -297,8 +421,8 @@ core::StatusOr<std::unique_ptr<Connector>> NewPostgresConnector(const nlohmann::
   }
   ASSIGN_OR_RETURN(CommonConfig common, ReadCommonConfig(config));
   c.statement_timeout = common.statement_timeout;
-  return std::unique_ptr<Connector>(
-      std::make_unique<PostgresConnector>(std::move(c), common.max_columns, context, policy));
+  return std::unique_ptr<Connector>(std::make_unique<PostgresConnector>(
+      std::move(c), common.max_columns, context, policy, extraction));
 }
 
 ConnectorFactory PostgresConnectorFactory(bool redshift) {

@@ -28,9 +28,14 @@ namespace wsync::warehouse {
 // Redshift takes it too though SPEC §2 does not list it); password a string; max_columns and
 // statement_timeout_s as in common_config.h. `policy` (null: public addresses only) bounds where
 // an untrusted config may connect.
+// How Execute reads rows: a server-side cursor (the default, and the only way on Redshift) or
+// COPY (model) TO STDOUT (PostgreSQL only; kept for the comparison of make bench-pg).
+enum class PgExtraction { kCursor, kCopy };
+
 core::StatusOr<std::unique_ptr<Connector>> NewPostgresConnector(
     const nlohmann::json& config, const ConnectorContext& context = ConnectorContext(),
-    const NetworkPolicy* policy = nullptr, bool redshift = false);
+    const NetworkPolicy* policy = nullptr, bool redshift = false,
+    PgExtraction extraction = PgExtraction::kCursor);
 
 // The factory of provider "postgres" (or "redshift"): untrusted configs follow `deps.network`.
 ConnectorFactory PostgresConnectorFactory(bool redshift);

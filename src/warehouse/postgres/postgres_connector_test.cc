@@ -271,6 +271,54 @@ TEST_F(PostgresConnectorTest, EveryTypeAndNull) {
   EXPECT_EQ(d->warnings.size(), 1u);  // the bytea column
 }
 
+TEST_F(PostgresConnectorTest, CopyExtractionReadsTheSameValuesAsTheCursor) {
+  Admin(R"(DROP TABLE IF EXISTS copied;
+    CREATE TABLE copied (id int, t text, at text[], num numeric, ts timestamptz, j jsonb, by bytea);
+    INSERT INTO copied VALUES
+      (1, E'tab\there\nnew line\\ back\\slash \\N', '{"q\"x","b\\\\c",NULL}', -0.000100,
+       '1999-12-31 23:59:59.999999+00', '{"a": "\\t"}', '\x0a09'),
+      (2, '\N', '{}', 1e30, NULL, 'null', ''),
+      (3, NULL, NULL, NULL, NULL, NULL, NULL);)");
+  const std::string model = "SELECT * FROM copied ORDER BY id";
+  auto cursor = Make(Config());
+  auto copy = NewPostgresConnector(Config(), {}, &policy_, false, PgExtraction::kCopy);
+  ASSERT_TRUE(copy.ok());
+  auto by_cursor = ReadAll(cursor.get(), {.model_sql = model, .batch_rows = 2});
+  auto by_copy = ReadAll(copy->get(), {.model_sql = model, .batch_rows = 2});
+  ASSERT_EQ(by_cursor.size(), 3u);
+  EXPECT_EQ(by_copy, by_cursor);
+  EXPECT_EQ(by_copy[0][1], core::Value::String("tab\there\nnew line\\ back\\slash \\N"));
+  EXPECT_EQ(by_copy[0][2],
+            core::Value::Array(
+                {core::Value::String("q\"x"), core::Value::String("b\\\\c"), core::Value::Null()}));
+  EXPECT_EQ(by_copy[0][3], core::Value::Dec("-0.000100"));
+  EXPECT_EQ(by_copy[0][6], core::Value::BytesValue("\n\t"));
+  EXPECT_EQ(by_copy[1][1], core::Value::String("\\N"));
+  EXPECT_TRUE(by_copy[2][1].is_null());
+  // Cancelling a COPY in flight.
+  core::StopToken stop;
+  auto slow = NewPostgresConnector(Config(), {.stop = &stop}, &policy_, false, PgExtraction::kCopy);
+  ASSERT_TRUE(slow.ok());
+  auto stream = (*slow)->Execute(
+      {.model_sql = "SELECT n, pg_sleep(0.005)::text AS s FROM generate_series(1, 100000) n"});
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  std::thread canceller([&stop] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    stop.Cancel("the run was cancelled");
+  });
+  auto start = std::chrono::steady_clock::now();
+  core::RowBatch batch;
+  core::Status s;
+  for (int i = 0; i < 1000 && s.ok(); ++i) {
+    auto more = (*stream)->Next(&batch);
+    s = more.status();
+    if (s.ok() && !*more) break;
+  }
+  canceller.join();
+  EXPECT_EQ(s.code(), core::StatusCode::kCancelled) << s.ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+}
+
 TEST_F(PostgresConnectorTest, StreamsAResultOfManyBatches) {
   auto c = Make(Config());
   size_t batches = 0;
