@@ -2,7 +2,7 @@
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-.PHONY: deps build-asan build-release build-fuzz test fuzz demo bench format format-check clean
+.PHONY: deps build-asan build-release build-fuzz test fuzz demo bench bench-pg format format-check clean
 
 deps:
 	@scripts/install-deps.sh
@@ -32,6 +32,13 @@ demo: build-release
 
 bench: build-release
 	@build/release/bench/sync_bench
+
+# PostgreSQL: raw COPY vs the connector's scan vs a full sync, and the same sync from SQLite
+# (bench/pg_bench.cc); starts and stops its own throwaway server.
+bench-pg: deps
+	@cmake --preset release >/dev/null
+	@cmake --build build/release -j $(JOBS) --target pg_bench
+	@bench/pg_bench.sh build/release/bench/pg_bench
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -2,7 +2,7 @@
 // DecodeAttributes, version 1 and 2). Any bytes must give a Status, never an exception or a
 // crash; and what decodes must encode into a document that decodes again. The first byte picks
 // the decoder, the rest is the document.
-// Links: wsync_profiles (which brings wsync_db, wsync_mapping, wsync_core). Single-threaded.
+// Links: wsync_profiles (which brings wsync_mapping, wsync_core). Single-threaded.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

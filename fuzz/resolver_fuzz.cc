@@ -2,7 +2,7 @@
 // types x 4 values and the batch sizes that cut them (profiles::DecodeCheckInput); the rows are
 // resolved in those batches and one per batch, and any disagreement between the identity index,
 // the profile documents and the one-row-per-batch result aborts (profiles::ResolverChecker).
-// Links: wsync_profiles_check (which brings wsync_profiles, wsync_db, wsync_mapping, wsync_core).
+// Links: wsync_resolver_check (which brings wsync_storage, wsync_profiles, wsync_mapping, wsync_core).
 // Single-threaded, as libFuzzer calls it.
 #include <cstdint>
 #include <cstdio>

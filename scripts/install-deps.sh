@@ -9,7 +9,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15 sqlite3 curl jq
+  postgresql-15 postgresql-client-15 openssl sqlite3 curl jq
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include "api/http_status.h"
 
+#include "warehouse/warehouse_error.h"
+
 namespace wsync::api {
 
 using nlohmann::json;
@@ -61,7 +63,7 @@ Response ErrorResponse(const core::Status& status) {
   return ErrorResponse(500, "internal", {}, message);
 }
 
-Response WarehouseErrorResponse(const core::Status& status) {
+static Response WarehouseErrorResponseWithoutReason(const core::Status& status) {
   using core::StatusCode;
   switch (status.code()) {
     case StatusCode::kInvalidArgument:
@@ -78,6 +80,14 @@ Response WarehouseErrorResponse(const core::Status& status) {
     default:
       return ErrorResponse(status);
   }
+}
+
+Response WarehouseErrorResponse(const core::Status& status) {
+  Response r = WarehouseErrorResponseWithoutReason(status);
+  // What failed, for programs: "authentication_failed", "database_not_found", ...
+  std::string reason = warehouse::WarehouseReason(status);
+  if (!reason.empty() && r.body.contains("errors")) r.body["errors"][0]["reason"] = reason;
+  return r;
 }
 
 }  // namespace wsync::api

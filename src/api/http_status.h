@@ -35,7 +35,8 @@ Response ErrorResponse(const core::Status& status);
 // What a warehouse said, for verify / discover / preview and the model checks: refusals
 // (InvalidArgument, NotFound, PermissionDenied, Unauthenticated, FailedPrecondition) → 422
 // warehouse_rejected; Unavailable / DeadlineExceeded / ResourceExhausted / Cancelled → 502
-// warehouse_unreachable; Internal → 500.
+// warehouse_unreachable; Internal → 500. The error carries the status's machine-readable
+// "reason" when it has one (warehouse/warehouse_error.h).
 Response WarehouseErrorResponse(const core::Status& status);
 
 Response ErrorResponse(int http_status, std::string_view code,

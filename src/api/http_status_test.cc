@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "warehouse/warehouse_error.h"
+
 namespace wsync::api {
 namespace {
 
@@ -53,6 +55,17 @@ TEST(ApiHttpStatusTest, WarehouseErrors) {
     EXPECT_EQ(r.status, 502);
     EXPECT_EQ(r.body["errors"][0]["code"], "warehouse_unreachable");
   }
+  EXPECT_FALSE(WarehouseErrorResponse(core::NotFound("x")).body["errors"][0].contains("reason"));
+  Response with_reason = WarehouseErrorResponse(
+      warehouse::WarehouseError(core::StatusCode::kUnauthenticated,
+                                warehouse::kReasonAuthenticationFailed, "wrong password")
+          .Annotate("connection 'pg'"));
+  EXPECT_EQ(with_reason.status, 422);
+  EXPECT_EQ(with_reason.body["errors"][0],
+            nlohmann::json({{"code", "warehouse_rejected"},
+                            {"field", nullptr},
+                            {"message", "connection 'pg': wrong password"},
+                            {"reason", "authentication_failed"}}));
 }
 
 }  // namespace

@@ -62,6 +62,7 @@ struct ServerOptions {
   int64_t lease_renew_ms = 1'000;
   int64_t scheduler_tick_ms = 1000;      // 0: schedules do not fire in this process
   std::vector<std::string> sqlite_dirs;  // `--sqlite-dir`: where API clients' SQLite files may be
+  std::vector<std::string> allow_networks;  // `--allow-network`: CIDRs warehouse hosts may be in
 };
 
 class Server {

@@ -9,10 +9,11 @@
 
 namespace wsync::app {
 
-Engine::Engine(const core::Clock* clock)
+Engine::Engine(const core::Clock* clock, warehouse::NetworkPolicy network)
     : clock_(clock),
       // No REST connector exists yet, so no HTTP transport either (warehouse/http/).
-      registry_(warehouse::ConnectorDeps{.clock = clock, .http = nullptr}) {}
+      network_(std::move(network)),
+      registry_(warehouse::ConnectorDeps{.clock = clock, .http = nullptr, .network = &network_}) {}
 
 core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir,
                                                      const core::Clock* clock,
@@ -34,7 +35,9 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const storage::StoreLocatio
     return core::InvalidArgument("cannot create data directory '" + data_dir +
                                  "': " + ec.message());
   }
-  auto engine = std::unique_ptr<Engine>(new Engine(clock));
+  ASSIGN_OR_RETURN(warehouse::NetworkPolicy network,
+                   warehouse::NetworkPolicy::Allowing(options.allow_networks));
+  auto engine = std::unique_ptr<Engine>(new Engine(clock, std::move(network)));
   // The data directory is never a warehouse: its real path goes to the connector with the
   // directories the operator allows.
   ASSIGN_OR_RETURN(warehouse::SqliteOptions sqlite,
@@ -75,7 +78,9 @@ core::StatusOr<nlohmann::json> Engine::RevealConfig(int64_t workspace_id,
 core::StatusOr<std::unique_ptr<api::Server>> StartServer(const api::ServerOptions& options) {
   ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
                    Engine::Open(options.store.value_or(storage::StoreInDataDir(options.data_dir)),
-                                options.clock, {.sqlite_dirs = options.sqlite_dirs}));
+                                options.clock,
+                                {.sqlite_dirs = options.sqlite_dirs,
+                                 .allow_networks = options.allow_networks}));
   return api::Server::Start(options, std::move(engine));
 }
 

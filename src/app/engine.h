@@ -19,6 +19,7 @@
 #include "storage/store_url.h"
 #include "sync/deployment.h"
 #include "sync/run_executor.h"
+#include "warehouse/egress.h"
 #include "warehouse/registry.h"
 
 namespace wsync::app {
@@ -27,6 +28,9 @@ struct EngineOptions {
   // Directories whose SQLite files API clients' connections may read (`serve --sqlite-dir`).
   // Empty: none. Connections written by an operator's config file are not confined to them.
   std::vector<std::string> sqlite_dirs;
+  // Networks (CIDR) API clients' warehouse hosts may be in besides public addresses
+  // (`serve --allow-network`, SPEC §12; warehouse/egress.h).
+  std::vector<std::string> allow_networks;
 };
 
 class Engine : public sync::Deployment {
@@ -55,8 +59,9 @@ class Engine : public sync::Deployment {
                                               const catalog::Connection& connection) const override;
 
  private:
-  explicit Engine(const core::Clock* clock);
+  Engine(const core::Clock* clock, warehouse::NetworkPolicy network);
   const core::Clock* clock_;
+  warehouse::NetworkPolicy network_;  // before registry_, whose deps point at it
   warehouse::Registry registry_;
   std::unique_ptr<storage::Backend> backend_;
   std::unique_ptr<core::SecretBox> secrets_;

@@ -48,6 +48,7 @@ int Serve(const ServeArgs& args) {
   options.run_workers = args.workers;
   options.lease_ms = int64_t{args.lease_seconds} * 1000;
   options.sqlite_dirs = args.sqlite_dirs;
+  options.allow_networks = args.allow_networks;
   options.max_connections = args.max_connections;
   options.http_threads = args.http_threads;
   options.warehouse_requests_per_workspace = args.warehouse_requests_per_workspace;

@@ -17,6 +17,8 @@ struct ServeArgs {
   int lease_seconds = 30;  // a run's claim lasts this long without renewal (runner/)
   // SQLite warehouse files of API clients must lie under one of these; none by default.
   std::vector<std::string> sqlite_dirs;
+  // Networks (CIDR) API clients' warehouse hosts may be in besides public ones; none by default.
+  std::vector<std::string> allow_networks;
   // Request limits (docs/security.md); the defaults are api::ServerOptions'.
   int max_connections = 256;
   int http_threads = 32;

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "warehouse/postgres/postgres_connector.h"
 #include "warehouse/sqlite/sqlite_connector.h"
 
 namespace wsync::warehouse {
@@ -68,8 +69,8 @@ ProviderInfo DatabricksProviderInfo() {
 
 void RegisterBuiltinProviders(Registry* registry, SqliteOptions sqlite) {
   RegisterSqlite(registry, std::move(sqlite));
-  registry->Register(PostgresProviderInfo());
-  registry->Register(RedshiftProviderInfo());
+  registry->Register(PostgresProviderInfo(), PostgresConnectorFactory(false));
+  registry->Register(RedshiftProviderInfo(), PostgresConnectorFactory(true));
   registry->Register(SnowflakeProviderInfo());
   registry->Register(BigQueryProviderInfo());
   registry->Register(DatabricksProviderInfo());

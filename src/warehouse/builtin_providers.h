@@ -1,6 +1,6 @@
 // The providers of SPEC §2, registered by one explicit call at start-up. Each has its
 // ProviderInfo (config fields, secret keys, capabilities) whether or not this build has its
-// connector: sqlite has one; postgres, redshift, snowflake, bigquery and databricks are
+// connector: sqlite, postgres and redshift have one; snowflake, bigquery and databricks are
 // described only, so their connections can be saved (secrets sealed, masked in answers) while
 // creating a connector for them fails with "unknown warehouse provider". When a connector lands,
 // its folder's Register function replaces the description with a factory (same name, same

@@ -27,6 +27,7 @@
 namespace wsync::warehouse {
 
 class HttpTransport;  // warehouse/http/http_transport.h
+class NetworkPolicy;  // warehouse/egress.h
 
 // The JSON type of a config value.
 enum class ConfigType {
@@ -72,6 +73,8 @@ struct ProviderInfo {
 struct ConnectorDeps {
   const core::Clock* clock = nullptr;  // wall time; the registry fills in the system clock
   HttpTransport* http = nullptr;       // null until this build has a transport
+  // Which addresses an untrusted config may reach (SPEC §12 egress rule); null: public only.
+  const NetworkPolicy* network = nullptr;
 };
 
 // Builds a connector from a connection's config (secrets already revealed into it). Creating a
