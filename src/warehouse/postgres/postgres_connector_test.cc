@@ -49,8 +49,10 @@ class PostgresConnectorTest : public ::testing::Test {
   }
 
   std::unique_ptr<Connector> Make(json config, const core::StopToken* stop = nullptr,
-                                  bool redshift = false) {
-    auto c = NewPostgresConnector(config, {.stop = stop, .trusted = false}, &policy_, redshift);
+                                  bool redshift = false,
+                                  PgExtraction extraction = PgExtraction::kCopy) {
+    auto c = NewPostgresConnector(config, {.stop = stop, .trusted = false}, &policy_, redshift,
+                                  extraction);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? std::move(*c) : nullptr;
   }
@@ -280,7 +282,7 @@ TEST_F(PostgresConnectorTest, CopyExtractionReadsTheSameValuesAsTheCursor) {
       (2, '\N', '{}', 1e30, NULL, 'null', ''),
       (3, NULL, NULL, NULL, NULL, NULL, NULL);)");
   const std::string model = "SELECT * FROM copied ORDER BY id";
-  auto cursor = Make(Config());
+  auto cursor = Make(Config(), nullptr, false, PgExtraction::kCursor);
   auto copy = NewPostgresConnector(Config(), {}, &policy_, false, PgExtraction::kCopy);
   ASSERT_TRUE(copy.ok());
   auto by_cursor = ReadAll(cursor.get(), {.model_sql = model, .batch_rows = 2});
@@ -320,35 +322,39 @@ TEST_F(PostgresConnectorTest, CopyExtractionReadsTheSameValuesAsTheCursor) {
 }
 
 TEST_F(PostgresConnectorTest, StreamsAResultOfManyBatches) {
-  auto c = Make(Config());
-  size_t batches = 0;
-  auto rows = ReadAll(c.get(),
-                      {.model_sql = "SELECT n, 'row ' || n AS label FROM generate_series(1, "
-                                    "25000) AS n ORDER BY n",
-                       .batch_rows = 1000},
-                      &batches);
-  ASSERT_EQ(rows.size(), 25000u);
-  EXPECT_EQ(batches, 25u);
-  for (size_t i = 0; i < rows.size(); ++i) {
-    ASSERT_EQ(rows[i][0], core::Value::Int64(static_cast<int64_t>(i + 1)));
-    ASSERT_EQ(rows[i][1], core::Value::String("row " + std::to_string(i + 1)));
+  for (PgExtraction way : {PgExtraction::kCopy, PgExtraction::kCursor}) {
+    SCOPED_TRACE(way == PgExtraction::kCopy ? "copy" : "cursor");
+    auto c = Make(Config(), nullptr, false, way);
+    size_t batches = 0;
+    auto rows = ReadAll(c.get(),
+                        {.model_sql = "SELECT n, 'row ' || n AS label FROM generate_series(1, "
+                                      "25000) AS n ORDER BY n",
+                         .batch_rows = 1000},
+                        &batches);
+    ASSERT_EQ(rows.size(), 25000u);
+    EXPECT_EQ(batches, 25u);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      ASSERT_EQ(rows[i][0], core::Value::Int64(static_cast<int64_t>(i + 1)));
+      ASSERT_EQ(rows[i][1], core::Value::String("row " + std::to_string(i + 1)));
+    }
+    // A byte bound ends batches early; a limit reads only so many rows.
+    batches = 0;
+    rows = ReadAll(c.get(),
+                   {.model_sql = "SELECT repeat('x', 1000) AS big FROM generate_series(1, 100)",
+                    .batch_rows = 1000,
+                    .batch_bytes = 10'000},
+                   &batches);
+    EXPECT_EQ(rows.size(), 100u);
+    EXPECT_GE(batches, 10u);
+    rows = ReadAll(c.get(), {.model_sql = "SELECT generate_series(1, 100) AS n", .limit = 7});
+    EXPECT_EQ(rows.size(), 7u);
   }
-  // A byte bound ends batches early; a limit reads only so many rows.
-  batches = 0;
-  rows = ReadAll(c.get(),
-                 {.model_sql = "SELECT repeat('x', 1000) AS big FROM generate_series(1, 100)",
-                  .batch_rows = 1000,
-                  .batch_bytes = 10'000},
-                 &batches);
-  EXPECT_EQ(rows.size(), 100u);
-  EXPECT_GE(batches, 10u);
-  rows = ReadAll(c.get(), {.model_sql = "SELECT generate_series(1, 100) AS n", .limit = 7});
-  EXPECT_EQ(rows.size(), 7u);
 }
 
 TEST_F(PostgresConnectorTest, CancellationStopsARunningStatement) {
   core::StopToken stop;
-  auto c = Make(Config(), &stop);
+  // The cursor (COPY is cancelled in CopyExtractionReadsTheSameValuesAsTheCursor).
+  auto c = Make(Config(), &stop, false, PgExtraction::kCursor);
   // Each row sleeps 5 ms: one FETCH of 1000 rows would take 5 s.
   auto stream = c->Execute(
       {.model_sql = "SELECT n, pg_sleep(0.005)::text AS s FROM generate_series(1, 100000) n",
