@@ -24,8 +24,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "catalog/config_file.h"
 #include "app/engine.h"
+#include "catalog/config_file.h"
 #include "storage/sqlite/sqlite_db.h"
 #include "sync/run_executor.h"
 #include "sync/run_spec.h"

@@ -2,8 +2,8 @@
 // types x 4 values and the batch sizes that cut them (profiles::DecodeCheckInput); the rows are
 // resolved in those batches and one per batch, and any disagreement between the identity index,
 // the profile documents and the one-row-per-batch result aborts (profiles::ResolverChecker).
-// Links: wsync_resolver_check (which brings wsync_storage, wsync_profiles, wsync_mapping, wsync_core).
-// Single-threaded, as libFuzzer calls it.
+// Links: wsync_resolver_check (which brings wsync_storage, wsync_profiles, wsync_mapping,
+// wsync_core). Single-threaded, as libFuzzer calls it.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>

@@ -76,11 +76,10 @@ core::StatusOr<nlohmann::json> Engine::RevealConfig(int64_t workspace_id,
 }
 
 core::StatusOr<std::unique_ptr<api::Server>> StartServer(const api::ServerOptions& options) {
-  ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
-                   Engine::Open(options.store.value_or(storage::StoreInDataDir(options.data_dir)),
-                                options.clock,
-                                {.sqlite_dirs = options.sqlite_dirs,
-                                 .allow_networks = options.allow_networks}));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<Engine> engine,
+      Engine::Open(options.store.value_or(storage::StoreInDataDir(options.data_dir)), options.clock,
+                   {.sqlite_dirs = options.sqlite_dirs, .allow_networks = options.allow_networks}));
   return api::Server::Start(options, std::move(engine));
 }
 
