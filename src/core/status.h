@@ -41,7 +41,7 @@ struct FieldError {
   std::string message;
 };
 
-class Status {
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message);
@@ -104,7 +104,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 
 // Holds either a value or a non-OK status.
 template <typename T>
-class StatusOr {
+class [[nodiscard]] StatusOr {
  public:
   StatusOr(Status status) : v_(std::move(status)) { assert(!std::get<Status>(v_).ok()); }
   StatusOr(T value) : v_(std::move(value)) {}
