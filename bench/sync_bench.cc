@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "app/engine.h"
 #include "catalog/config_file.h"
-#include "db/sqlite_db.h"
-#include "sync/engine.h"
+#include "storage/sqlite/sqlite_db.h"
 #include "sync/run_executor.h"
 #include "sync/run_spec.h"
 #include "warehouse/sqlite/sqlite_connector.h"
@@ -100,10 +100,11 @@ void RunSize(long rows, int out_fd) {
   }
   double scan_s = Seconds(start);
 
-  auto engine = wsync::sync::Engine::Open(dir + "/data", wsync::core::SystemClock::Default());
+  auto engine = wsync::app::Engine::Open(dir + "/data", wsync::core::SystemClock::Default());
   Check(engine.status(), "engine");
-  auto catalog = (*engine)->NewCatalog();
-  Check(catalog.status(), "catalog");
+  auto session = (*engine)->NewSession();
+  Check(session.status(), "session");
+  wsync::catalog::Catalog* catalog = (*session)->catalog();
   nlohmann::json config = {
       {"connections",
        {{{"id", "wh"}, {"service_provider", "sqlite"}, {"config", {{"path", warehouse}}}}}},
@@ -114,17 +115,15 @@ void RunSize(long rows, int out_fd) {
          {"connection_id", "wh"},
          {"data_model_id", "customers"},
          {"environment", "production"}}}}};
-  Check(wsync::catalog::ApplyConfig(catalog->get(), 1, config, "bench").status(), "config");
-  auto store = (*engine)->NewStore();
-  Check(store.status(), "store");
-  auto run = wsync::sync::CreateRun(catalog->get(), 1, "bench", "manual",
+  Check(wsync::catalog::ApplyConfig(catalog, 1, config, "bench").status(), "config");
+  auto run = wsync::sync::CreateRun(catalog, 1, "bench", "manual",
                                     wsync::core::SystemClock::Default()->NowMicros());
   Check(run.status(), "create run");
-  wsync::sync::RunExecutor executor((*engine)->executor_deps(), catalog->get(), store->get());
+  wsync::sync::RunExecutor executor((*engine)->executor_deps(), catalog, (*session)->store());
   start = Clock::now();
   Check(executor.Execute(1, run->run_id), "sync");
   double sync_s = Seconds(start);
-  auto done = (*catalog)->GetRun(1, run->run_id);
+  auto done = catalog->GetRun(1, run->run_id);
   Check(done.status(), "run");
   if (done->counters.profiles_created != rows || scanned != rows) {
     std::fprintf(stderr, "bench: expected %ld rows, scanned %ld, created %lld profiles\n", rows,
@@ -132,13 +131,13 @@ void RunSize(long rows, int out_fd) {
     std::exit(1);
   }
   // Change detection: the same full sync again over unchanged data applies nothing.
-  auto rerun = wsync::sync::CreateRun(catalog->get(), 1, "bench", "manual",
+  auto rerun = wsync::sync::CreateRun(catalog, 1, "bench", "manual",
                                       wsync::core::SystemClock::Default()->NowMicros());
   Check(rerun.status(), "create rerun");
   start = Clock::now();
   Check(executor.Execute(1, rerun->run_id), "rerun");
   double rerun_s = Seconds(start);
-  auto again = (*catalog)->GetRun(1, rerun->run_id);
+  auto again = catalog->GetRun(1, rerun->run_id);
   if (again->counters.records_unchanged != rows || again->counters.profiles_updated != 0) {
     std::fprintf(stderr, "bench: the rerun applied rows (%lld unchanged)\n",
                  static_cast<long long>(again->counters.records_unchanged));

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "profiles/resolver_check.h"
+#include "storage/sqlite/resolver_check.h"
 #include "testing/temp_dir.h"
 
 namespace {

@@ -67,11 +67,11 @@ std::optional<Response> PreparePipeline(const Services& services, catalog::Catal
 
   out->stop = std::make_unique<core::StopToken>();
   out->stop->set_timeout(warehouse::kInteractiveDeadline);
-  core::StatusOr<nlohmann::json> config = services.engine->RevealConfig(workspace_id, *conn);
+  core::StatusOr<nlohmann::json> config = services.deployment->RevealConfig(workspace_id, *conn);
   if (!config.ok()) return ErrorResponse(config.status().Annotate("connection '" + conn->id + "'"));
   core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
-      services.engine->registry().Create(conn->service_provider, *config,
-                                         {.stop = out->stop.get(), .trusted = conn->trusted});
+      services.deployment->registry().Create(conn->service_provider, *config,
+                                             {.stop = out->stop.get(), .trusted = conn->trusted});
   if (!connector.ok()) {
     return ErrorResponse(connector.status().Annotate("connection '" + conn->id + "'"));
   }

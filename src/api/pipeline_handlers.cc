@@ -72,7 +72,7 @@ Response Transition(Services* services, RequestContext& ctx, const std::string& 
   // A sync start date loads S <= ts < activation in the background (SPEC §5), after activation
   // and again after a resync.
   if (result.run && services->workers) services->workers->Notify();
-  ASSIGN_OR_RESPOND(json out, ResourceJson(catalog, services->engine->registry(), r));
+  ASSIGN_OR_RESPOND(json out, ResourceJson(catalog, services->deployment->registry(), r));
   return JsonResponse(200, std::move(out));
 }
 

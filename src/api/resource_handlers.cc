@@ -64,7 +64,8 @@ void AddCrud(Router* router, Services* services, Kind kind) {
     }
     json items = json::array();
     for (const catalog::Resource& r : list.items) {
-      ASSIGN_OR_RESPOND(json item, ResourceJson(lease.catalog(), services->engine->registry(), r));
+      ASSIGN_OR_RESPOND(json item,
+                        ResourceJson(lease.catalog(), services->deployment->registry(), r));
       items.push_back(std::move(item));
     }
     return JsonResponse(200, PageJson(std::move(items), page, list.total));
@@ -72,7 +73,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
 
   router->Add("POST", Path(kind), [services, kind](RequestContext& ctx) {
     ASSIGN_OR_RESPOND(json body, ParseJsonObject(ctx.body));
-    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body, services->engine->registry()).status());
+    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body, services->deployment->registry()).status());
     ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
     if (auto error = CheckBody(services, lease.catalog(), kind, ctx.workspace_id, body)) {
       return std::move(*error);
@@ -81,7 +82,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
         catalog::Resource created,
         lease.catalog()->Create(ctx.workspace_id, kind, std::move(body), ctx.principal.client_id));
     ASSIGN_OR_RESPOND(json out,
-                      ResourceJson(lease.catalog(), services->engine->registry(), created));
+                      ResourceJson(lease.catalog(), services->deployment->registry(), created));
     return JsonResponse(201, std::move(out));
   });
 
@@ -89,7 +90,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
     ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
     ASSIGN_OR_RESPOND(catalog::Resource r,
                       lease.catalog()->Get(ctx.workspace_id, kind, ctx.params["id"]));
-    ASSIGN_OR_RESPOND(json out, ResourceJson(lease.catalog(), services->engine->registry(), r));
+    ASSIGN_OR_RESPOND(json out, ResourceJson(lease.catalog(), services->deployment->registry(), r));
     return JsonResponse(200, std::move(out));
   });
 
@@ -98,7 +99,7 @@ void AddCrud(Router* router, Services* services, Kind kind) {
     const std::string& id = ctx.params["id"];
     ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
     ASSIGN_OR_RESPOND(catalog::Resource old, lease.catalog()->Get(ctx.workspace_id, kind, id));
-    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body, services->engine->registry()).status());
+    RESPOND_IF_ERROR(catalog::Canonicalize(kind, body, services->deployment->registry()).status());
     if (auto error = CheckBody(services, lease.catalog(), kind, ctx.workspace_id, body)) {
       return std::move(*error);
     }
@@ -111,13 +112,19 @@ void AddCrud(Router* router, Services* services, Kind kind) {
           lease.catalog()->PutConnectionState(ctx.workspace_id, id, catalog::ConnectionState{}));
     }
     ASSIGN_OR_RESPOND(json out,
-                      ResourceJson(lease.catalog(), services->engine->registry(), updated));
+                      ResourceJson(lease.catalog(), services->deployment->registry(), updated));
     return JsonResponse(200, std::move(out));
   });
 
   router->Add("DELETE", Path(kind, "/{id}"), [services, kind](RequestContext& ctx) {
     ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
-    RESPOND_IF_ERROR(lease.catalog()->Delete(ctx.workspace_id, kind, ctx.params["id"]));
+    const std::string& id = ctx.params["id"];
+    // A pipeline's fingerprints (the store's) go with it, in the same transaction.
+    RESPOND_IF_ERROR(lease.Transaction([&]() -> core::Status {
+      RETURN_IF_ERROR(lease.catalog()->Delete(ctx.workspace_id, kind, id));
+      if (kind != Kind::kPipeline) return core::Status::Ok();
+      return lease.store()->ClearFingerprints(ctx.workspace_id, id);
+    }));
     return JsonResponse(204, json());
   });
 }
@@ -126,10 +133,10 @@ void AddCrud(Router* router, Services* services, Kind kind) {
 core::StatusOr<std::unique_ptr<warehouse::Connector>> ConnectorFor(
     Services* services, const catalog::Resource& resource, const core::StopToken* stop) {
   ASSIGN_OR_RETURN(catalog::Connection c, catalog::ParseStoredConnection(resource.body));
-  ASSIGN_OR_RETURN(json config, services->engine->RevealConfig(resource.workspace_id, c));
+  ASSIGN_OR_RETURN(json config, services->deployment->RevealConfig(resource.workspace_id, c));
   core::StatusOr<std::unique_ptr<warehouse::Connector>> connector =
-      services->engine->registry().Create(c.service_provider, config,
-                                          {.stop = stop, .trusted = c.trusted});
+      services->deployment->registry().Create(c.service_provider, config,
+                                              {.stop = stop, .trusted = c.trusted});
   if (!connector.ok()) return connector.status().Annotate("connection '" + c.id + "'");
   return connector;
 }

@@ -13,14 +13,12 @@
 #include <vector>
 
 #include "api/http_status.h"
+#include "storage/credential_store.h"
 
 namespace wsync::api {
 
 // Who is calling: set by the server from the bearer token before an authenticated handler runs.
-struct Principal {
-  std::string client_id;
-  int64_t workspace_id = 0;
-};
+using storage::Principal;
 
 struct RequestContext {
   std::string method;

@@ -135,7 +135,7 @@ Response Token(Services* services, RequestContext& ctx) {
     }
   } release{throttles};
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
-  ASSIGN_OR_RESPOND(IssuedToken token, lease.credentials()->IssueToken(client_id, secret));
+  ASSIGN_OR_RESPOND(storage::IssuedToken token, lease.credentials()->IssueToken(client_id, secret));
   ctx.principal.client_id = client_id;  // for the access log
   return JsonResponse(200, {{"access_token", token.access_token},
                             {"expires_in", token.expires_in},
@@ -145,7 +145,7 @@ Response Token(Services* services, RequestContext& ctx) {
 Response Health(Services* services) {
   core::Status s;
   {
-    core::StatusOr<ConnectionPool::Lease> lease = services->pool->Acquire();
+    core::StatusOr<SessionPool::Lease> lease = services->pool->Acquire();
     s = lease.ok() ? lease->credentials()->Ping() : lease.status();
   }
   if (s.ok()) return JsonResponse(200, {{"status", "ok"}, {"database", "ok"}});
@@ -228,34 +228,33 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {}
 
 Server::~Server() { Stop(); }
 
-core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& options) {
+core::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const ServerOptions& options, std::unique_ptr<sync::Deployment> deployment) {
   std::unique_ptr<Server> server(new Server(options));
-  ASSIGN_OR_RETURN(
-      server->engine_,
-      sync::Engine::Open(options.store.value_or(storage::StoreInDataDir(options.data_dir)),
-                         options.clock, {.sqlite_dirs = options.sqlite_dirs}));
+  server->deployment_ = std::move(deployment);
   {
     // Runs held by processes that are gone (a dead process of this host at once, others once
     // their lease expires) end failed with error "interrupted"; this process's leases renew.
-    ASSIGN_OR_RETURN(auto catalog, server->engine_->NewCatalog());
+    ASSIGN_OR_RETURN(std::unique_ptr<storage::Session> session, server->deployment_->NewSession());
     server->leases_ = std::make_unique<runner::LeaseKeeper>(
-        std::move(catalog), options.clock,
+        std::move(session), options.clock,
         runner::LeaseOptions{.lease = std::chrono::milliseconds(options.lease_ms),
                              .renew_every = std::chrono::milliseconds(options.lease_renew_ms)});
     RETURN_IF_ERROR(server->leases_->Tick());
     server->leases_->Start();
   }
-  server->pool_ = std::make_unique<ConnectionPool>(server->engine_.get());
+  server->pool_ = std::make_unique<SessionPool>(server->deployment_.get());
   server->throttles_ = std::unique_ptr<Throttles>(new Throttles{
       KeyedRateLimiter(options.token_burst_per_address, options.token_refill_ms_per_address * 1000),
       KeyedRateLimiter(options.token_burst_per_client, options.token_refill_ms_per_client * 1000),
       Semaphore(options.password_hash_concurrency), options.password_hash_wait_ms,
       WorkspaceGate(options.warehouse_requests_per_workspace)});
-  server->services_ = Services{server->engine_.get(), server->pool_.get(), nullptr, options.clock,
-                               server->throttles_.get()};
+  server->services_ = Services{server->deployment_.get(), server->pool_.get(), nullptr,
+                               options.clock, server->throttles_.get()};
   if (options.run_workers > 0) {
-    server->workers_ = std::make_unique<runner::RunWorkers>(
-        server->engine_.get(), server->leases_.get(), options.run_workers, options.worker_poll_ms);
+    server->workers_ =
+        std::make_unique<runner::RunWorkers>(server->deployment_.get(), server->leases_.get(),
+                                             options.run_workers, options.worker_poll_ms);
     server->services_.workers = server->workers_.get();
   }
   AddAllRoutes(&server->router_, &server->services_);
@@ -337,12 +336,12 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   if (options.scheduler_tick_ms > 0) {
     runner::RunWorkers* workers = server->workers_.get();
     server->scheduler_ = std::make_unique<scheduler::SchedulerLoop>(
-        server->engine_.get(), options.scheduler_tick_ms, [workers] {
+        server->deployment_.get(), options.scheduler_tick_ms, [workers] {
           if (workers) workers->Notify();
         });
     RETURN_IF_ERROR(server->scheduler_->Start());
   }
-  core::LogInfo("serving data directory " + options.data_dir + " on " + options.host + ":" +
+  core::LogInfo("serving " + server->deployment_->store().url + " on " + options.host + ":" +
                 std::to_string(port));
   return server;
 }

@@ -19,7 +19,7 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "scheduler/scheduler.h"
-#include "sync/engine.h"
+#include "sync/deployment.h"
 
 namespace httplib {
 class Server;
@@ -28,7 +28,9 @@ class Server;
 namespace wsync::api {
 
 struct ServerOptions {
-  std::string data_dir;  // sqlite:///DATA_DIR/wsync.db, unless `store` is set
+  // Where the deployment is (app::StartServer opens it): sqlite:///DATA_DIR/wsync.db, unless
+  // `store` is set.
+  std::string data_dir;
   std::optional<storage::StoreLocation> store;
   std::string host = "127.0.0.1";
   int port = 0;  // 0: any free port
@@ -64,7 +66,9 @@ struct ServerOptions {
 
 class Server {
  public:
-  static core::StatusOr<std::unique_ptr<Server>> Start(const ServerOptions& options);
+  // Serves `deployment` (opened by the caller, app::StartServer), which the server keeps.
+  static core::StatusOr<std::unique_ptr<Server>> Start(
+      const ServerOptions& options, std::unique_ptr<sync::Deployment> deployment);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -81,8 +85,8 @@ class Server {
   void Dispatch(const void* request, void* response);
 
   ServerOptions options_;
-  std::unique_ptr<sync::Engine> engine_;
-  std::unique_ptr<ConnectionPool> pool_;
+  std::unique_ptr<sync::Deployment> deployment_;
+  std::unique_ptr<SessionPool> pool_;
   std::unique_ptr<runner::LeaseKeeper> leases_;  // outlives workers_
   std::unique_ptr<runner::RunWorkers> workers_;
   std::unique_ptr<Throttles> throttles_;

@@ -1,9 +1,7 @@
-// What the request handlers share: the engine (database path, registry, secret box, clock), a
-// pool of database connections, and the run workers. A handler leases one set of connections
-// (catalog, profile store, credential store) for the length of a request; connections are
-// opened on first need and reused, since each may be used by one thread at a time.
+// What the request handlers share: the deployment (storage sessions, registry, secrets, clock),
+// a pool of storage sessions, and the run workers.
 //
-// Threads: ConnectionPool::Acquire and a Lease's destructor are thread-safe; a Lease is used by
+// Threads: SessionPool::Acquire and a Lease's destructor are thread-safe; a Lease is used by
 // the one thread that acquired it.
 #pragma once
 
@@ -11,74 +9,70 @@
 #include <mutex>
 #include <vector>
 
-#include "api/auth.h"
 #include "catalog/catalog.h"
 #include "core/status.h"
 #include "profiles/profile_store.h"
 #include "runner/run_workers.h"
-#include "sync/engine.h"
+#include "storage/backend.h"
+#include "sync/deployment.h"
 
 namespace wsync::api {
 
 struct Throttles;  // api/limits.h
 
-struct Connections {
-  std::unique_ptr<catalog::Catalog> catalog;
-  std::unique_ptr<profiles::ProfileStore> store;
-  std::unique_ptr<CredentialStore> credentials;
-};
-
-class ConnectionPool {
+// Sessions kept between requests: a handler leases one (catalog, profile store, credentials on
+// one connection) for the length of a request; sessions are opened on first need and reused.
+class SessionPool {
  public:
-  explicit ConnectionPool(const sync::Engine* engine) : engine_(engine) {}
+  explicit SessionPool(const sync::Deployment* deployment) : deployment_(deployment) {}
 
   class Lease {
    public:
-    Lease(ConnectionPool* pool, std::unique_ptr<Connections> conns)
-        : pool_(pool), conns_(std::move(conns)) {}
+    Lease(SessionPool* pool, std::unique_ptr<storage::Session> session)
+        : pool_(pool), session_(std::move(session)) {}
     Lease(Lease&&) noexcept = default;
     Lease& operator=(Lease&&) noexcept = default;
     ~Lease() {
-      if (pool_ && conns_) pool_->Return(std::move(conns_));
+      if (pool_ && session_) pool_->Return(std::move(session_));
     }
-    catalog::Catalog* catalog() { return conns_->catalog.get(); }
-    profiles::ProfileStore* store() { return conns_->store.get(); }
-    CredentialStore* credentials() { return conns_->credentials.get(); }
+    catalog::Catalog* catalog() { return session_->catalog(); }
+    profiles::ProfileStore* store() { return session_->store(); }
+    storage::CredentialStore* credentials() { return session_->credentials(); }
+    core::Status Transaction(const std::function<core::Status()>& fn) {
+      return session_->Transaction(fn);
+    }
 
    private:
-    ConnectionPool* pool_;
-    std::unique_ptr<Connections> conns_;
+    SessionPool* pool_;
+    std::unique_ptr<storage::Session> session_;
   };
 
   core::StatusOr<Lease> Acquire() {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (!idle_.empty()) {
-        std::unique_ptr<Connections> c = std::move(idle_.back());
+        std::unique_ptr<storage::Session> s = std::move(idle_.back());
         idle_.pop_back();
-        return Lease(this, std::move(c));
+        return Lease(this, std::move(s));
       }
     }
-    auto c = std::make_unique<Connections>();
-    ASSIGN_OR_RETURN(c->catalog, engine_->NewCatalog());
-    ASSIGN_OR_RETURN(c->store, engine_->NewStore());
-    ASSIGN_OR_RETURN(c->credentials, CredentialStore::Open(engine_->db_path(), engine_->clock()));
-    return Lease(this, std::move(c));
+    ASSIGN_OR_RETURN(std::unique_ptr<storage::Session> s, deployment_->NewSession());
+    return Lease(this, std::move(s));
   }
 
  private:
-  void Return(std::unique_ptr<Connections> c) {
+  void Return(std::unique_ptr<storage::Session> s) {
     std::lock_guard<std::mutex> lock(mu_);
-    idle_.push_back(std::move(c));
+    idle_.push_back(std::move(s));
   }
-  const sync::Engine* engine_;
+  const sync::Deployment* deployment_;
   std::mutex mu_;
-  std::vector<std::unique_ptr<Connections>> idle_;
+  std::vector<std::unique_ptr<storage::Session>> idle_;
 };
 
 struct Services {
-  const sync::Engine* engine = nullptr;
-  ConnectionPool* pool = nullptr;
+  const sync::Deployment* deployment = nullptr;
+  SessionPool* pool = nullptr;
   runner::RunWorkers* workers = nullptr;  // may be null (no run execution)
   const core::Clock* clock = nullptr;
   Throttles* throttles = nullptr;  // may be null (no throttling)

@@ -152,7 +152,11 @@ TEST(DefinitionsTest, ABodyWithoutAnIdCanonicalizesToItself) {
       {Kind::kConnection, {{"service_provider", "sqlite"}, {"config", {{"path", "/x.db"}}}}},
       {Kind::kDataModel, {{"sql_query", "SELECT id, updated_at"}, {"primary_key", {"id"}}}},
       {Kind::kPipeline,
-       {{"connection_id", "c"}, {"data_model_id", "m"}, {"field_transformation_id", "f"}}},
+       {{"pipeline_type", "user_attributes"},
+        {"connection_id", "c"},
+        {"data_model_id", "m"},
+        {"field_transformation_id", "f"},
+        {"environment", "production"}}},
   };
   for (const auto& [kind, body] : bodies) {
     auto canonical = Canonicalize(kind, body, testing::BuiltinProviders());

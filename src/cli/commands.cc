@@ -8,12 +8,12 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/engine.h"
+#include "app/sample_data.h"
 #include "catalog/config_file.h"
-#include "cli/sample_data.h"
 #include "core/time.h"
 #include "profiles/profile_store.h"
 #include "runner/lease_keeper.h"
-#include "sync/engine.h"
 #include "sync/run_executor.h"
 #include "sync/run_spec.h"
 
@@ -91,8 +91,9 @@ void AwaitRunElsewhere(catalog::Catalog* catalog, int64_t workspace_id, int64_t 
   }
 }
 
-int RunPipeline(sync::Engine* engine, catalog::Catalog* catalog, int64_t workspace_id,
+int RunPipeline(app::Engine* engine, storage::Session* session, int64_t workspace_id,
                 const std::string& pipeline_id) {
+  catalog::Catalog* catalog = session->catalog();
   core::StatusOr<catalog::Run> run =
       sync::CreateRun(catalog, workspace_id, pipeline_id, "manual", engine->clock()->NowMicros());
   if (!run.ok()) {
@@ -100,25 +101,20 @@ int RunPipeline(sync::Engine* engine, catalog::Catalog* catalog, int64_t workspa
     return run.status().code() == core::StatusCode::kInvalidArgument ? kExitBadInput
                                                                      : kExitRunFailed;
   }
-  auto store = engine->NewStore();
-  if (!store.ok()) {
-    std::cerr << "wsync: " << store.status().message() << "\n";
-    return kExitRunFailed;
-  }
   // The run is claimed under this process's lease, renewed while it goes, so a `wsync serve`
   // sharing the deployment neither takes it nor mistakes it for the run of a dead process.
-  auto lease_catalog = engine->NewCatalog();
-  if (!lease_catalog.ok()) {
-    std::cerr << "wsync: " << lease_catalog.status().message() << "\n";
+  auto lease_session = engine->NewSession();
+  if (!lease_session.ok()) {
+    std::cerr << "wsync: " << lease_session.status().message() << "\n";
     return kExitRunFailed;
   }
-  runner::LeaseKeeper leases(std::move(*lease_catalog), engine->clock(),
+  runner::LeaseKeeper leases(std::move(*lease_session), engine->clock(),
                              runner::LeaseOptions{.expire_others = false});
   leases.Start();
   sync::ExecutorDeps deps = engine->executor_deps();
   deps.lease_owner = leases.owner();
   deps.lease_until = [&leases] { return leases.LeaseUntil(); };
-  sync::RunExecutor executor(deps, catalog, store->get());
+  sync::RunExecutor executor(deps, catalog, session->store());
   if (isatty(STDERR_FILENO)) std::cerr << "running pipeline '" << pipeline_id << "'...\n";
   core::Status s;
   try {
@@ -154,7 +150,7 @@ int RunPipeline(sync::Engine* engine, catalog::Catalog* catalog, int64_t workspa
 
 int Demo(const std::string& data_dir) {
   std::string dir = std::filesystem::absolute(data_dir).lexically_normal().string();
-  auto engine = sync::Engine::Open(dir, core::SystemClock::Default());
+  auto engine = app::Engine::Open(dir, core::SystemClock::Default());
   if (!engine.ok()) {
     std::cerr << "wsync: " << engine.status().message() << "\n";
     return kExitBadInput;
@@ -162,7 +158,7 @@ int Demo(const std::string& data_dir) {
   std::string warehouse = dir + "/warehouse.db";
   std::printf("creating a sample warehouse with 10,000 customers (and 3 bad rows): %s\n",
               warehouse.c_str());
-  if (core::Status s = WriteSampleWarehouse(warehouse, {}); !s.ok()) {
+  if (core::Status s = app::WriteSampleWarehouse(warehouse, {}); !s.ok()) {
     std::cerr << "wsync: " << s.message() << "\n";
     return kExitRunFailed;
   }
@@ -186,25 +182,23 @@ int Demo(const std::string& data_dir) {
                     {"environment", "development"},
                     {"sync_mode", {{"type", "full"}}},
                     {"schedule", {{"type", "on_demand"}}}}}}};
-  auto catalog = (*engine)->NewCatalog();
-  if (!catalog.ok()) {
-    std::cerr << "wsync: " << catalog.status().message() << "\n";
+  auto session = (*engine)->NewSession();
+  if (!session.ok()) {
+    std::cerr << "wsync: " << session.status().message() << "\n";
     return kExitRunFailed;
   }
-  auto applied = catalog::ApplyConfig(catalog->get(), 1, config, "demo");
+  auto applied = catalog::ApplyConfig((*session)->catalog(), 1, config, "demo");
   if (!applied.ok()) {
     std::cerr << "wsync: " << applied.status().message() << "\n";
     return kExitRunFailed;
   }
   std::printf("pipeline 'demo-customers': sqlite warehouse -> development profiles (full sync)\n");
-  int code = RunPipeline(engine->get(), catalog->get(), 1, "demo-customers");
-  auto store = (*engine)->NewStore();
-  if (store.ok()) {
-    for (const char* email : {"customer1@example.com", "customer2@example.com"}) {
-      auto page = (*store)->List(1, "development", profiles::IdentityRef{"email", email}, 1, 1);
-      if (page.ok() && !page->items.empty()) {
-        std::printf("sample profile:\n%s\n", ProfileJson(page->items.front()).dump(2).c_str());
-      }
+  int code = RunPipeline(engine->get(), session->get(), 1, "demo-customers");
+  for (const char* email : {"customer1@example.com", "customer2@example.com"}) {
+    auto page =
+        (*session)->store()->List(1, "development", profiles::IdentityRef{"email", email}, 1, 1);
+    if (page.ok() && !page->items.empty()) {
+      std::printf("sample profile:\n%s\n", ProfileJson(page->items.front()).dump(2).c_str());
     }
   }
   std::printf("\nwhere to look:\n");
@@ -217,11 +211,11 @@ int Demo(const std::string& data_dir) {
   return code;
 }
 
-core::StatusOr<std::unique_ptr<sync::Engine>> OpenEngine(
+core::StatusOr<std::unique_ptr<app::Engine>> OpenEngine(
     const std::optional<std::string>& store, const std::optional<std::string>& data_dir) {
   ASSIGN_OR_RETURN(storage::StoreLocation location,
                    storage::ChooseStore(store, data_dir, kDefaultDataDir));
-  return sync::Engine::Open(location, core::SystemClock::Default());
+  return app::Engine::Open(location, core::SystemClock::Default());
 }
 
 int RunConfig(const RunArgs& args) {
@@ -235,12 +229,12 @@ int RunConfig(const RunArgs& args) {
     std::cerr << "wsync: " << engine.status().message() << "\n";
     return kExitBadInput;
   }
-  auto catalog = (*engine)->NewCatalog();
-  if (!catalog.ok()) {
-    std::cerr << "wsync: " << catalog.status().message() << "\n";
+  auto session = (*engine)->NewSession();
+  if (!session.ok()) {
+    std::cerr << "wsync: " << session.status().message() << "\n";
     return kExitRunFailed;
   }
-  auto applied = catalog::ApplyConfig(catalog->get(), args.workspace_id, *config, "cli");
+  auto applied = catalog::ApplyConfig((*session)->catalog(), args.workspace_id, *config, "cli");
   if (!applied.ok()) {
     std::cerr << "wsync: " << applied.status().message() << "\n";
     return kExitBadInput;
@@ -257,7 +251,7 @@ int RunConfig(const RunArgs& args) {
   }
   int code = kExitOk;
   for (const std::string& id : pipelines) {
-    int c = RunPipeline(engine->get(), catalog->get(), args.workspace_id, id);
+    int c = RunPipeline(engine->get(), session->get(), args.workspace_id, id);
     code = std::max(code, c);
   }
   return code;
@@ -274,12 +268,12 @@ int ApplyConfigFile(const RunArgs& args) {
     std::cerr << "wsync: " << engine.status().message() << "\n";
     return kExitBadInput;
   }
-  auto catalog = (*engine)->NewCatalog();
-  if (!catalog.ok()) {
-    std::cerr << "wsync: " << catalog.status().message() << "\n";
+  auto session = (*engine)->NewSession();
+  if (!session.ok()) {
+    std::cerr << "wsync: " << session.status().message() << "\n";
     return kExitRunFailed;
   }
-  auto applied = catalog::ApplyConfig(catalog->get(), args.workspace_id, *config, "cli");
+  auto applied = catalog::ApplyConfig((*session)->catalog(), args.workspace_id, *config, "cli");
   if (!applied.ok()) {
     std::cerr << "wsync: " << applied.status().message() << "\n";
     return kExitBadInput;

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
+#include "app/engine.h"
 #include "core/status.h"
-#include "sync/engine.h"
 
 namespace wsync::cli {
 
@@ -23,8 +23,8 @@ struct RunArgs {
 inline constexpr char kDefaultDataDir[] = "./wsync-data";
 
 // The engine over `--store URL` (or WSYNC_STORE), else `--data-dir DIR`, else kDefaultDataDir.
-core::StatusOr<std::unique_ptr<sync::Engine>> OpenEngine(
-    const std::optional<std::string>& store, const std::optional<std::string>& data_dir);
+core::StatusOr<std::unique_ptr<app::Engine>> OpenEngine(const std::optional<std::string>& store,
+                                                        const std::optional<std::string>& data_dir);
 
 int Demo(const std::string& data_dir);
 int RunConfig(const RunArgs& args);

@@ -7,11 +7,11 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "api/auth.h"
 #include "api/server.h"
+#include "app/engine.h"
 #include "cli/commands.h"
 #include "core/time.h"
-#include "sync/engine.h"
+#include "storage/credential_store.h"
 
 namespace wsync::cli {
 
@@ -63,7 +63,7 @@ int Serve(const ServeArgs& args) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  core::StatusOr<std::unique_ptr<api::Server>> server = api::Server::Start(options);
+  core::StatusOr<std::unique_ptr<api::Server>> server = app::StartServer(options);
   if (!server.ok()) {
     std::cerr << "wsync: " << server.status().message() << "\n";
     return server.status().code() == core::StatusCode::kInvalidArgument ? kExitBadInput
@@ -96,13 +96,14 @@ int Credentials(const CredentialsArgs& args) {
     std::cerr << "wsync: " << engine.status().message() << "\n";
     return kExitBadInput;
   }
-  auto store = api::CredentialStore::Open((*engine)->db_path(), core::SystemClock::Default());
-  if (!store.ok()) {
-    std::cerr << "wsync: " << store.status().message() << "\n";
+  auto session = (*engine)->NewSession();
+  if (!session.ok()) {
+    std::cerr << "wsync: " << session.status().message() << "\n";
     return kExitFailed;
   }
+  storage::CredentialStore* store = (*session)->credentials();
   if (args.action == "create") {
-    auto cred = (*store)->Create(args.workspace_id);
+    auto cred = store->Create(args.workspace_id);
     if (!cred.ok()) {
       std::cerr << "wsync: " << cred.status().message() << "\n";
       return kExitFailed;
@@ -114,13 +115,13 @@ int Credentials(const CredentialsArgs& args) {
     return kExitOk;
   }
   if (args.action == "list") {
-    auto list = (*store)->List(args.workspace_id);
+    auto list = store->List(args.workspace_id);
     if (!list.ok()) {
       std::cerr << "wsync: " << list.status().message() << "\n";
       return kExitFailed;
     }
     json out = json::array();
-    for (const api::CredentialInfo& c : *list) {
+    for (const storage::CredentialInfo& c : *list) {
       out.push_back(
           {{"client_id", c.client_id},
            {"workspace_id", c.workspace_id},
@@ -135,7 +136,7 @@ int Credentials(const CredentialsArgs& args) {
       std::cerr << "wsync: revoke needs --client-id\n";
       return kExitBadInput;
     }
-    core::Status s = (*store)->Revoke(args.workspace_id, args.client_id);
+    core::Status s = store->Revoke(args.workspace_id, args.client_id);
     if (!s.ok()) {
       std::cerr << "wsync: " << s.message() << "\n";
       return s.code() == core::StatusCode::kNotFound ? kExitBadInput : kExitFailed;

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <random>
 
-#include "profiles/resolver_check.h"
+#include "storage/sqlite/resolver_check.h"
 #include "testing/temp_dir.h"
 
 namespace wsync::profiles {

@@ -13,9 +13,12 @@ int64_t WallMicros() { return core::SystemClock::Default()->NowMicros(); }
 
 }  // namespace
 
-LeaseKeeper::LeaseKeeper(std::unique_ptr<catalog::Catalog> catalog, const core::Clock* run_clock,
+LeaseKeeper::LeaseKeeper(std::unique_ptr<storage::Session> session, const core::Clock* run_clock,
                          LeaseOptions options)
-    : catalog_(std::move(catalog)), run_clock_(run_clock), options_(options) {}
+    : session_(std::move(session)),
+      catalog_(session_->catalog()),
+      run_clock_(run_clock),
+      options_(options) {}
 
 LeaseKeeper::~LeaseKeeper() {
   {

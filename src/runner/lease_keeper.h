@@ -13,7 +13,7 @@
 // lease ran out while this one could not renew, e.g. stalled): it is stopped as interrupted.
 //
 // Threads: Hold, Release and Tick may be called from any thread; the keeper's own thread uses
-// its own catalog connection.
+// its own storage session.
 #pragma once
 
 #include <chrono>
@@ -29,6 +29,7 @@
 #include "catalog/catalog.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "storage/backend.h"
 #include "sync/run_executor.h"
 
 namespace wsync::runner {
@@ -41,7 +42,7 @@ struct LeaseOptions {
 
 class LeaseKeeper {
  public:
-  LeaseKeeper(std::unique_ptr<catalog::Catalog> catalog, const core::Clock* run_clock,
+  LeaseKeeper(std::unique_ptr<storage::Session> session, const core::Clock* run_clock,
               LeaseOptions options);
   ~LeaseKeeper();  // stops the thread
 
@@ -58,7 +59,8 @@ class LeaseKeeper {
  private:
   void Loop();
 
-  std::unique_ptr<catalog::Catalog> catalog_;
+  std::unique_ptr<storage::Session> session_;
+  catalog::Catalog* catalog_;  // the session's
   const core::Clock* run_clock_;
   const LeaseOptions options_;
   std::mutex mu_;

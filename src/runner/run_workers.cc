@@ -8,9 +8,9 @@
 
 namespace wsync::runner {
 
-RunWorkers::RunWorkers(const sync::Engine* engine, LeaseKeeper* leases, int threads,
+RunWorkers::RunWorkers(const sync::Deployment* deployment, LeaseKeeper* leases, int threads,
                        int64_t poll_ms)
-    : engine_(engine), leases_(leases), threads_(threads), poll_ms_(poll_ms) {}
+    : deployment_(deployment), leases_(leases), threads_(threads), poll_ms_(poll_ms) {}
 
 RunWorkers::~RunWorkers() { Shutdown(); }
 
@@ -39,7 +39,7 @@ core::StatusOr<std::string> RunWorkers::Cancel(catalog::Catalog* catalog, int64_
   // Queued (claimed by no one) or held by another process: the database decides, by
   // compare-and-set, so a claim racing this cancel either never runs or stops at once.
   ASSIGN_OR_RETURN(bool cancelled,
-                   catalog->RequestCancel(workspace_id, run_id, engine_->clock()->NowMicros()));
+                   catalog->RequestCancel(workspace_id, run_id, deployment_->clock()->NowMicros()));
   return std::string(cancelled ? "cancelled" : "cancelling");
 }
 
@@ -97,7 +97,7 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
     const catalog::Run& run = *pick;
     core::StatusOr<bool> claimed =
         catalog->ClaimRun(run.workspace_id, run.run_id, leases_->owner(),
-                          engine_->clock()->NowMicros(), leases_->LeaseUntil());
+                          deployment_->clock()->NowMicros(), leases_->LeaseUntil());
     if (!claimed.ok()) {
       core::LogError("run queue: " + claimed.status().ToString());
       return false;
@@ -117,22 +117,21 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
 }
 
 void RunWorkers::Loop() {
-  auto catalog = engine_->NewCatalog();
-  auto store = engine_->NewStore();
-  if (!catalog.ok() || !store.ok()) {
-    core::LogError("run worker cannot open the database: " +
-                   (catalog.ok() ? store.status() : catalog.status()).ToString());
+  core::StatusOr<std::unique_ptr<storage::Session>> session = deployment_->NewSession();
+  if (!session.ok()) {
+    core::LogError("run worker cannot open the database: " + session.status().ToString());
     return;
   }
-  sync::ExecutorDeps deps = engine_->executor_deps();
+  catalog::Catalog* catalog = (*session)->catalog();
+  sync::ExecutorDeps deps = deployment_->executor_deps();
   deps.lease_owner = leases_->owner();
   deps.lease_until = [this] { return leases_->LeaseUntil(); };
-  sync::RunExecutor executor(deps, catalog->get(), store->get());
+  sync::RunExecutor executor(deps, catalog, (*session)->store());
   while (true) {
     int64_t workspace_id = 0;
     int64_t run_id = 0;
     std::shared_ptr<sync::RunStop> stop;
-    if (ClaimNext(catalog->get(), &workspace_id, &run_id, &stop)) {
+    if (ClaimNext(catalog, &workspace_id, &run_id, &stop)) {
       const std::string name =
           "run " + std::to_string(run_id) + " of workspace " + std::to_string(workspace_id);
       core::LogInfo(name + " started");
@@ -141,14 +140,14 @@ void RunWorkers::Loop() {
         s = executor.Execute(workspace_id, run_id, stop.get());
       } catch (const std::exception& e) {
         s = core::Internal(std::string("run crashed: ") + e.what());
-        core::Status recorded = (*catalog)->SetRunState(workspace_id, run_id, "failed", s.message(),
-                                                        engine_->clock()->NowMicros());
+        core::Status recorded = catalog->SetRunState(workspace_id, run_id, "failed", s.message(),
+                                                     deployment_->clock()->NowMicros());
         if (!recorded.ok()) {
           core::LogError(name + ": cannot record the crash: " + recorded.ToString());
         }
-        auto crashed = (*catalog)->GetRun(workspace_id, run_id);
+        auto crashed = catalog->GetRun(workspace_id, run_id);
         if (crashed.ok() && crashed->run_type != "historical") {
-          core::Status faulted = (*catalog)->SetHealth(
+          core::Status faulted = catalog->SetHealth(
               workspace_id, crashed->pipeline_id, "faulted",
               nlohmann::json::array(
                   {{{"code", "internal"}, {"message", s.message()}, {"run_id", run_id}}}));
@@ -157,7 +156,7 @@ void RunWorkers::Loop() {
           }
         }
       }
-      auto done = (*catalog)->GetRun(workspace_id, run_id);
+      auto done = catalog->GetRun(workspace_id, run_id);
       core::LogInfo(name + " ended: " + (done.ok() ? done->state : "?") +
                     (s.ok() ? "" : " (" + s.message() + ")"));
       leases_->Release(workspace_id, run_id);

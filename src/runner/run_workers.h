@@ -24,7 +24,7 @@
 #include "catalog/catalog.h"
 #include "core/status.h"
 #include "runner/lease_keeper.h"
-#include "sync/engine.h"
+#include "sync/deployment.h"
 #include "sync/run_executor.h"
 
 namespace wsync::runner {
@@ -32,7 +32,8 @@ namespace wsync::runner {
 class RunWorkers {
  public:
   // `leases` (outliving the workers) renews the runs they hold.
-  RunWorkers(const sync::Engine* engine, LeaseKeeper* leases, int threads, int64_t poll_ms = 200);
+  RunWorkers(const sync::Deployment* deployment, LeaseKeeper* leases, int threads,
+             int64_t poll_ms = 200);
   ~RunWorkers();
 
   void Start();
@@ -59,7 +60,7 @@ class RunWorkers {
   bool ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int64_t* run_id,
                  std::shared_ptr<sync::RunStop>* stop);
 
-  const sync::Engine* engine_;
+  const sync::Deployment* deployment_;
   LeaseKeeper* leases_;
   const int threads_;
   const int64_t poll_ms_;

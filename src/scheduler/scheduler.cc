@@ -1,13 +1,22 @@
 #include "scheduler/scheduler.h"
 
 #include <nlohmann/json.hpp>
+#include <set>
+#include <string>
 
+#include "core/log.h"
 #include "scheduler/schedule.h"
 #include "sync/run_spec.h"
 
 namespace wsync::scheduler {
 
+void Scheduler::Skip(const catalog::LivePipeline& p, const core::Status& why) {
+  problems_.push_back("workspace " + std::to_string(p.workspace_id) + " pipeline '" +
+                      p.pipeline_id + "': " + why.ToString());
+}
+
 core::StatusOr<std::vector<catalog::Run>> Scheduler::Tick() {
+  problems_.clear();
   const int64_t now = clock_->NowMicros();
   std::vector<catalog::Run> queued;
   ASSIGN_OR_RETURN(std::vector<catalog::LivePipeline> live, catalog_->LivePipelines());
@@ -15,10 +24,16 @@ core::StatusOr<std::vector<catalog::Run>> Scheduler::Tick() {
     if (!p.state.activated_at) continue;
     core::StatusOr<catalog::Resource> pipeline =
         catalog_->Get(p.workspace_id, catalog::Kind::kPipeline, p.pipeline_id);
-    if (!pipeline.ok()) continue;
+    if (!pipeline.ok()) {
+      Skip(p, pipeline.status());
+      continue;
+    }
     core::StatusOr<Schedule> schedule =
         ParseSchedule(pipeline->body.value("schedule", nlohmann::json()));
-    if (!schedule.ok()) continue;
+    if (!schedule.ok()) {
+      Skip(p, schedule.status().Annotate("its schedule cannot be read"));
+      continue;
+    }
     const int64_t anchor = AnchorFor(*schedule, *p.state.activated_at);
     if (p.state.state == "paused") {
       std::optional<int64_t> latest = LatestSlotAtOrBefore(*schedule, anchor, now);
@@ -34,7 +49,16 @@ core::StatusOr<std::vector<catalog::Run>> Scheduler::Tick() {
     const char* run_type = schedule->type == ScheduleType::kOnce ? "once" : "scheduled";
     core::StatusOr<catalog::Run> run =
         sync::CreateRun(catalog_, p.workspace_id, p.pipeline_id, run_type, now, due);
-    if (!run.ok()) continue;
+    if (!run.ok()) {
+      // Another run of the pipeline, or another process queuing this slot, came first: the
+      // database refused the second (AlreadyExists / FailedPrecondition). Anything else is news.
+      const core::StatusCode code = run.status().code();
+      if (code != core::StatusCode::kAlreadyExists &&
+          code != core::StatusCode::kFailedPrecondition) {
+        Skip(p, run.status().Annotate("its run could not be queued"));
+      }
+      continue;
+    }
     RETURN_IF_ERROR(catalog_->SetLastSlot(p.workspace_id, p.pipeline_id, *due));
     queued.push_back(std::move(*run));
   }
@@ -42,13 +66,29 @@ core::StatusOr<std::vector<catalog::Run>> Scheduler::Tick() {
 }
 
 core::Status SchedulerLoop::Start() {
-  ASSIGN_OR_RETURN(std::shared_ptr<catalog::Catalog> catalog, engine_->NewCatalog());
-  thread_ = std::thread([this, catalog] {
-    Scheduler scheduler(catalog.get(), engine_->clock());
+  ASSIGN_OR_RETURN(std::shared_ptr<storage::Session> session, deployment_->NewSession());
+  thread_ = std::thread([this, session] {
+    Scheduler scheduler(session->catalog(), deployment_->clock());
+    std::string last_error;
+    std::set<std::string> reported;
     std::unique_lock lock(mu_);
     while (!stopping_) {
       lock.unlock();
       core::StatusOr<std::vector<catalog::Run>> queued = scheduler.Tick();
+      if (!queued.ok()) {
+        if (queued.status().ToString() != last_error) {
+          last_error = queued.status().ToString();
+          core::LogError("scheduler: a tick failed (retried every tick): " + last_error);
+        }
+      } else if (!last_error.empty()) {
+        last_error.clear();
+        core::LogInfo("scheduler: ticks succeed again");
+      }
+      std::set<std::string> now(scheduler.problems().begin(), scheduler.problems().end());
+      for (const std::string& problem : now) {
+        if (!reported.contains(problem)) core::LogError("scheduler: skipped " + problem);
+      }
+      reported = std::move(now);
       if (queued.ok() && !queued->empty() && on_queued_) on_queued_();
       lock.lock();
       cv_.wait_for(lock, std::chrono::milliseconds(tick_ms_), [this] { return stopping_; });

@@ -16,7 +16,7 @@
 #include "catalog/catalog.h"
 #include "core/status.h"
 #include "core/time.h"
-#include "sync/engine.h"
+#include "sync/deployment.h"
 
 namespace wsync::scheduler {
 
@@ -25,29 +25,38 @@ class Scheduler {
   Scheduler(catalog::Catalog* catalog, const core::Clock* clock)
       : catalog_(catalog), clock_(clock) {}
 
-  // One pass; returns the runs it queued. A pipeline whose schedule cannot be read is skipped
-  // (its body was validated when saved, so this only happens after a bad manual edit).
+  // One pass; returns the runs it queued. A pipeline it cannot serve (its body or schedule
+  // cannot be read — validated when saved, so only after a bad manual edit —, or its run could
+  // not be queued for a reason other than another run or process being first) is skipped and
+  // named in problems().
   core::StatusOr<std::vector<catalog::Run>> Tick();
+  // What the last Tick skipped, one message per pipeline: "workspace W pipeline P: why".
+  const std::vector<std::string>& problems() const { return problems_; }
 
  private:
+  void Skip(const catalog::LivePipeline& p, const core::Status& why);
   catalog::Catalog* catalog_;
   const core::Clock* clock_;
+  std::vector<std::string> problems_;
 };
 
-// Runs Scheduler::Tick every `tick_ms` on its own thread with its own catalog connection, and
-// calls `on_queued` when a tick queued runs (the server wakes its workers). Start and Stop from
+// Runs Scheduler::Tick every `tick_ms` on its own thread with its own storage session, and
+// calls `on_queued` when a tick queued runs (the server wakes its workers). A failed tick and
+// each skipped pipeline are logged as errors when they first appear (not again every tick),
+// and a recovery is logged once. Start and Stop from
 // one thread; Stop is idempotent and joins.
 class SchedulerLoop {
  public:
-  SchedulerLoop(const sync::Engine* engine, int64_t tick_ms, std::function<void()> on_queued)
-      : engine_(engine), tick_ms_(tick_ms), on_queued_(std::move(on_queued)) {}
+  SchedulerLoop(const sync::Deployment* deployment, int64_t tick_ms,
+                std::function<void()> on_queued)
+      : deployment_(deployment), tick_ms_(tick_ms), on_queued_(std::move(on_queued)) {}
   ~SchedulerLoop() { Stop(); }
 
   core::Status Start();
   void Stop();
 
  private:
-  const sync::Engine* engine_;
+  const sync::Deployment* deployment_;
   const int64_t tick_ms_;
   std::function<void()> on_queued_;
   std::mutex mu_;

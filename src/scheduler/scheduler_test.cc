@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "catalog/sqlite/sqlite_catalog.h"
-#include "db/schema.h"
+#include "storage/sqlite/schema.h"
+#include "storage/sqlite/sqlite_catalog.h"
 #include "testing/providers.h"
 #include "testing/temp_dir.h"
 
@@ -157,6 +157,31 @@ TEST_F(SchedulerTest, SlotsMissedWhilePausedAreNotCaughtUp) {
   EXPECT_EQ(TickAt("2026-01-01T03:40:00Z"), Dates{});  // 01:00–03:00 were missed while paused
   EXPECT_EQ(TickAt("2026-01-01T04:00:00Z"), Dates{"h@2026-01-01T04:00:00Z"});
   EXPECT_EQ(catalog_->GetState(1, "h")->last_slot, T("2026-01-01T04:00:00Z"));
+}
+
+// A pipeline the scheduler cannot serve is named in problems(), not dropped in silence, and the
+// others are still served.
+TEST_F(SchedulerTest, APipelineWithAnUnreadableScheduleIsReportedAndTheOthersRun) {
+  Pipeline("bad", {{"type", "interval"}, {"frequency", "hourly"}}, T("2026-01-01T00:00:00Z"));
+  Pipeline("h", {{"type", "interval"}, {"frequency", "hourly"}, {"start", "2026-01-01T00:00:00Z"}},
+           T("2026-01-01T00:00:00Z"));
+  // A manual edit behind the catalog's back (its writes validate the schedule).
+  auto db = db::Db::Open(dir_.File("w.db"));
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)
+                  ->Exec("UPDATE resources SET body = json_set(body, '$.schedule.frequency', "
+                         "'fortnightly') WHERE id = 'bad'")
+                  .ok());
+  clock_.Set(T("2026-01-01T00:00:00Z"));
+  Scheduler scheduler(catalog_.get(), &clock_);
+  auto runs = scheduler.Tick();
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ(runs->front().pipeline_id, "h");
+  ASSERT_EQ(scheduler.problems().size(), 1u);
+  EXPECT_TRUE(scheduler.problems()[0].starts_with(
+      "workspace 1 pipeline 'bad': InvalidArgument: its schedule cannot be read: "))
+      << scheduler.problems()[0];
 }
 
 }  // namespace

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-#include "db/schema.h"
-#include "db/sqlite_db.h"
 #include "mapping/identity_types.h"
-#include "profiles/sqlite/sqlite_profile_store.h"
+#include "storage/sqlite/schema.h"
+#include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/sqlite_profile_store.h"
 #include "testing/temp_dir.h"
 
 namespace wsync::sync {

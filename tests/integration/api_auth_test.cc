@@ -13,7 +13,7 @@ class ApiAuthTest : public ::testing::Test {
 };
 
 TEST_F(ApiAuthTest, IssuesTokenFromJsonAndForm) {
-  api::NewCredential cred = server_.NewCredential(1);
+  storage::NewCredential cred = server_.NewCredential(1);
   HttpResult json_token = server_.Request("POST", "/oauth/token", "",
                                           json({{"client_id", cred.client_id},
                                                 {"client_secret", cred.client_secret},
@@ -36,7 +36,7 @@ TEST_F(ApiAuthTest, IssuesTokenFromJsonAndForm) {
 }
 
 TEST_F(ApiAuthTest, WrongSecretAnswersLikeUnknownClient) {
-  api::NewCredential cred = server_.NewCredential(1);
+  storage::NewCredential cred = server_.NewCredential(1);
   auto token_for = [&](const std::string& id, const std::string& secret) {
     return server_.Request(
         "POST", "/oauth/token", "",
@@ -100,7 +100,7 @@ TEST_F(ApiAuthTest, TokenExpiresAfterEightHours) {
 }
 
 TEST_F(ApiAuthTest, RevokingACredentialStopsItsTokensAtOnce) {
-  api::NewCredential cred = server_.NewCredential(1);
+  storage::NewCredential cred = server_.NewCredential(1);
   Client client(&server_, server_.Token(cred), 1);
   ASSERT_EQ(client.Get("/connections").status, 200);
   ASSERT_TRUE(server_.credentials()->Revoke(1, cred.client_id).ok());
@@ -126,8 +126,8 @@ TEST_F(ApiAuthTest, TokenSurvivesRestart) {
 }
 
 TEST_F(ApiAuthTest, WorkspaceIsolation) {
-  api::NewCredential one = server_.NewCredential(1);
-  api::NewCredential two = server_.NewCredential(2);
+  storage::NewCredential one = server_.NewCredential(1);
+  storage::NewCredential two = server_.NewCredential(2);
   Client c1(&server_, server_.Token(one), 1);
   Client c2(&server_, server_.Token(two), 2);
   ASSERT_EQ(c1.Post("/data-models", CustomersModel("secret-model")).status, 201);

@@ -53,7 +53,7 @@ class ApiConcurrencyTest : public ::testing::Test {
   }
 
   TestServer server_;
-  api::NewCredential cred_ = server_.NewCredential(1);
+  storage::NewCredential cred_ = server_.NewCredential(1);
   Client client_{&server_, server_.Token(cred_), 1};
   std::string warehouse_;
 };

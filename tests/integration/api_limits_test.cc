@@ -304,7 +304,7 @@ TEST(ApiTokenThrottleTest, BadGuessesArePerClientAndPerAddressLimited) {
     o->token_burst_per_address = 5;
     o->token_burst_per_client = 3;
   });
-  api::NewCredential cred = server.NewCredential(1);
+  storage::NewCredential cred = server.NewCredential(1);
   std::vector<int> statuses;
   std::vector<std::string> messages;
   HttpResult last;

@@ -26,7 +26,7 @@ class ApiPipelinesTest : public ::testing::Test {
     return client_.Post("/pipelines", CustomersPipeline(id, "local", "customers"));
   }
   TestServer server_;
-  api::NewCredential cred_ = server_.NewCredential(1);
+  storage::NewCredential cred_ = server_.NewCredential(1);
   Client client_{&server_, server_.Token(cred_), 1};
   std::string warehouse_;
 };
@@ -202,6 +202,25 @@ TEST_F(ApiPipelinesTest, LifecycleAndWrongStates) {
   EXPECT_EQ(action("preview").status, 409);
   EXPECT_EQ(action("resume").body["state"], "active");
   EXPECT_EQ(client_.Post("/pipelines/nope/activate").status, 404);
+}
+
+// A deleted pipeline takes its fingerprints (the profile store's) with it, in the delete's
+// transaction: created again under the same id, its first run reads every row as new.
+TEST_F(ApiPipelinesTest, ARecreatedPipelineForgetsTheOldFingerprints) {
+  ASSERT_EQ(CreatePipeline("p").status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  int64_t first = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  EXPECT_EQ(client_.WaitForRun("p", first)["profiles_created"], 12);
+  ASSERT_EQ(client_.Delete("/pipelines/p").status, 204);
+
+  ASSERT_EQ(CreatePipeline("p").status, 201);
+  ASSERT_EQ(client_.Post("/pipelines/p/activate").status, 200);
+  server_.clock()->Advance(3600 * core::kMicrosPerSecond);
+  int64_t again = client_.Post("/pipelines/p/trigger").body["pipeline_run_id"];
+  json run = client_.WaitForRun("p", again);
+  EXPECT_EQ(run["state"], "succeeded") << run.dump();
+  EXPECT_EQ(run["records_extracted"], 12);
+  EXPECT_EQ(run["records_unchanged"], 0);
 }
 
 TEST_F(ApiPipelinesTest, TriggerRunsAndReportsStatus) {

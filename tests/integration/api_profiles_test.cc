@@ -78,7 +78,7 @@ class ApiProfilesTest : public ::testing::Test {
   }
 
   TestServer server_{/*run_workers=*/1};
-  api::NewCredential cred_ = server_.NewCredential(1);
+  storage::NewCredential cred_ = server_.NewCredential(1);
   Client client_{&server_, server_.Token(cred_), 1};
   std::string warehouse_;
 };

@@ -8,7 +8,6 @@
 
 #include "api_test_util.h"
 #include "catalog/secrets.h"
-#include "catalog/sqlite/sqlite_catalog.h"
 #include "core/secret_box.h"
 #include "testing/providers.h"
 
@@ -22,7 +21,7 @@ class ApiResourcesTest : public ::testing::Test {
     WriteCustomers(warehouse_, 12);
   }
   TestServer server_{/*run_workers=*/0};
-  api::NewCredential cred_ = server_.NewCredential(1);
+  storage::NewCredential cred_ = server_.NewCredential(1);
   Client client_{&server_, server_.Token(cred_), 1};
   std::string warehouse_;
 };
@@ -116,10 +115,10 @@ TEST_F(ApiResourcesTest, SecretsAreWriteOnlyAndSealed) {
   EXPECT_EQ(db.find(password), std::string::npos);
   EXPECT_NE(db.find("sealed:v2:"), std::string::npos);
 
-  auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock(),
-                                              &testing::BuiltinProviders());
-  ASSERT_TRUE(catalog.ok());
-  auto stored = (*catalog)->Get(1, catalog::Kind::kConnection, "pg");
+  auto session = server_.OpenSession();
+  catalog::Catalog* catalog = session.ok() ? (*session)->catalog() : nullptr;
+  ASSERT_TRUE(catalog);
+  auto stored = catalog->Get(1, catalog::Kind::kConnection, "pg");
   ASSERT_TRUE(stored.ok());
   std::string sealed = stored->body["config"]["password"];
   ASSERT_TRUE(sealed.starts_with("sealed:v2:"));
@@ -138,14 +137,14 @@ TEST_F(ApiResourcesTest, SecretsAreWriteOnlyAndSealed) {
 // copied into another workspace's row in the database, be opened there.
 TEST_F(ApiResourcesTest, SealedSecretsAreBoundToTheirWorkspace) {
   ASSERT_EQ(client_.Post("/connections", PostgresConnection("pg", "ws1-password")).status, 201);
-  auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock(),
-                                              &testing::BuiltinProviders());
-  ASSERT_TRUE(catalog.ok());
+  auto session = server_.OpenSession();
+  catalog::Catalog* catalog = session.ok() ? (*session)->catalog() : nullptr;
+  ASSERT_TRUE(catalog);
   std::string sealed =
-      (*catalog)->Get(1, catalog::Kind::kConnection, "pg")->body["config"]["password"];
+      catalog->Get(1, catalog::Kind::kConnection, "pg")->body["config"]["password"];
   ASSERT_TRUE(sealed.starts_with("sealed:v2:"));
 
-  api::NewCredential cred2 = server_.NewCredential(2);
+  storage::NewCredential cred2 = server_.NewCredential(2);
   Client other{&server_, server_.Token(cred2), 2};
   HttpResult replay = other.Post("/connections", PostgresConnection("pgsteal", sealed));
   ASSERT_EQ(replay.status, 400) << replay.text;
@@ -167,7 +166,7 @@ TEST_F(ApiResourcesTest, SealedSecretsAreBoundToTheirWorkspace) {
   sqlite3_free(err);
   EXPECT_EQ(sqlite3_changes(db), 1);
   sqlite3_close(db);
-  auto copied = (*catalog)->Get(2, catalog::Kind::kConnection, "pg");
+  auto copied = catalog->Get(2, catalog::Kind::kConnection, "pg");
   ASSERT_TRUE(copied.ok());
   ASSERT_EQ(copied->body["config"]["password"], sealed);
 

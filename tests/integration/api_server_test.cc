@@ -10,7 +10,6 @@
 
 #include "api/openapi_json.h"
 #include "api_test_util.h"
-#include "catalog/sqlite/sqlite_catalog.h"
 #include "testing/providers.h"
 
 namespace wsync::api_test {
@@ -32,34 +31,34 @@ std::optional<catalog::Run> StopAndReadRun(TestServer* server, int64_t run_id,
   auto start = std::chrono::steady_clock::now();
   server->Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, within);
-  auto catalog = catalog::SqliteCatalog::Open(server->data_dir() + "/wsync.db", server->clock(),
-                                              &testing::BuiltinProviders());
-  if (!catalog.ok()) return std::nullopt;
-  auto run = (*catalog)->GetRun(1, run_id);
+  auto session = server->OpenSession();
+  catalog::Catalog* catalog = session.ok() ? (*session)->catalog() : nullptr;
+  if (!catalog) return std::nullopt;
+  auto run = catalog->GetRun(1, run_id);
   if (!run.ok()) return std::nullopt;
   return *run;
 }
 
 TEST(ApiServerTest, MarksRunsOfADeadProcessInterrupted) {
   TestServer server(/*run_workers=*/0);
-  api::NewCredential cred = server.NewCredential(1);
+  storage::NewCredential cred = server.NewCredential(1);
   const std::string dir = server.data_dir();
   server.Stop();
   {
-    auto catalog = catalog::SqliteCatalog::Open(dir + "/wsync.db", server.clock(),
-                                                &testing::BuiltinProviders());
-    ASSERT_TRUE(catalog.ok());
+    auto session = server.OpenSession();
+    catalog::Catalog* catalog = session.ok() ? (*session)->catalog() : nullptr;
+    ASSERT_TRUE(catalog);
     catalog::Run run;
     run.workspace_id = 1;
     run.pipeline_id = "p";
     run.state = "running";
     run.created_at = kStartMicros;
-    ASSERT_TRUE((*catalog)->CreateRun(run).ok());
+    ASSERT_TRUE(catalog->CreateRun(run).ok());
   }
   server.Restart(0);
-  auto catalog =
-      catalog::SqliteCatalog::Open(dir + "/wsync.db", server.clock(), &testing::BuiltinProviders());
-  auto run = (*catalog)->GetRun(1, 1);
+  auto session = server.OpenSession();
+  catalog::Catalog* catalog = session.ok() ? (*session)->catalog() : nullptr;
+  auto run = catalog->GetRun(1, 1);
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->state, "failed");
   EXPECT_EQ(run->error, "interrupted");

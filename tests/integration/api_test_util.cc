@@ -12,6 +12,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "app/engine.h"
+#include "testing/providers.h"
+
 namespace wsync::api_test {
 
 TestServer::TestServer(int run_workers, std::string data_dir,
@@ -34,7 +37,7 @@ TestServer::TestServer(int run_workers, std::string data_dir,
 TestServer::~TestServer() { Stop(); }
 
 void TestServer::Stop() {
-  credentials_.reset();
+  session_.reset();
   if (server_) server_->Stop();
 }
 
@@ -49,7 +52,7 @@ void TestServer::Restart(int run_workers) {
   options.http_threads = 4;
   options.sqlite_dirs = {warehouse_dir_};
   if (tune_) tune_(&options);
-  auto started = api::Server::Start(options);
+  auto started = app::StartServer(options);
   if (!started.ok()) {
     ADD_FAILURE() << "server did not start: " << started.status().ToString();
     return;
@@ -57,22 +60,28 @@ void TestServer::Restart(int run_workers) {
   server_ = std::move(*started);
 }
 
-api::CredentialStore* TestServer::credentials() {
-  if (!credentials_) {
-    auto store = api::CredentialStore::Open(data_dir_ + "/wsync.db", &clock_);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-    credentials_ = std::move(*store);
-  }
-  return credentials_.get();
+core::StatusOr<std::unique_ptr<storage::Session>> TestServer::OpenSession() {
+  ASSIGN_OR_RETURN(std::unique_ptr<storage::Backend> backend,
+                   storage::OpenBackend(storage::StoreInDataDir(data_dir_)));
+  return backend->NewSession({.clock = &clock_, .providers = &testing::BuiltinProviders()});
 }
 
-api::NewCredential TestServer::NewCredential(int64_t workspace) {
+storage::CredentialStore* TestServer::credentials() {
+  if (!session_) {
+    auto session = OpenSession();
+    EXPECT_TRUE(session.ok()) << session.status().ToString();
+    session_ = std::move(*session);
+  }
+  return session_->credentials();
+}
+
+storage::NewCredential TestServer::NewCredential(int64_t workspace) {
   auto cred = credentials()->Create(workspace);
   EXPECT_TRUE(cred.ok()) << cred.status().ToString();
   return *cred;
 }
 
-std::string TestServer::Token(const api::NewCredential& cred) {
+std::string TestServer::Token(const storage::NewCredential& cred) {
   HttpResult r = Request("POST", "/oauth/token", "",
                          json({{"client_id", cred.client_id},
                                {"client_secret", cred.client_secret},

@@ -10,9 +10,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "api/auth.h"
 #include "api/server.h"
 #include "core/time.h"
+#include "storage/backend.h"
+#include "storage/credential_store.h"
 #include "testing/temp_dir.h"
 
 namespace wsync::api_test {
@@ -47,9 +48,11 @@ class TestServer {
   api::Server* server() { return server_.get(); }
   core::FakeClock* clock() { return &clock_; }
   // A credential of `workspace` and a token for it, via POST /oauth/token.
-  api::NewCredential NewCredential(int64_t workspace);
-  std::string Token(const api::NewCredential& cred);
-  api::CredentialStore* credentials();
+  storage::NewCredential NewCredential(int64_t workspace);
+  std::string Token(const storage::NewCredential& cred);
+  storage::CredentialStore* credentials();
+  // A new session on the server's storage backend, to read or write behind the API's back.
+  core::StatusOr<std::unique_ptr<storage::Session>> OpenSession();
 
   HttpResult Request(const std::string& method, const std::string& path, const std::string& token,
                      const std::string& body = "",
@@ -62,7 +65,7 @@ class TestServer {
   std::string warehouse_dir_;
   core::FakeClock clock_{kStartMicros};
   std::unique_ptr<api::Server> server_;
-  std::unique_ptr<api::CredentialStore> credentials_;
+  std::unique_ptr<storage::Session> session_;  // credentials()'s
 };
 
 // A client bound to one server and one token, with workspace-relative paths.

@@ -12,7 +12,6 @@
 
 #include "api_test_util.h"
 #include "catalog/config_file.h"
-#include "catalog/sqlite/sqlite_catalog.h"
 #include "testing/providers.h"
 
 namespace wsync::api_test {
@@ -104,11 +103,11 @@ TEST_F(ApiWarehouseConfinementTest, OtherTenantsAndHostFilesLookMissing) {
 TEST_F(ApiWarehouseConfinementTest, AnOperatorsConnectionIsTrustedUntilAnApiWrite) {
   const std::string path = outside_->File("tenant1.db");
   {
-    auto catalog = catalog::SqliteCatalog::Open(server_.data_dir() + "/wsync.db", server_.clock(),
-                                                &testing::BuiltinProviders());
-    ASSERT_TRUE(catalog.ok());
+    auto session = server_.OpenSession();
+    catalog::Catalog* catalog = session.ok() ? (*session)->catalog() : nullptr;
+    ASSERT_TRUE(catalog);
     json config = {{"connections", {SqliteConnection("ops", path)}}};
-    ASSERT_TRUE(catalog::ApplyConfig(catalog->get(), 2, config, "cli").ok());
+    ASSERT_TRUE(catalog::ApplyConfig(catalog, 2, config, "cli").ok());
   }
   HttpResult got = attacker_.Get("/connections/ops");
   EXPECT_EQ(got.body["trusted"], true) << got.text;

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "db/sqlite_db.h"
+#include "storage/sqlite/sqlite_db.h"
 #include "testing/temp_dir.h"
 
 namespace wsync::testing {

@@ -29,7 +29,7 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
   Define("SELECT * FROM t", {{"sync_start_date", "2025-01-01T00:00:00Z"}}, nullptr,
          {{"timestamp_field", "updated_at"}});
   const int64_t t0 = clock_.NowMicros();
-  auto activated = sync::Activate(catalog_.get(), 1, "p", t0);
+  auto activated = sync::Activate(catalog_, 1, "p", t0);
   ASSERT_TRUE(activated.ok() && activated->applied) << activated.status().ToString();
   std::optional<catalog::Run> historical = activated->run;
   ASSERT_TRUE(historical.has_value());
@@ -42,8 +42,9 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
   bool paused = false, resume = false;
   core::Status historical_status;
   std::thread loader([&] {
-    auto catalog = *engine_->NewCatalog();
-    auto store = *engine_->NewStore();
+    auto session = *engine_->NewSession();
+    catalog::Catalog* catalog = session->catalog();
+    profiles::ProfileStore* store = session->store();
     sync::ExecutorDeps deps = engine_->executor_deps();
     deps.batch_rows = 1;
     deps.after_batch = [&](int64_t) {
@@ -53,7 +54,7 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
       cv.notify_all();
       cv.wait(lock, [&] { return resume; });
     };
-    sync::RunExecutor executor(deps, catalog.get(), store.get());
+    sync::RunExecutor executor(deps, catalog, store);
     historical_status = executor.Execute(1, historical->run_id);
   });
   {
@@ -90,11 +91,11 @@ TEST_F(SemanticsTest, ARunUsesTheVersionsItStartedWith) {
       "CREATE TABLE t (email TEXT, plan TEXT, tier TEXT);"
       "INSERT INTO t VALUES ('a@x.com', 'pro', 'gold');");
   Define("SELECT email, plan FROM t");
-  auto run = sync::CreateRun(catalog_.get(), 1, "p", "manual", clock_.NowMicros());
+  auto run = sync::CreateRun(catalog_, 1, "p", "manual", clock_.NowMicros());
   ASSERT_TRUE(run.ok());
   // Edited after the run was queued: the run still reads the old model.
   Define("SELECT email, tier FROM t", {{"environment", "development"}});
-  sync::RunExecutor executor(engine_->executor_deps(), catalog_.get(), store_.get());
+  sync::RunExecutor executor(engine_->executor_deps(), catalog_, store_);
   ASSERT_TRUE(executor.Execute(1, run->run_id).ok());
   profiles::Profile p = Find("email", "a@x.com", "production");
   EXPECT_EQ(p.attributes.at("plan").value, Value::String("pro"));
@@ -147,14 +148,14 @@ TEST_F(SemanticsTest, RetryableWarehouseFailuresAreRetriedThenFailTheRun) {
   deps.retry_backoff_ms = 1;
   deps.max_attempts = 3;
 
-  auto run = sync::CreateRun(catalog_.get(), 1, "p", "manual", clock_.NowMicros());
-  sync::RunExecutor executor(deps, catalog_.get(), store_.get());
+  auto run = sync::CreateRun(catalog_, 1, "p", "manual", clock_.NowMicros());
+  sync::RunExecutor executor(deps, catalog_, store_);
   EXPECT_TRUE(executor.Execute(1, run->run_id).ok());
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(catalog_->GetRun(1, run->run_id)->counters.profiles_created, 1);
 
   failures = 5;  // longer than the retries last
-  run = sync::CreateRun(catalog_.get(), 1, "p", "manual", clock_.NowMicros());
+  run = sync::CreateRun(catalog_, 1, "p", "manual", clock_.NowMicros());
   core::Status s = executor.Execute(1, run->run_id);
   EXPECT_EQ(s.code(), core::StatusCode::kUnavailable);
   EXPECT_EQ(failures, 2);

@@ -9,10 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "app/engine.h"
 #include "catalog/config_file.h"
-#include "db/sqlite_db.h"
 #include "profiles/profile_store.h"
-#include "sync/engine.h"
+#include "storage/sqlite/sqlite_db.h"
 #include "sync/run_executor.h"
 #include "sync/run_spec.h"
 #include "testing/temp_dir.h"
@@ -23,11 +23,14 @@ class SyncFixture : public ::testing::Test {
  protected:
   void SetUp() override {
     warehouse_path_ = dir_.File("warehouse.db");
-    auto engine = sync::Engine::Open(dir_.File("data"), &clock_);
+    auto engine = app::Engine::Open(dir_.File("data"), &clock_);
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(*engine);
-    catalog_ = *engine_->NewCatalog();
-    store_ = *engine_->NewStore();
+    auto session = engine_->NewSession();
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    session_ = std::move(*session);
+    catalog_ = session_->catalog();
+    store_ = session_->store();
   }
 
   // Runs SQL against the warehouse file (creating it on first use).
@@ -58,20 +61,20 @@ class SyncFixture : public ::testing::Test {
       config["field_transformations"] = {field_transformation};
       config["pipelines"][0]["field_transformation_id"] = field_transformation["id"];
     }
-    auto applied = catalog::ApplyConfig(catalog_.get(), 1, config, "test");
+    auto applied = catalog::ApplyConfig(catalog_, 1, config, "test");
     ASSERT_TRUE(applied.ok()) << applied.status().ToString();
   }
 
   // Runs pipeline `id` once and returns its finished run record; checks the counter rules.
   catalog::Run Run(const std::string& id = "p") {
-    auto run = sync::CreateRun(catalog_.get(), 1, id, "manual", clock_.NowMicros());
+    auto run = sync::CreateRun(catalog_, 1, id, "manual", clock_.NowMicros());
     EXPECT_TRUE(run.ok()) << run.status().ToString();
     if (!run.ok()) return {};
     sync::ExecutorDeps deps = engine_->executor_deps();
     deps.batch_rows = batch_rows_;
     deps.retry_backoff_ms = 1;
     if (after_batch_) deps.after_batch = after_batch_;
-    sync::RunExecutor executor(deps, catalog_.get(), store_.get());
+    sync::RunExecutor executor(deps, catalog_, store_);
     last_status_ = executor.Execute(1, run->run_id, stop_);
     auto done = catalog_->GetRun(1, run->run_id);
     EXPECT_TRUE(done.ok());
@@ -107,9 +110,10 @@ class SyncFixture : public ::testing::Test {
   TempDir dir_;
   core::FakeClock clock_{1'767'225'600'000'000};  // 2026-01-01T00:00:00Z
   std::string warehouse_path_;
-  std::unique_ptr<sync::Engine> engine_;
-  std::unique_ptr<catalog::Catalog> catalog_;
-  std::unique_ptr<profiles::ProfileStore> store_;
+  std::unique_ptr<app::Engine> engine_;
+  std::unique_ptr<storage::Session> session_;
+  catalog::Catalog* catalog_ = nullptr;      // the session's
+  profiles::ProfileStore* store_ = nullptr;  // the session's
   size_t batch_rows_ = 10'000;
   std::function<void(int64_t run_id)> after_batch_;  // run by the executor after each batch
   const sync::RunStop* stop_ = nullptr;              // given to the executor when set

@@ -253,14 +253,14 @@ TEST_F(SyncTest, RefusedModelsNeverReachTheWarehouse) {
        {"DELETE FROM customers", "DROP TABLE customers", "INSERT INTO customers VALUES (1)",
         "SELECT * INTO copy FROM customers", "SELECT 1; SELECT 2"}) {
     nlohmann::json config = {{"data_models", {{{"id", "bad"}, {"sql_query", sql}}}}};
-    auto applied = catalog::ApplyConfig(catalog_.get(), 1, config, "test");
+    auto applied = catalog::ApplyConfig(catalog_, 1, config, "test");
     ASSERT_FALSE(applied.ok()) << sql;
     EXPECT_EQ(applied.status().code(), core::StatusCode::kInvalidArgument);
     EXPECT_NE(applied.status().message().find("sql_query"), std::string::npos)
         << applied.status().message();
   }
   nlohmann::json ok = {{"data_models", {{{"id", "ok"}, {"sql_query", "SELECT 'DELETE' AS op"}}}}};
-  EXPECT_TRUE(catalog::ApplyConfig(catalog_.get(), 1, ok, "test").ok());
+  EXPECT_TRUE(catalog::ApplyConfig(catalog_, 1, ok, "test").ok());
 }
 
 TEST_F(SyncTest, UnreachableWarehouseFailsTheRunAndFaultsThePipeline) {

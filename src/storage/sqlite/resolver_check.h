@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "core/status.h"
-#include "db/sqlite_db.h"
 #include "mapping/record.h"
-#include "profiles/sqlite/sqlite_profile_store.h"
+#include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/sqlite_profile_store.h"
 
 namespace wsync::profiles {
 

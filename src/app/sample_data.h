@@ -7,7 +7,7 @@
 
 #include "core/status.h"
 
-namespace wsync::cli {
+namespace wsync::app {
 
 struct SampleOptions {
   int64_t customers = 10'000;
@@ -17,4 +17,4 @@ struct SampleOptions {
 // (Re)creates table `customers` in the SQLite file at `path`.
 core::Status WriteSampleWarehouse(const std::string& path, const SampleOptions& options);
 
-}  // namespace wsync::cli
+}  // namespace wsync::app

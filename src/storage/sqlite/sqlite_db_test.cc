@@ -1,4 +1,4 @@
-#include "db/sqlite_db.h"
+#include "storage/sqlite/sqlite_db.h"
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "db/schema.h"
+#include "storage/sqlite/schema.h"
 
 namespace wsync::db {
 namespace {

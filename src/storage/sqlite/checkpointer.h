@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "core/status.h"
-#include "db/sqlite_db.h"
+#include "storage/sqlite/sqlite_db.h"
 
 namespace wsync::db {
 

@@ -1,14 +1,15 @@
-// ProfileStore on the one SQLite database. Owns its own connection; use one instance per
-// thread. Profiles are rows holding their identities and attributes as JSON documents, so
-// loading or writing a profile touches one row; the identities table is the lookup index.
+// ProfileStore on the SQLite database. Opened alone it owns its connection; in a storage
+// session (sqlite_backend.h) it shares the session's. Used by one thread at a time. Profiles
+// are rows holding their identities and attributes as JSON documents, so loading or writing a
+// profile touches one row; the identities table is the lookup index.
 #pragma once
 
 #include <memory>
 #include <string>
 
-#include "db/checkpointer.h"
-#include "db/sqlite_db.h"
 #include "profiles/profile_store.h"
+#include "storage/sqlite/checkpointer.h"
+#include "storage/sqlite/sqlite_db.h"
 
 namespace wsync::profiles {
 
@@ -16,6 +17,9 @@ class SqliteProfileStore : public ProfileStore {
  public:
   // Opens `path` (already migrated by the caller, see db::Migrate).
   static core::StatusOr<std::unique_ptr<SqliteProfileStore>> Open(const std::string& path);
+  // The same on `db` (already migrated), which it may share with a session's other stores; the
+  // session runs the connection's checkpointer.
+  static std::unique_ptr<SqliteProfileStore> OnConnection(std::shared_ptr<db::Db> db);
 
   core::StatusOr<std::unordered_map<IdentityRef, int64_t, IdentityRefHash>> LookupIdentities(
       const Scope& scope, const std::vector<IdentityRef>& keys) override;
@@ -41,10 +45,10 @@ class SqliteProfileStore : public ProfileStore {
   core::Status Erase(int64_t workspace_id, int64_t mpid) override;
 
  private:
-  explicit SqliteProfileStore(std::unique_ptr<db::Db> db) : db_(std::move(db)) {}
+  explicit SqliteProfileStore(std::shared_ptr<db::Db> db) : db_(std::move(db)) {}
   core::Status WriteCheckpoint(int64_t workspace_id, const Checkpoint& checkpoint);
   core::StatusOr<Profile> ReadProfile(db::Stmt* stmt);
-  std::unique_ptr<db::Db> db_;
+  std::shared_ptr<db::Db> db_;
   std::unique_ptr<db::BackgroundCheckpointer> checkpointer_;  // stops before db_ closes
 };
 

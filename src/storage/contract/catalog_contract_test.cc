@@ -1,5 +1,3 @@
-#include "catalog/sqlite/sqlite_catalog.h"
-
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -8,12 +6,10 @@
 #include <utility>
 #include <vector>
 
-#include "db/schema.h"
 #include "profiles/profile_codec.h"
-#include "profiles/sqlite/sqlite_profile_store.h"
-#include "testing/providers.h"
-#include "testing/temp_dir.h"
+#include "storage/contract/backends.h"
 
+// The Catalog contract (catalog/catalog.h, storage/backend.h), run against every backend.
 namespace wsync::catalog {
 namespace {
 
@@ -28,12 +24,12 @@ StateChange Change(std::vector<std::string> from, std::string to,
   return change;
 }
 
-class SqliteCatalogTest : public ::testing::Test {
+class CatalogContractTest : public storage::testing::BackendTest {
  protected:
   void SetUp() override {
-    auto db = db::Db::Open(dir_.File("w.db"));
-    ASSERT_TRUE(db::Migrate(db->get()).ok());
-    catalog_ = *SqliteCatalog::Open(dir_.File("w.db"), &clock_, &testing::BuiltinProviders());
+    BackendTest::SetUp();
+    if (HasFatalFailure()) return;
+    catalog_ = session_->catalog();
     ASSERT_TRUE(
         catalog_
             ->Create(
@@ -54,12 +50,28 @@ class SqliteCatalogTest : public ::testing::Test {
             {"environment", "production"}};
   }
 
-  testing::TempDir dir_;
-  core::FakeClock clock_{1'700'000'000'000'000};
-  std::unique_ptr<SqliteCatalog> catalog_;
+  // Stores `mark` as pipeline `pipeline_id`'s mark the way a run's last batch does (through the
+  // profile store's checkpoint), from a run that then ends.
+  void CheckpointMark(const std::string& pipeline_id, const std::string& mark) {
+    catalog::Run run;
+    run.workspace_id = 1;
+    run.pipeline_id = pipeline_id;
+    auto created = catalog_->CreateRun(run);
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    profiles::Checkpoint cp;
+    cp.run_id = created->run_id;
+    cp.pipeline_id = pipeline_id;
+    cp.high_water_mark = mark;
+    ASSERT_TRUE(session_->store()->Apply({1, "production"}, {}, cp).ok());
+    ASSERT_TRUE(
+        catalog_->SetRunState(1, created->run_id, "succeeded", std::nullopt, clock_.NowMicros())
+            .ok());
+  }
+
+  Catalog* catalog_ = nullptr;  // the session's
 };
 
-TEST_F(SqliteCatalogTest, CreateGetReplaceWithAudit) {
+TEST_P(CatalogContractTest, CreateGetReplaceWithAudit) {
   auto p = catalog_->Create(1, Kind::kPipeline, Pipeline(), "alice");
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_EQ(p->audit.created_by, "alice");
@@ -76,7 +88,7 @@ TEST_F(SqliteCatalogTest, CreateGetReplaceWithAudit) {
   EXPECT_EQ(catalog_->GetState(1, "p1")->state, "draft");
 }
 
-TEST_F(SqliteCatalogTest, DuplicateIdsAndMissingOnes) {
+TEST_P(CatalogContractTest, DuplicateIdsAndMissingOnes) {
   ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
   auto dup = catalog_->Create(1, Kind::kPipeline, Pipeline(), "a");
   EXPECT_EQ(dup.status().code(), core::StatusCode::kAlreadyExists);
@@ -86,7 +98,7 @@ TEST_F(SqliteCatalogTest, DuplicateIdsAndMissingOnes) {
             core::StatusCode::kNotFound);
 }
 
-TEST_F(SqliteCatalogTest, DeleteOfAReferencedResourceIsRefused) {
+TEST_P(CatalogContractTest, DeleteOfAReferencedResourceIsRefused) {
   ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
   core::Status s = catalog_->Delete(1, Kind::kConnection, "c1");
   EXPECT_EQ(s.code(), core::StatusCode::kFailedPrecondition);
@@ -96,7 +108,7 @@ TEST_F(SqliteCatalogTest, DeleteOfAReferencedResourceIsRefused) {
   EXPECT_TRUE(catalog_->Delete(1, Kind::kConnection, "c1").ok());
 }
 
-TEST_F(SqliteCatalogTest, GeneratedIdsAndPaging) {
+TEST_P(CatalogContractTest, GeneratedIdsAndPaging) {
   for (int i = 0; i < 3; ++i) {
     auto m = catalog_->Create(1, Kind::kDataModel, {{"sql_query", "SELECT 1"}}, "a");
     ASSERT_TRUE(m.ok());
@@ -108,7 +120,7 @@ TEST_F(SqliteCatalogTest, GeneratedIdsAndPaging) {
   EXPECT_EQ(page->items.size(), 2u);
 }
 
-TEST_F(SqliteCatalogTest, RunsAndStates) {
+TEST_P(CatalogContractTest, RunsAndStates) {
   ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
   catalog::Run run;
   run.workspace_id = 1;
@@ -128,12 +140,12 @@ TEST_F(SqliteCatalogTest, RunsAndStates) {
   EXPECT_EQ(catalog_->GetRun(2, created->run_id).status().code(), core::StatusCode::kNotFound);
 }
 
-TEST_F(SqliteCatalogTest, ChangeStateNeverWritesHealthSlotsOrTheMark) {
+TEST_P(CatalogContractTest, ChangeStateNeverWritesHealthSlotsOrTheMark) {
   ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
   // Meanwhile a run faults the pipeline, checkpoints its mark, and the scheduler records a slot.
   ASSERT_TRUE(catalog_->SetHealth(1, "p1", "faulted", json::array({"boom"})).ok());
   ASSERT_TRUE(catalog_->SetLastSlot(1, "p1", 42).ok());
-  ASSERT_TRUE(catalog_->db()->Exec("UPDATE pipeline_state SET high_water_mark = '17'").ok());
+  ASSERT_NO_FATAL_FAILURE(CheckpointMark("p1", "17"));
   auto activated = catalog_->ChangeState(1, "p1", Change({"draft"}, "active", 7));
   ASSERT_TRUE(activated.ok() && activated->applied);
   EXPECT_EQ(activated->state, "draft");
@@ -157,7 +169,7 @@ TEST_F(SqliteCatalogTest, ChangeStateNeverWritesHealthSlotsOrTheMark) {
   EXPECT_EQ(now.high_water_mark, std::nullopt);
 }
 
-TEST_F(SqliteCatalogTest, ChangeStateFromTheWrongStateChangesNothing) {
+TEST_P(CatalogContractTest, ChangeStateFromTheWrongStateChangesNothing) {
   ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
   catalog::Run historical;
   historical.workspace_id = 1;
@@ -175,10 +187,10 @@ TEST_F(SqliteCatalogTest, ChangeStateFromTheWrongStateChangesNothing) {
   EXPECT_EQ(catalog_->ChangeState(1, "nope", pause).status().code(), core::StatusCode::kNotFound);
 }
 
-TEST_F(SqliteCatalogTest, ResyncIsRefusedWhileARunIsActive) {
+TEST_P(CatalogContractTest, ResyncIsRefusedWhileARunIsActive) {
   ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
   ASSERT_TRUE(catalog_->ChangeState(1, "p1", Change({"draft"}, "active", 7))->applied);
-  ASSERT_TRUE(catalog_->db()->Exec("UPDATE pipeline_state SET high_water_mark = '17'").ok());
+  ASSERT_NO_FATAL_FAILURE(CheckpointMark("p1", "17"));
   catalog::Run run;
   run.workspace_id = 1;
   run.pipeline_id = "p1";
@@ -197,7 +209,7 @@ TEST_F(SqliteCatalogTest, ResyncIsRefusedWhileARunIsActive) {
 
 // B11: 8 concurrent activations, each on its own connection: exactly one applies and exactly
 // one historical run is queued, in every trial.
-TEST_F(SqliteCatalogTest, ConcurrentActivationsApplyExactlyOnce) {
+TEST_P(CatalogContractTest, ConcurrentActivationsApplyExactlyOnce) {
   for (int trial = 0; trial < 5; ++trial) {
     const std::string id = "p" + std::to_string(trial);
     json body = Pipeline();
@@ -207,16 +219,15 @@ TEST_F(SqliteCatalogTest, ConcurrentActivationsApplyExactlyOnce) {
     std::vector<std::thread> threads;
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&, i] {
-        auto catalog =
-            SqliteCatalog::Open(dir_.File("w.db"), &clock_, &testing::BuiltinProviders());
-        if (!catalog.ok()) return failed.fetch_add(1), void();
+        auto session = NewSession();
+        if (!session.ok()) return failed.fetch_add(1), void();
         catalog::Run historical;
         historical.workspace_id = 1;
         historical.pipeline_id = id;
         historical.run_type = "historical";
         StateChange change = Change({"draft"}, "active", 100 + i);
         change.run = historical;
-        auto r = (*catalog)->ChangeState(1, id, change);
+        auto r = (*session)->catalog()->ChangeState(1, id, change);
         if (!r.ok()) return failed.fetch_add(1), void();
         if (r->applied) {
           applied.fetch_add(1);
@@ -234,20 +245,19 @@ TEST_F(SqliteCatalogTest, ConcurrentActivationsApplyExactlyOnce) {
 }
 
 // S1: concurrent creates of non-historical runs: the unique index admits exactly one.
-TEST_F(SqliteCatalogTest, AtMostOneActiveNonHistoricalRunPerPipeline) {
+TEST_P(CatalogContractTest, AtMostOneActiveNonHistoricalRunPerPipeline) {
   for (int trial = 0; trial < 5; ++trial) {
     const std::string id = "p" + std::to_string(trial);
     std::atomic<int> created{0}, busy{0}, other{0};
     std::vector<std::thread> threads;
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&] {
-        auto catalog =
-            SqliteCatalog::Open(dir_.File("w.db"), &clock_, &testing::BuiltinProviders());
-        if (!catalog.ok()) return other.fetch_add(1), void();
+        auto session = NewSession();
+        if (!session.ok()) return other.fetch_add(1), void();
         catalog::Run run;
         run.workspace_id = 1;
         run.pipeline_id = id;
-        auto r = (*catalog)->CreateRun(run);
+        auto r = (*session)->catalog()->CreateRun(run);
         if (r.ok()) {
           created.fetch_add(1);
         } else if (r.status().code() == core::StatusCode::kFailedPrecondition) {
@@ -282,7 +292,7 @@ TEST_F(SqliteCatalogTest, AtMostOneActiveNonHistoricalRunPerPipeline) {
 // F18: run ids count each workspace's runs from 1, whatever other workspaces run, and a run of
 // another workspace is reached by none of its numbers: not found, not changed, no row errors,
 // no checkpoint.
-TEST_F(SqliteCatalogTest, RunIdsCountPerWorkspace) {
+TEST_P(CatalogContractTest, RunIdsCountPerWorkspace) {
   auto create = [&](int64_t workspace_id, const std::string& pipeline_id) {
     catalog::Run run;
     run.workspace_id = workspace_id;
@@ -316,15 +326,14 @@ TEST_F(SqliteCatalogTest, RunIdsCountPerWorkspace) {
   EXPECT_EQ(catalog_->GetRun(1, 1)->state, "queued");
 
   // A checkpoint writes counters and row errors of its own workspace's run only.
-  auto store = profiles::SqliteProfileStore::Open(dir_.File("w.db"));
-  ASSERT_TRUE(store.ok());
+  profiles::ProfileStore* store = session_->store();
   profiles::Checkpoint cp;
   cp.run_id = 3;
   cp.pipeline_id = "c";
   cp.counters.records_extracted = 7;
   cp.row_errors = {{1, "k", "email", "invalid_value", "bad email"}};
-  EXPECT_EQ((*store)->Apply({2, "production"}, {}, cp).code(), core::StatusCode::kNotFound);
-  ASSERT_TRUE((*store)->Apply({1, "production"}, {}, cp).ok());
+  EXPECT_EQ(store->Apply({2, "production"}, {}, cp).code(), core::StatusCode::kNotFound);
+  ASSERT_TRUE(store->Apply({1, "production"}, {}, cp).ok());
   EXPECT_EQ(catalog_->GetRun(1, 3)->counters.records_extracted, 7);
   int64_t total = -1;
   auto mine = catalog_->RowErrors(1, 3, {1, 50}, &total);
@@ -350,7 +359,7 @@ TEST_F(SqliteCatalogTest, RunIdsCountPerWorkspace) {
 
 // Two schedulers (two processes) ticking the same slot queue it once, even when the first
 // run of the slot has already finished when the second scheduler gets there.
-TEST_F(SqliteCatalogTest, AScheduleSlotIsQueuedOnce) {
+TEST_P(CatalogContractTest, AScheduleSlotIsQueuedOnce) {
   catalog::Run run;
   run.workspace_id = 1;
   run.pipeline_id = "p";
@@ -372,7 +381,7 @@ TEST_F(SqliteCatalogTest, AScheduleSlotIsQueuedOnce) {
 // Run claims by lease (SPEC §10): the claim is a compare-and-set, a renewal keeps a lease
 // alive and carries cancels asked through the database, and only runs whose holder is gone
 // (lease passed, no holder recorded, or a dead process) are ended as interrupted.
-TEST_F(SqliteCatalogTest, RunsAreClaimedOnceAndRecoveredOnlyWhenTheirHolderIsGone) {
+TEST_P(CatalogContractTest, RunsAreClaimedOnceAndRecoveredOnlyWhenTheirHolderIsGone) {
   auto create = [&](const std::string& pipeline_id, const std::string& state) {
     catalog::Run run;
     run.workspace_id = 1;
@@ -437,120 +446,8 @@ TEST_F(SqliteCatalogTest, RunsAreClaimedOnceAndRecoveredOnlyWhenTheirHolderIsGon
 // workspace's runs 1, 2, 3 … in the order they were created, and what hangs off a run follows
 // it: row errors, events, attribute sources and each profile's last run. A stored run id naming
 // another workspace's run (never written by wsync) becomes 0 rather than keep a global id.
-TEST(SqliteCatalogMigrationTest, Version5RunsAreNumberedPerWorkspace) {
-  testing::TempDir dir;
-  const std::string path = dir.File("w.db");
-  {
-    auto db = db::Db::Open(path);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db::MigrateTo(db->get(), 5).ok());
-    // Global ids: workspace 1 ran 1, 3 and 6; workspace 2 ran 2, 4 and 5.
-    core::Status s = (*db)->Exec(
-        "INSERT INTO runs (run_id, workspace_id, pipeline_id, run_type, state, created_at, "
-        "row_errors_total) VALUES (1, 1, 'p', 'manual', 'succeeded', 10, 0), "
-        "(2, 2, 'p', 'manual', 'succeeded', 20, 0), (3, 1, 'p', 'manual', 'succeeded', 30, 1), "
-        "(4, 2, 'p', 'manual', 'failed', 40, 2), (5, 2, 'q', 'manual', 'succeeded', 50, 0), "
-        "(6, 1, 'p', 'manual', 'queued', 60, 0);"
-        "INSERT INTO row_errors (run_id, seq, row, key, column_name, code, message) VALUES "
-        "(3, 0, 7, 'k7', 'email', 'invalid_value', 'global run 3'), "
-        "(4, 0, 2, 'k2', '', 'no_identity', 'global run 4, first'), "
-        "(4, 1, 5, 'k5', '', 'no_identity', 'global run 4, second');"
-        "INSERT INTO events (workspace_id, environment, dedup_key, mpid, body, pipeline_id, "
-        "run_id, created_at) VALUES (1, 'production', 'm:a', 100, '{}', 'p', 3, 1), "
-        "(2, 'production', 'm:b', 200, '{}', 'q', 5, 1);");
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    // Workspace 1's profile in the current attribute format, workspace 2's in version 1.
-    const std::string ws1_attributes =
-        profiles::EncodeAttributes({{"plan", {core::Value::String("pro"), false, 5, "p", 3, 9}},
-                                    {"seats", {core::Value::Int64(4), false, 6, "p", 6, 9}}});
-    const std::string ws2_attributes = R"({"plan":{"v":"free","s":5,"p":"p","r":4,"u":9},)"
-                                       R"("seats":{"v":2,"s":5,"p":"q","r":1,"u":9}})";
-    auto insert = (*db)->Prepare(
-        "INSERT INTO profiles (mpid, workspace_id, environment, identities, attributes, "
-        "created_at, updated_at, updated_run) VALUES (?1, ?2, 'production', '{}', ?3, 1, 1, ?4)");
-    ASSERT_TRUE(insert.ok());
-    insert->Bind(1, int64_t{100}).Bind(2, int64_t{1}).Bind(3, ws1_attributes).Bind(4, int64_t{6});
-    ASSERT_TRUE(insert->Run().ok());
-    insert->Reset();
-    insert->Bind(1, int64_t{200}).Bind(2, int64_t{2}).Bind(3, ws2_attributes).Bind(4, int64_t{5});
-    ASSERT_TRUE(insert->Run().ok());
-    ASSERT_TRUE(db::Migrate(db->get()).ok());
-    auto version = (*db)->Prepare("PRAGMA user_version");
-    ASSERT_TRUE(version.ok() && *version->Step());
-    EXPECT_EQ(version->Int(0), db::LatestSchemaVersion());
-  }
 
-  core::FakeClock clock{1'700'000'000'000'000};
-  auto catalog = SqliteCatalog::Open(path, &clock, &testing::BuiltinProviders());
-  ASSERT_TRUE(catalog.ok());
-  // (workspace, run id) → created_at: the order of creation within each workspace.
-  const std::vector<std::tuple<int64_t, int64_t, int64_t>> expected = {
-      {1, 1, 10}, {1, 2, 30}, {1, 3, 60}, {2, 1, 20}, {2, 2, 40}, {2, 3, 50}};
-  for (const auto& [ws, id, created_at] : expected) {
-    auto run = (*catalog)->GetRun(ws, id);
-    ASSERT_TRUE(run.ok()) << ws << "/" << id;
-    EXPECT_EQ(run->created_at, created_at) << ws << "/" << id;
-  }
-  for (int64_t ws : {1, 2}) {
-    for (int64_t id : {4, 5, 6}) {
-      EXPECT_EQ((*catalog)->GetRun(ws, id).status().code(), core::StatusCode::kNotFound);
-    }
-  }
-
-  // Row errors stay with their runs: global 3 is workspace 1's run 2, global 4 workspace 2's.
-  auto messages = [&](int64_t ws, int64_t id) {
-    int64_t total = -1;
-    std::vector<std::string> out;
-    auto errors = (*catalog)->RowErrors(ws, id, {1, 50}, &total);
-    EXPECT_TRUE(errors.ok());
-    if (errors.ok()) {
-      for (const mapping::RowError& e : *errors) out.push_back(e.message);
-    }
-    EXPECT_EQ(total, static_cast<int64_t>(out.size()));
-    return out;
-  };
-  using Messages = std::vector<std::string>;
-  EXPECT_EQ(messages(1, 2), Messages{"global run 3"});
-  EXPECT_EQ(messages(2, 2), (Messages{"global run 4, first", "global run 4, second"}));
-  for (const auto& [ws, id] :
-       std::vector<std::pair<int64_t, int64_t>>{{1, 1}, {1, 3}, {2, 1}, {2, 3}, {1, 4}, {2, 4}}) {
-    EXPECT_TRUE(messages(ws, id).empty()) << ws << "/" << id;
-  }
-
-  auto store = profiles::SqliteProfileStore::Open(path);
-  ASSERT_TRUE(store.ok());
-  auto ada = (*store)->Get(1, 100);
-  ASSERT_TRUE(ada.ok()) << ada.status().ToString();
-  EXPECT_EQ(ada->attributes.at("plan").run_id, 2);
-  EXPECT_EQ(ada->attributes.at("plan").value, core::Value::String("pro"));
-  EXPECT_EQ(ada->attributes.at("seats").run_id, 3);
-  EXPECT_EQ(ada->attributes.at("seats").value, core::Value::Int64(4));
-  EXPECT_EQ(ada->updated_run, 3);
-  auto bob = (*store)->Get(2, 200);
-  ASSERT_TRUE(bob.ok()) << bob.status().ToString();
-  EXPECT_EQ(bob->attributes.at("plan").run_id, 2);
-  EXPECT_EQ(bob->attributes.at("plan").value, core::Value::String("free"));
-  EXPECT_EQ(bob->attributes.at("plan").source_time, 5);
-  EXPECT_EQ(bob->attributes.at("seats").run_id, 0);  // named workspace 1's run
-  EXPECT_EQ(bob->attributes.at("seats").value, core::Value::Int64(2));
-  EXPECT_EQ(bob->updated_run, 3);
-  auto ada_events = (*store)->Events(1, 100, 10);
-  ASSERT_TRUE(ada_events.ok() && ada_events->size() == 1u);
-  EXPECT_EQ((*ada_events)[0].run_id, 2);
-  auto bob_events = (*store)->Events(2, 200, 10);
-  ASSERT_TRUE(bob_events.ok() && bob_events->size() == 1u);
-  EXPECT_EQ((*bob_events)[0].run_id, 3);
-
-  // New runs continue each workspace's count; a new workspace starts at 1.
-  for (const auto& [ws, next] : std::vector<std::pair<int64_t, int64_t>>{{1, 4}, {2, 4}, {3, 1}}) {
-    catalog::Run run;
-    run.workspace_id = ws;
-    run.pipeline_id = "new";
-    auto created = (*catalog)->CreateRun(run);
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-    EXPECT_EQ(created->run_id, next) << ws;
-  }
-}
+WSYNC_INSTANTIATE_FOR_EVERY_BACKEND(CatalogContractTest);
 
 }  // namespace
 }  // namespace wsync::catalog

@@ -1,10 +1,10 @@
-#include "cli/sample_data.h"
+#include "app/sample_data.h"
 
 #include <random>
 
-#include "db/sqlite_db.h"
+#include "storage/sqlite/sqlite_db.h"
 
-namespace wsync::cli {
+namespace wsync::app {
 
 core::Status WriteSampleWarehouse(const std::string& path, const SampleOptions& options) {
   ASSIGN_OR_RETURN(auto db, db::Db::Open(path));
@@ -58,4 +58,4 @@ core::Status WriteSampleWarehouse(const std::string& path, const SampleOptions& 
   });
 }
 
-}  // namespace wsync::cli
+}  // namespace wsync::app

@@ -1,4 +1,4 @@
-#include "db/schema.h"
+#include "storage/sqlite/schema.h"
 
 #include <chrono>
 #include <limits>

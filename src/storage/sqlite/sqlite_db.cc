@@ -1,4 +1,4 @@
-#include "db/sqlite_db.h"
+#include "storage/sqlite/sqlite_db.h"
 
 #include <fcntl.h>
 #include <sqlite3.h>

@@ -1,13 +1,13 @@
-#include "profiles/resolver_check.h"
+#include "storage/sqlite/resolver_check.h"
 
 #include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
 
-#include "db/schema.h"
 #include "mapping/identity_types.h"
 #include "profiles/resolver.h"
+#include "storage/sqlite/schema.h"
 
 namespace wsync::profiles {
 

@@ -99,9 +99,11 @@ class Db {
   std::unique_ptr<std::chrono::steady_clock::time_point> busy_since_;  // BusyHandler's clock
 };
 
-// Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back when it returns an error.
+// Runs `fn` inside BEGIN IMMEDIATE … COMMIT, rolling back when it returns an error. Inside a
+// transaction already open on `db` (a storage session's), `fn` joins it: the outer one commits.
 template <typename Fn>
 core::Status InTransaction(Db* db, Fn&& fn) {
+  if (db->InTransaction()) return fn();
   RETURN_IF_ERROR(db->Begin());
   core::Status s = fn();
   if (!s.ok()) {

@@ -1,4 +1,4 @@
-#include "catalog/sqlite/sqlite_catalog.h"
+#include "storage/sqlite/sqlite_catalog.h"
 
 #include <random>
 
@@ -61,6 +61,13 @@ core::StatusOr<std::unique_ptr<SqliteCatalog>> SqliteCatalog::Open(
     const core::SecretBox* secrets) {
   if (providers == nullptr) return core::Internal("a catalog needs the provider registry");
   ASSIGN_OR_RETURN(auto db, db::Db::Open(path));
+  return OnConnection(std::move(db), clock, providers, secrets);
+}
+
+std::unique_ptr<SqliteCatalog> SqliteCatalog::OnConnection(std::shared_ptr<db::Db> db,
+                                                           const core::Clock* clock,
+                                                           const warehouse::Registry* providers,
+                                                           const core::SecretBox* secrets) {
   return std::unique_ptr<SqliteCatalog>(
       new SqliteCatalog(std::move(db), clock, providers, secrets));
 }
@@ -234,14 +241,10 @@ core::Status SqliteCatalog::Delete(int64_t workspace_id, Kind kind, const std::s
                                         std::to_string(active.front().run_id) +
                                         " in progress; cancel it first");
       }
-      for (const char* sql : {"DELETE FROM pipeline_state WHERE workspace_id = ?1 AND "
-                              "pipeline_id = ?2",
-                              "DELETE FROM fingerprints WHERE workspace_id = ?1 AND "
-                              "pipeline_id = ?2"}) {
-        ASSIGN_OR_RETURN(db::Stmt d, db_->Prepare(sql));
-        d.Bind(1, workspace_id).Bind(2, id);
-        RETURN_IF_ERROR(d.Run());
-      }
+      ASSIGN_OR_RETURN(db::Stmt d, db_->Prepare("DELETE FROM pipeline_state WHERE "
+                                                "workspace_id = ?1 AND pipeline_id = ?2"));
+      d.Bind(1, workspace_id).Bind(2, id);
+      RETURN_IF_ERROR(d.Run());
     }
     ASSIGN_OR_RETURN(db::Stmt del, db_->Prepare("DELETE FROM resources WHERE workspace_id = ?1 "
                                                 "AND kind = ?2 AND id = ?3"));

@@ -1,4 +1,4 @@
-#include "db/checkpointer.h"
+#include "storage/sqlite/checkpointer.h"
 
 #include <sqlite3.h>
 

@@ -1,4 +1,4 @@
-#include "profiles/sqlite/sqlite_profile_store.h"
+#include "storage/sqlite/sqlite_profile_store.h"
 
 #include <algorithm>
 #include <future>
@@ -75,6 +75,10 @@ core::StatusOr<std::unique_ptr<SqliteProfileStore>> SqliteProfileStore::Open(
   // Syncs commit large batches here: their WAL checkpoints overlap with the next batch.
   ASSIGN_OR_RETURN(store->checkpointer_, db::BackgroundCheckpointer::Start(store->db_.get()));
   return store;
+}
+
+std::unique_ptr<SqliteProfileStore> SqliteProfileStore::OnConnection(std::shared_ptr<db::Db> db) {
+  return std::unique_ptr<SqliteProfileStore>(new SqliteProfileStore(std::move(db)));
 }
 
 core::StatusOr<std::unordered_map<IdentityRef, int64_t, IdentityRefHash>>

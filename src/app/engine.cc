@@ -1,21 +1,16 @@
-#include "sync/engine.h"
+#include "app/engine.h"
 
 #include <cstdlib>
 #include <filesystem>
 
 #include "catalog/secrets.h"
-#include "catalog/sqlite/sqlite_catalog.h"
-#include "db/schema.h"
-#include "profiles/sqlite/sqlite_profile_store.h"
 #include "warehouse/builtin_providers.h"
 #include "warehouse/sqlite/sqlite_paths.h"
 
-namespace wsync::sync {
+namespace wsync::app {
 
-Engine::Engine(const storage::StoreLocation& store, const core::Clock* clock)
-    : data_dir_(store.data_dir),
-      db_path_(store.database_path),
-      clock_(clock),
+Engine::Engine(const core::Clock* clock)
+    : clock_(clock),
       // No REST connector exists yet, so no HTTP transport either (warehouse/http/).
       registry_(warehouse::ConnectorDeps{.clock = clock, .http = nullptr}) {}
 
@@ -39,7 +34,7 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const storage::StoreLocatio
     return core::InvalidArgument("cannot create data directory '" + data_dir +
                                  "': " + ec.message());
   }
-  auto engine = std::unique_ptr<Engine>(new Engine(store, clock));
+  auto engine = std::unique_ptr<Engine>(new Engine(clock));
   // The data directory is never a warehouse: its real path goes to the connector with the
   // directories the operator allows.
   ASSIGN_OR_RETURN(warehouse::SqliteOptions sqlite,
@@ -47,25 +42,18 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const storage::StoreLocatio
                        options.sqlite_dirs, data_dir,
                        std::filesystem::path(store.database_path).filename().string()));
   warehouse::RegisterBuiltinProviders(&engine->registry_, std::move(sqlite));
-  ASSIGN_OR_RETURN(auto db, db::Db::Open(engine->db_path_));
-  RETURN_IF_ERROR(db::Migrate(db.get()));
+  ASSIGN_OR_RETURN(engine->backend_, storage::OpenBackend(store));
   ASSIGN_OR_RETURN(engine->secrets_, core::SecretBox::LoadOrCreate(data_dir));
   return engine;
 }
 
-core::StatusOr<std::unique_ptr<catalog::Catalog>> Engine::NewCatalog() const {
-  ASSIGN_OR_RETURN(auto c,
-                   catalog::SqliteCatalog::Open(db_path_, clock_, &registry_, secrets_.get()));
-  return std::unique_ptr<catalog::Catalog>(std::move(c));
+core::StatusOr<std::unique_ptr<storage::Session>> Engine::NewSession() const {
+  return backend_->NewSession(
+      {.clock = clock_, .providers = &registry_, .secrets = secrets_.get()});
 }
 
-core::StatusOr<std::unique_ptr<profiles::ProfileStore>> Engine::NewStore() const {
-  ASSIGN_OR_RETURN(auto s, profiles::SqliteProfileStore::Open(db_path_));
-  return std::unique_ptr<profiles::ProfileStore>(std::move(s));
-}
-
-ExecutorDeps Engine::executor_deps() const {
-  ExecutorDeps deps;
+sync::ExecutorDeps Engine::executor_deps() const {
+  sync::ExecutorDeps deps;
   deps.clock = clock_;
   deps.registry = &registry_;
   deps.reveal_config = [this](int64_t workspace_id, const catalog::Connection& c) {
@@ -84,4 +72,11 @@ core::StatusOr<nlohmann::json> Engine::RevealConfig(int64_t workspace_id,
   return catalog::RevealConfig(registry_, connection, workspace_id, secrets_.get());
 }
 
-}  // namespace wsync::sync
+core::StatusOr<std::unique_ptr<api::Server>> StartServer(const api::ServerOptions& options) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Engine> engine,
+                   Engine::Open(options.store.value_or(storage::StoreInDataDir(options.data_dir)),
+                                options.clock, {.sqlite_dirs = options.sqlite_dirs}));
+  return api::Server::Start(options, std::move(engine));
+}
+
+}  // namespace wsync::app

@@ -1,4 +1,5 @@
-// Catalog on the one SQLite database. Owns its own connection: one instance per thread.
+// Catalog on the SQLite database. Opened alone it owns its connection; in a storage session
+// (sqlite_backend.h) it shares the session's. Used by one thread at a time.
 #pragma once
 
 #include <memory>
@@ -7,7 +8,7 @@
 #include "catalog/catalog.h"
 #include "core/secret_box.h"
 #include "core/time.h"
-#include "db/sqlite_db.h"
+#include "storage/sqlite/sqlite_db.h"
 #include "warehouse/registry.h"
 
 namespace wsync::catalog {
@@ -20,6 +21,11 @@ class SqliteCatalog : public Catalog {
   static core::StatusOr<std::unique_ptr<SqliteCatalog>> Open(
       const std::string& path, const core::Clock* clock, const warehouse::Registry* providers,
       const core::SecretBox* secrets = nullptr);
+  // The same on `db` (already migrated), which it may share with a session's other stores.
+  static std::unique_ptr<SqliteCatalog> OnConnection(std::shared_ptr<db::Db> db,
+                                                     const core::Clock* clock,
+                                                     const warehouse::Registry* providers,
+                                                     const core::SecretBox* secrets);
 
   core::StatusOr<Resource> Create(int64_t workspace_id, Kind kind, nlohmann::json body,
                                   const std::string& actor) override;
@@ -67,7 +73,7 @@ class SqliteCatalog : public Catalog {
   db::Db* db() { return db_.get(); }
 
  private:
-  SqliteCatalog(std::unique_ptr<db::Db> db, const core::Clock* clock,
+  SqliteCatalog(std::shared_ptr<db::Db> db, const core::Clock* clock,
                 const warehouse::Registry* providers, const core::SecretBox* secrets)
       : db_(std::move(db)), clock_(clock), providers_(providers), secrets_(secrets) {}
   core::StatusOr<Resource> Write(int64_t workspace_id, Kind kind, nlohmann::json body,
@@ -75,7 +81,7 @@ class SqliteCatalog : public Catalog {
   core::StatusOr<int64_t> InsertRun(const Run& run);
   core::StatusOr<std::vector<Run>> QueryRuns(const std::string& where,
                                              const std::function<void(db::Stmt&)>& bind);
-  std::unique_ptr<db::Db> db_;
+  std::shared_ptr<db::Db> db_;
   const core::Clock* clock_;
   const warehouse::Registry* providers_;
   const core::SecretBox* secrets_;

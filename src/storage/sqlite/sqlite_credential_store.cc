@@ -1,10 +1,10 @@
-#include "api/auth.h"
+#include "storage/sqlite/sqlite_credential_store.h"
 
 #include <sodium.h>
 
 #include <cstring>
 
-namespace wsync::api {
+namespace wsync::storage {
 
 namespace {
 
@@ -63,14 +63,13 @@ const std::string& DecoyHash() {
 
 }  // namespace
 
-core::StatusOr<std::unique_ptr<CredentialStore>> CredentialStore::Open(const std::string& path,
-                                                                       const core::Clock* clock) {
+core::StatusOr<std::unique_ptr<SqliteCredentialStore>> SqliteCredentialStore::Open(
+    std::shared_ptr<db::Db> db, const core::Clock* clock) {
   if (sodium_init() < 0) return core::Internal("libsodium failed to initialise");
-  ASSIGN_OR_RETURN(auto db, db::Db::Open(path, false));
-  return std::unique_ptr<CredentialStore>(new CredentialStore(std::move(db), clock));
+  return std::unique_ptr<SqliteCredentialStore>(new SqliteCredentialStore(std::move(db), clock));
 }
 
-core::StatusOr<NewCredential> CredentialStore::Create(int64_t workspace_id) {
+core::StatusOr<NewCredential> SqliteCredentialStore::Create(int64_t workspace_id) {
   if (workspace_id <= 0) return core::InvalidArgument("workspace must be a positive integer");
   NewCredential cred{"wsc_" + RandomHex(12), "wss_" + RandomText(32)};
   ASSIGN_OR_RETURN(std::string hash, HashSecret(cred.client_secret));
@@ -81,7 +80,7 @@ core::StatusOr<NewCredential> CredentialStore::Create(int64_t workspace_id) {
   return cred;
 }
 
-core::StatusOr<std::vector<CredentialInfo>> CredentialStore::List(int64_t workspace_id) {
+core::StatusOr<std::vector<CredentialInfo>> SqliteCredentialStore::List(int64_t workspace_id) {
   ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("SELECT client_id, workspace_id, created_at, "
                                             "revoked_at FROM credentials WHERE workspace_id = ?1 "
                                             "ORDER BY created_at, client_id"));
@@ -95,7 +94,7 @@ core::StatusOr<std::vector<CredentialInfo>> CredentialStore::List(int64_t worksp
   return out;
 }
 
-core::Status CredentialStore::Revoke(int64_t workspace_id, const std::string& client_id) {
+core::Status SqliteCredentialStore::Revoke(int64_t workspace_id, const std::string& client_id) {
   return db::InTransaction(db_.get(), [&]() -> core::Status {
     ASSIGN_OR_RETURN(db::Stmt s,
                      db_->Prepare("UPDATE credentials SET revoked_at = coalesce(revoked_at, ?3) "
@@ -112,8 +111,8 @@ core::Status CredentialStore::Revoke(int64_t workspace_id, const std::string& cl
   });
 }
 
-core::StatusOr<IssuedToken> CredentialStore::IssueToken(std::string_view client_id,
-                                                        std::string_view client_secret) {
+core::StatusOr<IssuedToken> SqliteCredentialStore::IssueToken(std::string_view client_id,
+                                                              std::string_view client_secret) {
   ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("SELECT workspace_id, secret_hash, revoked_at FROM "
                                             "credentials WHERE client_id = ?1"));
   s.Bind(1, client_id);
@@ -143,7 +142,7 @@ core::StatusOr<IssuedToken> CredentialStore::IssueToken(std::string_view client_
   return token;
 }
 
-core::StatusOr<Principal> CredentialStore::Authenticate(std::string_view token) {
+core::StatusOr<Principal> SqliteCredentialStore::Authenticate(std::string_view token) {
   if (token.empty()) return core::Unauthenticated(kInvalidToken);
   ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("SELECT t.client_id, t.workspace_id FROM tokens t JOIN "
                                             "credentials c ON c.client_id = t.client_id WHERE "
@@ -155,9 +154,9 @@ core::StatusOr<Principal> CredentialStore::Authenticate(std::string_view token) 
   return Principal{s.Text(0), s.Int(1)};
 }
 
-core::Status CredentialStore::Ping() {
+core::Status SqliteCredentialStore::Ping() {
   ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("SELECT count(*) FROM credentials"));
   return s.Step().status();
 }
 
-}  // namespace wsync::api
+}  // namespace wsync::storage

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "core/status.h"
-#include "db/sqlite_db.h"
+#include "storage/sqlite/sqlite_db.h"
 
 namespace wsync::db {
 
