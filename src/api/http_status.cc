@@ -1,10 +1,69 @@
 #include "api/http_status.h"
 
+#include <array>
+
 #include "warehouse/warehouse_error.h"
 
 namespace wsync::api {
 
+using core::Reason;
+using core::StatusCode;
 using nlohmann::json;
+
+namespace {
+
+struct Row {
+  StatusCode code;
+  Reason reason;
+  HttpError error;
+};
+
+// The one table from (code, reason) to the API's answer (SPEC §8 "Errors"). A reason not listed
+// for its code answers as the code's kNone row; a code not listed answers 500 internal.
+constexpr std::array kTable = {
+    Row{StatusCode::kInvalidArgument, Reason::kNone, {400, "invalid_argument"}},
+    Row{StatusCode::kInvalidArgument, Reason::kUnknownField, {400, "unknown_field"}},
+    Row{StatusCode::kNotFound, Reason::kNone, {404, "not_found"}},
+    Row{StatusCode::kAlreadyExists, Reason::kNone, {409, "already_exists"}},
+    Row{StatusCode::kFailedPrecondition, Reason::kNone, {409, "conflict"}},
+    Row{StatusCode::kFailedPrecondition, Reason::kInUse, {409, "in_use"}},
+    Row{StatusCode::kUnauthenticated, Reason::kNone, {401, "unauthenticated"}},
+    Row{StatusCode::kPermissionDenied, Reason::kNone, {403, "permission_denied"}},
+    Row{StatusCode::kCancelled, Reason::kNone, {409, "conflict"}},
+    Row{StatusCode::kUnavailable, Reason::kNone, {503, "internal", true}},
+    Row{StatusCode::kDeadlineExceeded, Reason::kNone, {503, "internal", true}},
+    Row{StatusCode::kResourceExhausted, Reason::kNone, {503, "internal", true}},
+    Row{StatusCode::kInternal, Reason::kNone, {500, "internal"}},
+    // What a warehouse said, for verify / discover / preview and the model checks.
+    Row{StatusCode::kInvalidArgument, Reason::kWarehouseRejected, {422, "warehouse_rejected"}},
+    Row{StatusCode::kNotFound, Reason::kWarehouseRejected, {422, "warehouse_rejected"}},
+    Row{StatusCode::kPermissionDenied, Reason::kWarehouseRejected, {422, "warehouse_rejected"}},
+    Row{StatusCode::kUnauthenticated, Reason::kWarehouseRejected, {422, "warehouse_rejected"}},
+    Row{StatusCode::kFailedPrecondition, Reason::kWarehouseRejected, {422, "warehouse_rejected"}},
+    Row{StatusCode::kUnavailable, Reason::kWarehouseUnreachable, {502, "warehouse_unreachable"}},
+    Row{StatusCode::kDeadlineExceeded,
+        Reason::kWarehouseUnreachable,
+        {502, "warehouse_unreachable"}},
+    Row{StatusCode::kResourceExhausted,
+        Reason::kWarehouseUnreachable,
+        {502, "warehouse_unreachable"}},
+    Row{StatusCode::kCancelled, Reason::kWarehouseUnreachable, {502, "warehouse_unreachable"}},
+};
+
+const HttpError* FindRow(StatusCode code, Reason reason) {
+  for (const Row& row : kTable) {
+    if (row.code == code && row.reason == reason) return &row.error;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+HttpError MapStatus(StatusCode code, Reason reason) {
+  if (const HttpError* e = FindRow(code, reason)) return *e;
+  if (const HttpError* e = FindRow(code, Reason::kNone)) return *e;
+  return {500, "internal"};
+}
 
 json ErrorBody(std::string_view code, const std::optional<std::string>& field,
                const std::string& message) {
@@ -18,75 +77,30 @@ Response ErrorResponse(int http_status, std::string_view code,
 }
 
 Response ErrorResponse(const core::Status& status) {
-  using core::StatusCode;
-  const std::string& message = status.message();
-  switch (status.code()) {
-    case StatusCode::kOk:
-      return ErrorResponse(500, "internal", std::nullopt, "an OK status is not an error");
-    case StatusCode::kInvalidArgument: {
-      if (status.details().empty()) return ErrorResponse(400, "invalid_argument", {}, message);
-      json errors = json::array();
-      for (const core::FieldError& d : status.details()) {
-        std::optional<std::string> field;
-        if (!d.field.empty()) field = d.field;
-        const bool unknown = d.message == "unknown field";
-        errors.push_back({{"code", unknown ? "unknown_field" : "invalid_argument"},
-                          {"field", field ? json(*field) : json()},
-                          {"message", field ? *field + ": " + d.message : d.message}});
-      }
-      return JsonResponse(400, {{"errors", errors}});
-    }
-    case StatusCode::kNotFound:
-      return ErrorResponse(404, "not_found", {}, message);
-    case StatusCode::kAlreadyExists:
-      return ErrorResponse(409, "already_exists", {}, message);
-    case StatusCode::kFailedPrecondition:
-      return ErrorResponse(
-          409, message.find(" is in use by ") != std::string::npos ? "in_use" : "conflict", {},
-          message);
-    case StatusCode::kUnauthenticated: {
-      Response r = ErrorResponse(401, "unauthenticated", {}, message);
-      r.www_authenticate = "Bearer";
-      return r;
-    }
-    case StatusCode::kPermissionDenied:
-      return ErrorResponse(403, "permission_denied", {}, message);
-    case StatusCode::kCancelled:
-      return ErrorResponse(409, "conflict", {}, message);
-    case StatusCode::kUnavailable:
-    case StatusCode::kDeadlineExceeded:
-    case StatusCode::kResourceExhausted:
-      return ErrorResponse(503, "internal", {}, message + " (temporary; try again)");
-    case StatusCode::kInternal:
-      break;
+  if (status.ok()) {
+    return ErrorResponse(500, "internal", std::nullopt, "an OK status is not an error");
   }
-  return ErrorResponse(500, "internal", {}, message);
-}
-
-static Response WarehouseErrorResponseWithoutReason(const core::Status& status) {
-  using core::StatusCode;
-  switch (status.code()) {
-    case StatusCode::kInvalidArgument:
-    case StatusCode::kNotFound:
-    case StatusCode::kPermissionDenied:
-    case StatusCode::kUnauthenticated:
-    case StatusCode::kFailedPrecondition:
-      return ErrorResponse(422, "warehouse_rejected", {}, status.message());
-    case StatusCode::kUnavailable:
-    case StatusCode::kDeadlineExceeded:
-    case StatusCode::kResourceExhausted:
-    case StatusCode::kCancelled:
-      return ErrorResponse(502, "warehouse_unreachable", {}, status.message());
-    default:
-      return ErrorResponse(status);
+  const HttpError e = MapStatus(status.code(), status.reason());
+  if (e.http_status == 400 && !status.details().empty()) {
+    json errors = json::array();
+    for (const core::FieldError& d : status.details()) {
+      std::optional<std::string> field;
+      if (!d.field.empty()) field = d.field;
+      errors.push_back({{"code", MapStatus(status.code(), d.reason).code},
+                        {"field", field ? json(*field) : json()},
+                        {"message", field ? *field + ": " + d.message : d.message}});
+    }
+    return JsonResponse(e.http_status, {{"errors", errors}});
   }
-}
-
-Response WarehouseErrorResponse(const core::Status& status) {
-  Response r = WarehouseErrorResponseWithoutReason(status);
-  // What failed, for programs: "authentication_failed", "database_not_found", ...
-  std::string reason = warehouse::WarehouseReason(status);
-  if (!reason.empty() && r.body.contains("errors")) r.body["errors"][0]["reason"] = reason;
+  Response r =
+      ErrorResponse(e.http_status, e.code, std::nullopt,
+                    e.temporary ? status.message() + " (temporary; try again)" : status.message());
+  if (e.http_status == 401) r.www_authenticate = "Bearer";
+  // What a warehouse failure was, for programs: "authentication_failed", "database_not_found",
+  // ... (warehouse/warehouse_error.h).
+  if (std::string why = warehouse::WarehouseReason(status); !why.empty()) {
+    r.body["errors"][0]["reason"] = why;
+  }
   return r;
 }
 

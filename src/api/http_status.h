@@ -1,11 +1,14 @@
 // The one place that turns a core::Status into an HTTP answer (SPEC §8 "Errors"): the status
 // code, and the body {"errors": [{"code", "field", "message"}]}. Every handler answers errors
-// through these functions so the mapping stays consistent. Pure functions; thread-safe.
+// through these functions so the mapping stays consistent: one table from the status's code and
+// typed reason (core::Reason, set where the error is made) to the answer; no message text is
+// inspected. Pure functions; thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
@@ -25,19 +28,26 @@ struct Response {
 nlohmann::json ErrorBody(std::string_view code, const std::optional<std::string>& field,
                          const std::string& message);
 
-// InvalidArgument → 400 (a detail whose message is "unknown field" → code unknown_field, one
-// error per detail), NotFound → 404, AlreadyExists → 409 already_exists, FailedPrecondition →
-// 409 in_use when the message says "is in use by", else conflict, Unauthenticated → 401,
-// PermissionDenied → 403, Unavailable / DeadlineExceeded / ResourceExhausted → 503,
-// Cancelled → 409, anything else → 500 internal.
-Response ErrorResponse(const core::Status& status);
+// The API's answer to one (code, reason).
+struct HttpError {
+  int http_status = 500;
+  std::string_view code = "internal";  // the body's error code
+  bool temporary = false;              // the message gets " (temporary; try again)"
+};
 
-// What a warehouse said, for verify / discover / preview and the model checks: refusals
-// (InvalidArgument, NotFound, PermissionDenied, Unauthenticated, FailedPrecondition) → 422
-// warehouse_rejected; Unavailable / DeadlineExceeded / ResourceExhausted / Cancelled → 502
-// warehouse_unreachable; Internal → 500. The error carries the status's machine-readable
-// "reason" when it has one (warehouse/warehouse_error.h).
-Response WarehouseErrorResponse(const core::Status& status);
+// The table: InvalidArgument → 400 invalid_argument (reason kUnknownField: unknown_field),
+// NotFound → 404, AlreadyExists → 409 already_exists, FailedPrecondition → 409 conflict
+// (kInUse: in_use), Unauthenticated → 401, PermissionDenied → 403, Cancelled → 409 conflict,
+// Unavailable / DeadlineExceeded / ResourceExhausted → 503 internal (temporary), Internal →
+// 500. What a warehouse said (verify, discover, preview, the model checks): refusals with
+// kWarehouseRejected → 422 warehouse_rejected, transient failures and Cancelled with
+// kWarehouseUnreachable → 502 warehouse_unreachable. A reason the table does not list for a
+// code answers as that code without a reason.
+HttpError MapStatus(core::StatusCode code, core::Reason reason);
+
+// The answer MapStatus gives; a 400 with field details answers one error per detail, each
+// coded by its own reason (unknown_field or invalid_argument). 401 carries WWW-Authenticate.
+Response ErrorResponse(const core::Status& status);
 
 Response ErrorResponse(int http_status, std::string_view code,
                        const std::optional<std::string>& field, const std::string& message);

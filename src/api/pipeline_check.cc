@@ -12,7 +12,7 @@ Response PrefixedErrorResponse(const core::Status& status, const std::string& pr
   nlohmann::json errors = nlohmann::json::array();
   for (const core::FieldError& d : status.details()) {
     errors.push_back(
-        {{"code", "invalid_argument"},
+        {{"code", MapStatus(status.code(), d.reason).code},
          {"field", d.field.empty() ? nlohmann::json() : nlohmann::json(d.field)},
          {"message", prefix + ": " + (d.field.empty() ? "" : d.field + ": ") + d.message}});
   }
@@ -78,8 +78,8 @@ std::optional<Response> PreparePipeline(const Services& services, catalog::Catal
   out->connector = std::move(*connector);
   core::StatusOr<warehouse::Discovery> discovered = out->connector->Discover(dm->sql_query, 0);
   if (!discovered.ok()) {
-    return WarehouseErrorResponse(discovered.status().Annotate(
-        "data model '" + dm->id + "' on connection '" + conn->id + "'"));
+    return ErrorResponse(discovered.status().Annotate("data model '" + dm->id +
+                                                      "' on connection '" + conn->id + "'"));
   }
   out->columns = discovered->columns;
 

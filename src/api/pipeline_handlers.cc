@@ -136,12 +136,12 @@ Response Preview(Services* services, RequestContext& ctx) {
   query.limit = kPreviewRows;
   query.batch_rows = kPreviewRows;
   core::StatusOr<std::unique_ptr<warehouse::RowStream>> stream = prepared.connector->Execute(query);
-  if (!stream.ok()) return WarehouseErrorResponse(stream.status());
+  if (!stream.ok()) return ErrorResponse(stream.status());
   std::vector<core::Row> rows;
   core::RowBatch batch;
   while (static_cast<int64_t>(rows.size()) < kPreviewRows) {
     core::StatusOr<bool> more = (*stream)->Next(&batch);
-    if (!more.ok()) return WarehouseErrorResponse(more.status());
+    if (!more.ok()) return ErrorResponse(more.status());
     if (!*more) break;
     for (core::Row& row : batch.rows) rows.push_back(std::move(row));
   }

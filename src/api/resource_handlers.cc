@@ -162,7 +162,7 @@ Response Verify(Services* services, RequestContext& ctx) {
     out = JsonResponse(200, {{"ok", true}, {"latency_ms", latency}});
   } else {
     s = s.Annotate("connection '" + id + "'");
-    out = WarehouseErrorResponse(s);
+    out = ErrorResponse(s);
     state.state = "failed";
     state.status = "faulted";
     state.errors = out.body["errors"];
@@ -175,7 +175,7 @@ Response Discover(Services* services, RequestContext& ctx) {
   ASSIGN_OR_RESPOND(json body, ParseJsonObject(ctx.body));
   std::vector<core::FieldError> errors;
   for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "connection_id") errors.push_back({it.key(), "unknown field"});
+    if (it.key() != "connection_id") errors.push_back(core::UnknownField(it.key()));
   }
   if (!body.contains("connection_id") || body["connection_id"].is_null()) {
     errors.push_back({"connection_id", "is required"});
@@ -201,7 +201,7 @@ Response Discover(Services* services, RequestContext& ctx) {
   core::StatusOr<warehouse::Discovery> d =
       connector->Discover(m.body.value("sql_query", ""), /*sample_rows=*/10);
   if (!d.ok()) {
-    return WarehouseErrorResponse(
+    return ErrorResponse(
         d.status().Annotate("data model '" + m.id + "' on connection '" + connection_id + "'"));
   }
   json columns = json::array();

@@ -93,7 +93,7 @@ Response Token(Services* services, RequestContext& ctx) {
   for (auto it = body.begin(); it != body.end(); ++it) {
     static const std::set<std::string> kKnown = {"client_id", "client_secret", "grant_type",
                                                  "audience", "scope"};
-    if (!kKnown.contains(it.key())) errors.push_back({it.key(), "unknown field"});
+    if (!kKnown.contains(it.key())) errors.push_back(core::UnknownField(it.key()));
   }
   auto text = [&](const char* key) -> std::string {
     if (!body.contains(key) || body[key].is_null()) {

@@ -123,7 +123,7 @@ class Catalog {
                                            nlohmann::json body, const std::string& actor) = 0;
   virtual core::StatusOr<Resource> Get(int64_t workspace_id, Kind kind, const std::string& id) = 0;
   virtual core::StatusOr<ResourcePage> List(int64_t workspace_id, Kind kind, Page page) = 0;
-  // FailedPrecondition ("in use") when a pipeline still refers to it.
+  // FailedPrecondition with reason kInUse when a pipeline still refers to it.
   virtual core::Status Delete(int64_t workspace_id, Kind kind, const std::string& id) = 0;
   // Marks a connection as written by the operator's config file (Connection::trusted) without
   // a new version; the next Create or Replace clears the mark. NotFound when absent.

@@ -58,7 +58,7 @@ class FieldReader {
     if (body_.is_object()) {
       for (auto it = body_.begin(); it != body_.end(); ++it) {
         if (!known_.contains(it.key()) && !kReadOnlyFields.contains(it.key())) {
-          errors_.push_back({Path(it.key()), "unknown field"});
+          errors_.push_back(core::UnknownField(Path(it.key())));
         }
       }
     }

@@ -125,11 +125,15 @@ int RunPipeline(app::Engine* engine, storage::Session* session, int64_t workspac
   } catch (const std::exception& e) {
     // Never leave the run `running`: it would block every later run of the pipeline.
     s = core::Internal(std::string("run crashed: ") + e.what());
-    catalog->SetRunState(workspace_id, run->run_id, "failed", s.message(),
-                         engine->clock()->NowMicros());
-    catalog->SetHealth(
+    core::Status failed = catalog->SetRunState(workspace_id, run->run_id, "failed", s.message(),
+                                               engine->clock()->NowMicros());
+    if (!failed.ok()) std::cerr << "wsync: cannot record the crash: " << failed.message() << "\n";
+    core::Status faulted = catalog->SetHealth(
         workspace_id, pipeline_id, "faulted",
         json::array({{{"code", "internal"}, {"message", s.message()}, {"run_id", run->run_id}}}));
+    if (!faulted.ok()) {
+      std::cerr << "wsync: cannot mark the pipeline faulted: " << faulted.message() << "\n";
+    }
   }
   core::StatusOr<catalog::Run> done = catalog->GetRun(workspace_id, run->run_id);
   if (!done.ok()) {

@@ -32,9 +32,35 @@ std::string_view StatusCodeName(StatusCode code) {
   return "Unknown";
 }
 
-Status::Status(StatusCode code, std::string message) {
+std::string_view ReasonName(Reason reason) {
+  switch (reason) {
+    case Reason::kNone:
+      return "";
+    case Reason::kUnknownField:
+      return "unknown_field";
+    case Reason::kInUse:
+      return "in_use";
+    case Reason::kWarehouseRejected:
+      return "warehouse_rejected";
+    case Reason::kWarehouseUnreachable:
+      return "warehouse_unreachable";
+  }
+  return "";
+}
+
+FieldError UnknownField(std::string field) {
+  return FieldError{std::move(field), "unknown field", Reason::kUnknownField};
+}
+
+Status::Status(StatusCode code, std::string message, Reason reason) {
   if (code != StatusCode::kOk)
-    state_ = std::make_unique<State>(State{code, std::move(message), {}});
+    state_ = std::make_unique<State>(State{code, std::move(message), reason, {}});
+}
+
+Status Status::WithReason(Reason reason) const {
+  Status s(*this);
+  if (s.state_) s.state_->reason = reason;
+  return s;
 }
 
 Status::Status(const Status& other)
@@ -63,7 +89,7 @@ bool Status::retryable() const {
 
 Status Status::Annotate(std::string_view prefix) const {
   if (ok()) return *this;
-  Status s(code(), std::string(prefix) + ": " + message());
+  Status s(code(), std::string(prefix) + ": " + message(), reason());
   s.state_->details = state_->details;
   return s;
 }

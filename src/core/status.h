@@ -34,17 +34,36 @@ enum class StatusCode {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// Why, more precisely than the code, a status failed — where the API must answer differently
+// for two failures of one code. Set by the code that creates the error, never derived from the
+// message; the API maps (code, reason) to its answer in one table (api/http_status.cc). Names are
+// the API's error codes.
+enum class Reason {
+  kNone = 0,              // the code says it all
+  kUnknownField,          // a request body names a field the resource does not have
+  kInUse,                 // a resource cannot go: another one refers to it
+  kWarehouseRejected,     // the warehouse refused (credentials, SQL, missing object)
+  kWarehouseUnreachable,  // the warehouse could not be reached or timed out
+};
+
+// "unknown_field", …; "" for kNone.
+std::string_view ReasonName(Reason reason);
+
 // One problem with one input field; `field` is a path such as "config.port" or
 // "mappings[2].source", or empty when the problem is not about one field.
 struct FieldError {
   std::string field;
   std::string message;
+  Reason reason = Reason::kNone;
 };
 
-class Status {
+// The detail for a field a body should not have: message "unknown field", reason kUnknownField.
+FieldError UnknownField(std::string field);
+
+class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(StatusCode code, std::string message);
+  Status(StatusCode code, std::string message, Reason reason = Reason::kNone);
   Status(const Status& other);
   Status& operator=(const Status& other);
   Status(Status&&) noexcept = default;
@@ -54,12 +73,18 @@ class Status {
 
   bool ok() const { return state_ == nullptr; }
   StatusCode code() const { return state_ ? state_->code : StatusCode::kOk; }
+  Reason reason() const { return state_ ? state_->reason : Reason::kNone; }
   const std::string& message() const;
   // "InvalidArgument: message", or "OK".
   std::string ToString() const;
   // Unavailable, DeadlineExceeded and ResourceExhausted: worth retrying later.
   bool retryable() const;
-  // Returns a copy whose message is `prefix + ": " + message()`.
+  // Returns a copy with `reason` (an OK status stays OK).
+  Status WithReason(Reason reason) const;
+  // For the rare call whose failure truly changes nothing (say why at the call): makes the
+  // choice to drop a status visible instead of silent.
+  void IgnoreError() const {}
+  // Returns a copy whose message is `prefix + ": " + message()`; code, reason and details kept.
   Status Annotate(std::string_view prefix) const;
   // Field-level detail (validation errors); empty for most statuses.
   const std::vector<FieldError>& details() const;
@@ -73,6 +98,7 @@ class Status {
   struct State {
     StatusCode code;
     std::string message;
+    Reason reason = Reason::kNone;
     std::vector<FieldError> details;
   };
   std::unique_ptr<State> state_;
@@ -104,7 +130,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 
 // Holds either a value or a non-OK status.
 template <typename T>
-class StatusOr {
+class [[nodiscard]] StatusOr {
  public:
   StatusOr(Status status) : v_(std::move(status)) { assert(!std::get<Status>(v_).ok()); }
   StatusOr(T value) : v_(std::move(value)) {}

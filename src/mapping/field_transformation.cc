@@ -70,7 +70,7 @@ Mapping ParseMapping(const json& body, const std::string& path, std::vector<Fiel
     } else if (key == "value_type") {
       ReadString(value, field, &m.value_type, errors);
     } else {
-      errors->push_back({field, "unknown field"});
+      errors->push_back(core::UnknownField(field));
     }
   }
   if (!has_type) errors->push_back({path + ".mapping_type", "is required"});
@@ -265,7 +265,7 @@ core::StatusOr<FieldTransformation> ParseFieldTransformation(const json& body) {
           ft.mappings.push_back(ParseMapping(value[i], path, &errors));
         }
       } else if (!IsAuditField(key)) {
-        errors.push_back({key, "unknown field"});
+        errors.push_back(core::UnknownField(key));
       }
     }
     if (!has_destination_type) {

@@ -140,14 +140,20 @@ void RunWorkers::Loop() {
         s = executor.Execute(workspace_id, run_id, stop.get());
       } catch (const std::exception& e) {
         s = core::Internal(std::string("run crashed: ") + e.what());
-        catalog->SetRunState(workspace_id, run_id, "failed", s.message(),
-                             deployment_->clock()->NowMicros());
+        core::Status recorded = catalog->SetRunState(workspace_id, run_id, "failed", s.message(),
+                                                     deployment_->clock()->NowMicros());
+        if (!recorded.ok()) {
+          core::LogError(name + ": cannot record the crash: " + recorded.ToString());
+        }
         auto crashed = catalog->GetRun(workspace_id, run_id);
         if (crashed.ok() && crashed->run_type != "historical") {
-          catalog->SetHealth(
+          core::Status faulted = catalog->SetHealth(
               workspace_id, crashed->pipeline_id, "faulted",
               nlohmann::json::array(
                   {{{"code", "internal"}, {"message", s.message()}, {"run_id", run_id}}}));
+          if (!faulted.ok()) {
+            core::LogError(name + ": cannot mark its pipeline faulted: " + faulted.ToString());
+          }
         }
       }
       auto done = catalog->GetRun(workspace_id, run_id);

@@ -49,4 +49,23 @@ std::string_view IteratorTypeName(IteratorType type) {
   return "integer";
 }
 
+core::Status WithWarehouseReason(core::Status status) {
+  if (status.ok() || status.reason() != core::Reason::kNone) return status;
+  switch (status.code()) {
+    case core::StatusCode::kInvalidArgument:
+    case core::StatusCode::kNotFound:
+    case core::StatusCode::kPermissionDenied:
+    case core::StatusCode::kUnauthenticated:
+    case core::StatusCode::kFailedPrecondition:
+      return status.WithReason(core::Reason::kWarehouseRejected);
+    case core::StatusCode::kUnavailable:
+    case core::StatusCode::kDeadlineExceeded:
+    case core::StatusCode::kResourceExhausted:
+    case core::StatusCode::kCancelled:
+      return status.WithReason(core::Reason::kWarehouseUnreachable);
+    default:
+      return status;
+  }
+}
+
 }  // namespace wsync::warehouse

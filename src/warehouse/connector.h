@@ -76,6 +76,14 @@ class RowStream {
   virtual core::StatusOr<bool> Next(core::RowBatch* batch) = 0;
 };
 
+// The reason a connector's failure carries (core::Reason), from its code: the warehouse refused
+// (InvalidArgument, NotFound, PermissionDenied, Unauthenticated, FailedPrecondition →
+// kWarehouseRejected) or could not be reached in time (Unavailable, DeadlineExceeded,
+// ResourceExhausted, Cancelled → kWarehouseUnreachable). Internal errors and statuses that
+// already carry a reason are returned unchanged. Registry::Create applies it to every call of the
+// connectors it makes, so a provider need not.
+core::Status WithWarehouseReason(core::Status status);
+
 class Connector {
  public:
   virtual ~Connector() = default;

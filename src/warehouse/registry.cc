@@ -5,6 +5,49 @@
 
 namespace wsync::warehouse {
 
+namespace {
+
+template <typename T>
+core::StatusOr<T> Reasoned(core::StatusOr<T> result) {
+  if (result.ok()) return result;
+  return WithWarehouseReason(result.status());
+}
+
+// What Create hands out: the provider's stream and connector, their failures given the
+// warehouse reasons (WithWarehouseReason) in one place instead of in every provider.
+class ReasonedStream : public RowStream {
+ public:
+  explicit ReasonedStream(std::unique_ptr<RowStream> inner) : inner_(std::move(inner)) {}
+  const std::vector<core::Column>& columns() const override { return inner_->columns(); }
+  core::StatusOr<bool> Next(core::RowBatch* batch) override {
+    return Reasoned(inner_->Next(batch));
+  }
+
+ private:
+  std::unique_ptr<RowStream> inner_;
+};
+
+class ReasonedConnector : public Connector {
+ public:
+  explicit ReasonedConnector(std::unique_ptr<Connector> inner) : inner_(std::move(inner)) {}
+  core::Status Verify() override { return WithWarehouseReason(inner_->Verify()); }
+  core::StatusOr<Discovery> Discover(std::string_view model_sql, int sample_rows) override {
+    return Reasoned(inner_->Discover(model_sql, sample_rows));
+  }
+  core::StatusOr<core::Value> MaxIterator(std::string_view model_sql, const Range& range) override {
+    return Reasoned(inner_->MaxIterator(model_sql, range));
+  }
+  core::StatusOr<std::unique_ptr<RowStream>> Execute(const Query& query) override {
+    ASSIGN_OR_RETURN(std::unique_ptr<RowStream> stream, Reasoned(inner_->Execute(query)));
+    return std::unique_ptr<RowStream>(std::make_unique<ReasonedStream>(std::move(stream)));
+  }
+
+ private:
+  std::unique_ptr<Connector> inner_;
+};
+
+}  // namespace
+
 std::string_view DescribeConfigType(ConfigType type) {
   switch (type) {
     case ConfigType::kString:
@@ -106,7 +149,8 @@ core::StatusOr<std::unique_ptr<Connector>> Registry::Create(std::string_view pro
     return core::InvalidArgument("unknown warehouse provider '" + std::string(provider) +
                                  "'; this build supports: " + known);
   }
-  return entry->factory(config, context, deps_);
+  ASSIGN_OR_RETURN(std::unique_ptr<Connector> connector, entry->factory(config, context, deps_));
+  return std::unique_ptr<Connector>(std::make_unique<ReasonedConnector>(std::move(connector)));
 }
 
 }  // namespace wsync::warehouse

@@ -100,7 +100,8 @@ class Registry {
   std::vector<std::string> SecretKeys(std::string_view provider) const;
 
   // InvalidArgument naming the providers this build connects to when `provider` has no
-  // factory; otherwise what the factory returns.
+  // factory; otherwise what the factory returns, its connector's failures carrying the
+  // warehouse reasons (WithWarehouseReason).
   core::StatusOr<std::unique_ptr<Connector>> Create(
       std::string_view provider, const nlohmann::json& config,
       const ConnectorContext& context = ConnectorContext()) const;

@@ -80,6 +80,57 @@ TEST(RegistryTest, FactoriesReceiveTheInjectedClockAndTransport) {
   EXPECT_EQ(transport.urls.size(), 1u);
 }
 
+TEST(RegistryTest, ConnectorFailuresCarryTheWarehouseReason) {
+  core::FakeClock clock(1);
+  FakeTransport transport;
+  Registry registry(ConnectorDeps{.clock = &clock, .http = &transport});
+  registry.Register(ProbeInfo(), [](const nlohmann::json&, const ConnectorContext& context,
+                                    const ConnectorDeps& deps) {
+    return core::StatusOr<std::unique_ptr<Connector>>(
+        std::make_unique<ProbeConnector>(deps, context));
+  });
+  core::StopToken stop;
+  stop.Cancel("the run was cancelled");
+  auto connector = registry.Create("probe", nlohmann::json::object(), {.stop = &stop});
+  ASSERT_TRUE(connector.ok());
+  core::Status verify = (*connector)->Verify();
+  EXPECT_EQ(verify.code(), core::StatusCode::kCancelled);
+  EXPECT_EQ(verify.reason(), core::Reason::kWarehouseUnreachable);
+  auto execute = (*connector)->Execute(Query{});
+  EXPECT_EQ(execute.status().code(), core::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(execute.status().reason(), core::Reason::kWarehouseRejected);
+  EXPECT_EQ(execute.status().message(), "probe connectors do not extract");
+  // The registry's own refusal is about the config, not the warehouse.
+  auto unknown = registry.Create("nope", nlohmann::json::object());
+  EXPECT_EQ(unknown.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(unknown.status().reason(), core::Reason::kNone);
+}
+
+TEST(WithWarehouseReasonTest, RefusalsAndUnreachables) {
+  using core::Reason;
+  EXPECT_EQ(WithWarehouseReason(core::InvalidArgument("x")).reason(), Reason::kWarehouseRejected);
+  EXPECT_EQ(WithWarehouseReason(core::NotFound("x")).reason(), Reason::kWarehouseRejected);
+  EXPECT_EQ(WithWarehouseReason(core::PermissionDenied("x")).reason(), Reason::kWarehouseRejected);
+  EXPECT_EQ(WithWarehouseReason(core::Unauthenticated("x")).reason(), Reason::kWarehouseRejected);
+  EXPECT_EQ(WithWarehouseReason(core::FailedPrecondition("x")).reason(),
+            Reason::kWarehouseRejected);
+  EXPECT_EQ(WithWarehouseReason(core::Unavailable("x")).reason(), Reason::kWarehouseUnreachable);
+  EXPECT_EQ(WithWarehouseReason(core::DeadlineExceeded("x")).reason(),
+            Reason::kWarehouseUnreachable);
+  EXPECT_EQ(WithWarehouseReason(core::ResourceExhausted("x")).reason(),
+            Reason::kWarehouseUnreachable);
+  EXPECT_EQ(WithWarehouseReason(core::Cancelled("x")).reason(), Reason::kWarehouseUnreachable);
+  EXPECT_EQ(WithWarehouseReason(core::Internal("x")).reason(), Reason::kNone);
+  EXPECT_TRUE(WithWarehouseReason(core::Status::Ok()).ok());
+  // A reason the connector chose stays.
+  EXPECT_EQ(
+      WithWarehouseReason(core::InvalidArgument("x").WithReason(Reason::kUnknownField)).reason(),
+      Reason::kUnknownField);
+  core::Status annotated = WithWarehouseReason(core::NotFound("no such table"));
+  EXPECT_EQ(annotated.message(), "no such table");
+  EXPECT_EQ(annotated.code(), core::StatusCode::kNotFound);
+}
+
 TEST(RegistryTest, TheClockDefaultsToTheSystemClock) {
   Registry registry;
   EXPECT_EQ(registry.deps().clock, core::SystemClock::Default());

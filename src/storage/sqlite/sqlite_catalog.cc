@@ -229,9 +229,10 @@ core::Status SqliteCatalog::Delete(int64_t workspace_id, Kind kind, const std::s
           .Bind(3, id);
       ASSIGN_OR_RETURN(bool row, refs.Step());
       if (row) {
-        return core::FailedPrecondition(std::string(KindName(kind)) + " '" + id +
-                                        "' is in use by pipeline '" + refs.Text(0) +
-                                        "'; delete or change that pipeline first");
+        return core::Status(core::StatusCode::kFailedPrecondition,
+                            std::string(KindName(kind)) + " '" + id + "' is in use by pipeline '" +
+                                refs.Text(0) + "'; delete or change that pipeline first",
+                            core::Reason::kInUse);
       }
     } else {
       ASSIGN_OR_RETURN(auto active, ActiveRuns(workspace_id, id, true));
