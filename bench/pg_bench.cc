@@ -158,7 +158,7 @@ double SyncRowsPerSecond(const std::string& dir, const nlohmann::json& connectio
   auto run = wsync::sync::CreateRun(catalog, 1, "bench", "manual",
                                     wsync::core::SystemClock::Default()->NowMicros());
   Check(run.status(), "create run");
-  wsync::sync::RunExecutor executor((*engine)->executor_deps(), catalog, (*session)->store());
+  wsync::sync::RunExecutor executor((*engine)->executor_deps(), session->get());
   auto start = Clock::now();
   Check(executor.Execute(1, run->run_id), "sync");
   double s = Seconds(start);

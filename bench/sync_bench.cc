@@ -119,7 +119,7 @@ void RunSize(long rows, int out_fd) {
   auto run = wsync::sync::CreateRun(catalog, 1, "bench", "manual",
                                     wsync::core::SystemClock::Default()->NowMicros());
   Check(run.status(), "create run");
-  wsync::sync::RunExecutor executor((*engine)->executor_deps(), catalog, (*session)->store());
+  wsync::sync::RunExecutor executor((*engine)->executor_deps(), session->get());
   start = Clock::now();
   Check(executor.Execute(1, run->run_id), "sync");
   double sync_s = Seconds(start);

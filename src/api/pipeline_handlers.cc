@@ -2,15 +2,12 @@
 // the pipeline's runs: list, detail, row errors, cancel.
 #include <charconv>
 #include <map>
-#include <set>
 
 #include "api/handler_macros.h"
 #include "api/handlers.h"
-#include "api/pipeline_check.h"
 #include "core/time.h"
 #include "mapping/identity_types.h"
-#include "profiles/resolver.h"
-#include "sync/fingerprint.h"
+#include "sync/prepare.h"
 #include "sync/run_spec.h"
 
 namespace wsync::api {
@@ -45,10 +42,8 @@ Response Transition(Services* services, RequestContext& ctx, const std::string& 
     ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
     if (st.state != "draft") return ErrorResponse(WrongState(id, st.state, action, needs));
     ASSIGN_OR_RESPOND(catalog::Pipeline p, catalog::ParsePipeline(r.body));
-    PreparedPipeline prepared;
-    if (auto error = PreparePipeline(*services, catalog, ctx.workspace_id, p, &prepared)) {
-      return std::move(*error);
-    }
+    RESPOND_IF_ERROR(sync::CheckPipeline(catalog, ctx.workspace_id, p,
+                                         services->deployment->warehouse_access(nullptr)));
     ASSIGN_OR_RESPOND(result,
                       sync::Activate(catalog, ctx.workspace_id, id, services->clock->NowMicros()));
   } else if (action == "resync") {
@@ -127,82 +122,26 @@ Response Preview(Services* services, RequestContext& ctx) {
     return ErrorResponse(WrongState(id, st.state, "preview", "a draft or active pipeline"));
   }
   ASSIGN_OR_RESPOND(catalog::Pipeline p, catalog::ParsePipeline(r.body));
-  PreparedPipeline prepared;
-  if (auto error = PreparePipeline(*services, catalog, ctx.workspace_id, p, &prepared)) {
-    return std::move(*error);
-  }
-  warehouse::Query query;
-  query.model_sql = prepared.model.sql_query;
-  query.limit = kPreviewRows;
-  query.batch_rows = kPreviewRows;
-  core::StatusOr<std::unique_ptr<warehouse::RowStream>> stream = prepared.connector->Execute(query);
-  if (!stream.ok()) return ErrorResponse(stream.status());
-  std::vector<core::Row> rows;
-  core::RowBatch batch;
-  while (static_cast<int64_t>(rows.size()) < kPreviewRows) {
-    core::StatusOr<bool> more = (*stream)->Next(&batch);
-    if (!more.ok()) return ErrorResponse(more.status());
-    if (!*more) break;
-    for (core::Row& row : batch.rows) rows.push_back(std::move(row));
-  }
-  if (static_cast<int64_t>(rows.size()) > kPreviewRows) rows.resize(kPreviewRows);
-
-  json warnings = json::array();
-  std::vector<mapping::Record> records(rows.size());
-  std::vector<profiles::ResolveInput> inputs;
-  const int64_t now = services->clock->NowMicros();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    mapping::RowError error;
-    const int64_t row_number = static_cast<int64_t>(i) + 1;
-    if (!prepared.mapper->Map(rows[i], row_number, &records[i], &error)) {
-      warnings.push_back("row " + std::to_string(row_number) + " [" + error.code +
-                         "]: " + error.message);
-      continue;
-    }
-    profiles::ResolveInput in;
-    in.record = &records[i];
-    in.row_number = row_number;
-    in.row_key = "row " + std::to_string(row_number);
-    in.event_hash = sync::EventHash(records[i]);
-    in.source_time = records[i].source_time.value_or(now);
-    inputs.push_back(in);
-  }
-  // The resolver computes the change set; nothing here applies it, so the store is untouched.
-  profiles::Resolver resolver(
-      lease.store(),
-      {profiles::Scope{ctx.workspace_id, p.environment}, p.input_protection, p.id, /*run_id=*/0,
-       /*preview=*/true},
-      now);
-  profiles::BatchResult result;
-  RESPOND_IF_ERROR(resolver.ResolveBatch(inputs, &result));
+  core::StopToken deadline;  // outlives the connector
+  deadline.set_timeout(warehouse::kInteractiveDeadline);
+  ASSIGN_OR_RESPOND(sync::RunSpec spec, sync::SpecFor(catalog, ctx.workspace_id, p));
+  ASSIGN_OR_RESPOND(
+      sync::PreparedSync prepared,
+      sync::Prepare(spec, ctx.workspace_id, services->deployment->warehouse_access(&deadline)));
+  ASSIGN_OR_RESPOND(sync::PreviewResult preview,
+                    sync::Preview(spec, ctx.workspace_id, prepared, lease.store(),
+                                  services->clock->NowMicros(), kPreviewRows));
   json profiles_out = json::array();
-  std::set<int64_t> shown;
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const profiles::ResolveResult& rr = result.rows[i];
-    const std::string row = "row " + std::to_string(inputs[i].row_number);
-    if (rr.outcome == profiles::Outcome::kFailed) {
-      warnings.push_back(row + " [" + rr.error.code + "]: " + rr.error.message);
-      continue;
-    }
-    if (rr.outcome == profiles::Outcome::kSkipped) {
-      warnings.push_back(row + ": skipped by input protection (no profile would change)");
-      continue;
-    }
-    if (rr.mpid == 0 || !shown.insert(rr.mpid).second) continue;
-    const profiles::Profile* after = resolver.Working(rr.mpid);
-    if (after == nullptr) continue;
-    core::StatusOr<profiles::Profile> before = lease.store()->Get(ctx.workspace_id, rr.mpid);
-    if (!before.ok() && before.status().code() != core::StatusCode::kNotFound) {
-      return ErrorResponse(before.status());
-    }
-    json after_json = ProfileJson(*after, nullptr);
+  for (const sync::PreviewProfile& shown : preview.profiles) {
+    const profiles::Profile* before = shown.before ? &*shown.before : nullptr;
+    json after_json = ProfileJson(shown.after, nullptr);
     // A new profile's mpid is only a draw of the resolver; a real run picks its own.
-    if (!before.ok()) after_json["mpid"] = nullptr;
-    profiles_out.push_back({{"before", before.ok() ? ProfileJson(*before, nullptr) : json()},
+    if (!before) after_json["mpid"] = nullptr;
+    profiles_out.push_back({{"before", before ? ProfileJson(*before, nullptr) : json()},
                             {"after", after_json},
-                            {"changes", Changes(before.ok() ? &*before : nullptr, *after)}});
+                            {"changes", Changes(before, shown.after)}});
   }
-  return JsonResponse(200, {{"profiles", profiles_out}, {"warnings", warnings}});
+  return JsonResponse(200, {{"profiles", profiles_out}, {"warnings", preview.warnings}});
 }
 
 core::StatusOr<std::optional<catalog::Run>> LatestRun(catalog::Catalog* catalog,

@@ -4,8 +4,8 @@
 
 #include "api/handler_macros.h"
 #include "api/handlers.h"
-#include "api/pipeline_check.h"
 #include "catalog/secrets.h"
+#include "sync/prepare.h"
 
 namespace wsync::api {
 
@@ -24,8 +24,10 @@ std::optional<Response> CheckBody(Services* services, catalog::Catalog* catalog,
   if (kind != Kind::kPipeline) return std::nullopt;
   core::StatusOr<catalog::Pipeline> p = catalog::ParsePipeline(body);
   if (!p.ok()) return ErrorResponse(p.status());
-  PreparedPipeline prepared;
-  return PreparePipeline(*services, catalog, workspace_id, *p, &prepared);
+  core::Status checked = sync::CheckPipeline(catalog, workspace_id, *p,
+                                             services->deployment->warehouse_access(nullptr));
+  if (!checked.ok()) return ErrorResponse(checked);
+  return std::nullopt;
 }
 
 core::StatusOr<catalog::ResourcePage> ListFiltered(catalog::Catalog* catalog, int64_t workspace_id,

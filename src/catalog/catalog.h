@@ -1,7 +1,7 @@
 // Catalog: the control plane's records per workspace — resources (connections, data models,
 // field transformations, pipelines) with audit fields, each pipeline's lifecycle state and
 // incremental mark, runs with their counters, and row errors. Bodies are validated by
-// definitions.h before they are stored. Implementations: SQLite (sqlite_catalog.h).
+// definitions.h before they are stored. Implementations: storage/ (one per backend).
 // One instance per thread (each owns a database connection).
 #pragma once
 
@@ -89,6 +89,19 @@ struct Run {
   std::optional<std::string> lease_owner;          // the process holding a running run (runner/)
 };
 
+// A run's progress after one applied batch: absolute counters, the batch's new row errors and,
+// with the last batch, the pipeline's new incremental mark. RecordCheckpoint writes it in the
+// batch's own transaction (storage::Session::Transaction), so the batch's data and its
+// checkpoint commit together or not at all.
+struct RunCheckpoint {
+  int64_t run_id = 0;
+  std::string pipeline_id;
+  core::RunCounters counters;
+  std::vector<mapping::RowError> row_errors;   // new errors to keep (the first 1000 per run)
+  int64_t row_error_seq = 0;                   // sequence number of the first of them
+  std::optional<std::string> high_water_mark;  // JSON value; set with the last batch only
+};
+
 struct RunFilter {
   std::optional<int64_t> from;  // created_at >= from
   std::optional<int64_t> to;    // created_at < to
@@ -170,6 +183,9 @@ class Catalog {
   // Moves a run to `state`, stamping started_at / ended_at; counters are the store's job.
   virtual core::Status SetRunState(int64_t workspace_id, int64_t run_id, const std::string& state,
                                    std::optional<std::string> error, int64_t now) = 0;
+  // Writes a run's checkpoint (see RunCheckpoint) in the caller's transaction when one is open.
+  // NotFound when the run is not one of the workspace's.
+  virtual core::Status RecordCheckpoint(int64_t workspace_id, const RunCheckpoint& checkpoint) = 0;
   virtual core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t workspace_id,
                                                                    int64_t run_id, Page page,
                                                                    int64_t* total) = 0;

@@ -114,7 +114,7 @@ int RunPipeline(app::Engine* engine, storage::Session* session, int64_t workspac
   sync::ExecutorDeps deps = engine->executor_deps();
   deps.lease_owner = leases.owner();
   deps.lease_until = [&leases] { return leases.LeaseUntil(); };
-  sync::RunExecutor executor(deps, catalog, session->store());
+  sync::RunExecutor executor(deps, session);
   if (isatty(STDERR_FILENO)) std::cerr << "running pipeline '" << pipeline_id << "'...\n";
   core::Status s;
   try {

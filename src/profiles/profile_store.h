@@ -1,7 +1,7 @@
 // ProfileStore: the durable home of profiles (identities, attributes, events), the identity
-// index, full-sync fingerprints, and the run checkpoint that commits with each batch. The
-// Resolver decides what changes; the store only loads and writes, in batches. Implementations:
-// SQLite (sqlite_profile_store.h). One instance per thread: the executor opens its own.
+// index and full-sync fingerprints. The Resolver decides what changes; the store only loads and
+// writes, in batches. Implementations: storage/ (one per backend). One instance per thread: the
+// executor opens its own session.
 #pragma once
 
 #include <cstdint>
@@ -77,23 +77,15 @@ struct RowFingerprint {
   int64_t mpid = 0;
 };
 
-// Everything one batch changes, applied atomically with its checkpoint.
+// Everything one batch changes, applied atomically (with the run's checkpoint, in the session's
+// transaction).
 struct ChangeSet {
   std::vector<const Profile*> profiles;  // new or changed, full state
   std::vector<IdentityRef> identity_deletes;
   std::vector<std::pair<IdentityRef, int64_t>> identity_inserts;
   std::vector<StoredEvent> events;
   std::vector<RowFingerprint> fingerprints;
-};
-
-// The run's progress, written in the same transaction as the batch it covers.
-struct Checkpoint {
-  int64_t run_id = 0;  // a run of the Apply scope's workspace (run ids count per workspace)
-  std::string pipeline_id;
-  core::RunCounters counters;                  // absolute values after this batch
-  std::vector<mapping::RowError> row_errors;   // new errors to keep (the first 1000 per run)
-  int64_t row_error_seq = 0;                   // sequence number of the first of them
-  std::optional<std::string> high_water_mark;  // JSON value; set with the last batch only
+  std::string pipeline_id;  // whose rows `fingerprints` are
 };
 
 struct ProfilePage {
@@ -129,10 +121,10 @@ class ProfileStore {
   // applies each batch inside one, so concurrent runs on the same profiles (a historical run
   // beside a scheduled one) see each other's batches whole: rows resolve as if one at a time.
   virtual core::Status Transaction(const std::function<core::Status()>& fn) = 0;
-  // Writes the change set and the checkpoint in one transaction (the caller's, when open). A
-  // profile whose mpid is held in another workspace or environment fails the whole batch.
-  virtual core::Status Apply(const Scope& scope, const ChangeSet& changes,
-                             const Checkpoint& checkpoint) = 0;
+  // Writes the change set in one transaction (the caller's, when open: the run's checkpoint,
+  // catalog::Catalog::RecordCheckpoint, joins it there). A profile whose mpid is held in another
+  // workspace or environment fails the whole batch.
+  virtual core::Status Apply(const Scope& scope, const ChangeSet& changes) = 0;
 
   // Profile API.
   virtual core::StatusOr<Profile> Get(int64_t workspace_id, int64_t mpid) = 0;

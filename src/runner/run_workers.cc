@@ -126,7 +126,7 @@ void RunWorkers::Loop() {
   sync::ExecutorDeps deps = deployment_->executor_deps();
   deps.lease_owner = leases_->owner();
   deps.lease_until = [this] { return leases_->LeaseUntil(); };
-  sync::RunExecutor executor(deps, catalog, (*session)->store());
+  sync::RunExecutor executor(deps, session->get());
   while (true) {
     int64_t workspace_id = 0;
     int64_t run_id = 0;

@@ -4,10 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "storage/sqlite/schema.h"
-#include "storage/sqlite/sqlite_catalog.h"
-#include "testing/providers.h"
-#include "testing/temp_dir.h"
+#include "storage/contract/backends.h"
 
 namespace wsync::scheduler {
 namespace {
@@ -16,13 +13,14 @@ using nlohmann::json;
 
 int64_t T(const char* text) { return *core::ParseTimestamp(text); }
 
-class SchedulerTest : public ::testing::Test {
+// On every storage backend (storage/contract/backends.h).
+class SchedulerTest : public storage::testing::BackendTest {
  protected:
   void SetUp() override {
-    auto db = db::Db::Open(dir_.File("w.db"));
-    ASSERT_TRUE(db::Migrate(db->get()).ok());
-    catalog_ =
-        *catalog::SqliteCatalog::Open(dir_.File("w.db"), &clock_, &testing::BuiltinProviders());
+    BackendTest::SetUp();
+    if (HasFatalFailure()) return;
+    clock_.Set(0);
+    catalog_ = session_->catalog();
     ASSERT_TRUE(catalog_
                     ->Create(1, catalog::Kind::kConnection,
                              {{"id", "c"},
@@ -55,7 +53,7 @@ class SchedulerTest : public ::testing::Test {
   // Ticks at `now`; returns the logical dates of the runs queued, as RFC 3339 text.
   std::vector<std::string> TickAt(const char* now) {
     clock_.Set(T(now));
-    auto runs = Scheduler(catalog_.get(), &clock_).Tick();
+    auto runs = Scheduler(catalog_, &clock_).Tick();
     EXPECT_TRUE(runs.ok()) << runs.status().ToString();
     std::vector<std::string> out;
     for (const auto& r : *runs)
@@ -81,14 +79,13 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_TRUE(catalog_->ChangeState(1, id, change)->applied);
   }
 
-  testing::TempDir dir_;
-  core::FakeClock clock_{0};
-  std::unique_ptr<catalog::SqliteCatalog> catalog_;
+  catalog::Catalog* catalog_ = nullptr;  // the session's
 };
+WSYNC_INSTANTIATE_FOR_EVERY_BACKEND(SchedulerTest);
 
 using Dates = std::vector<std::string>;
 
-TEST_F(SchedulerTest, HourlyRunsAtEachSlotAndCoalescesMissedOnes) {
+TEST_P(SchedulerTest, HourlyRunsAtEachSlotAndCoalescesMissedOnes) {
   Pipeline("h", {{"type", "interval"}, {"frequency", "hourly"}, {"start", "2026-01-01T00:00:00Z"}},
            T("2025-12-31T12:00:00Z"));
   EXPECT_EQ(TickAt("2025-12-31T23:59:59Z"), Dates{});
@@ -101,7 +98,7 @@ TEST_F(SchedulerTest, HourlyRunsAtEachSlotAndCoalescesMissedOnes) {
   EXPECT_EQ(TickAt("2026-01-01T05:59:00Z"), Dates{});
 }
 
-TEST_F(SchedulerTest, BusyPipelineCoalescesIntoOneLaterRun) {
+TEST_P(SchedulerTest, BusyPipelineCoalescesIntoOneLaterRun) {
   Pipeline("h", {{"type", "interval"}, {"frequency", "hourly"}, {"start", "2026-01-01T00:00:00Z"}},
            T("2026-01-01T00:00:00Z"));
   EXPECT_EQ(TickAt("2026-01-01T00:00:00Z"), Dates{"h@2026-01-01T00:00:00Z"});
@@ -111,7 +108,7 @@ TEST_F(SchedulerTest, BusyPipelineCoalescesIntoOneLaterRun) {
   EXPECT_EQ(TickAt("2026-01-01T02:00:01Z"), Dates{"h@2026-01-01T02:00:00Z"});
 }
 
-TEST_F(SchedulerTest, MonthlyClampsToTheMonthsLastDay) {
+TEST_P(SchedulerTest, MonthlyClampsToTheMonthsLastDay) {
   Pipeline("m", {{"type", "interval"}, {"frequency", "monthly"}, {"start", "2024-01-31T06:00:00Z"}},
            T("2024-01-01T00:00:00Z"));
   EXPECT_EQ(TickAt("2024-01-31T06:00:00Z"), Dates{"m@2024-01-31T06:00:00Z"});
@@ -122,7 +119,7 @@ TEST_F(SchedulerTest, MonthlyClampsToTheMonthsLastDay) {
   EXPECT_EQ(TickAt("2024-03-31T06:00:00Z"), Dates{"m@2024-03-31T06:00:00Z"});
 }
 
-TEST_F(SchedulerTest, EndIsExclusive) {
+TEST_P(SchedulerTest, EndIsExclusive) {
   Pipeline("d",
            {{"type", "interval"},
             {"frequency", "daily"},
@@ -135,7 +132,7 @@ TEST_F(SchedulerTest, EndIsExclusive) {
   EXPECT_EQ(TickAt("2026-01-05T00:00:00Z"), Dates{});
 }
 
-TEST_F(SchedulerTest, OnceRunsOnceAndOnDemandNever) {
+TEST_P(SchedulerTest, OnceRunsOnceAndOnDemandNever) {
   Pipeline("o", {{"type", "once"}}, T("2026-01-01T10:00:00Z"));
   Pipeline("n", {{"type", "on_demand"}}, T("2026-01-01T10:00:00Z"));
   Dates first = TickAt("2026-01-01T10:00:01Z");
@@ -146,7 +143,7 @@ TEST_F(SchedulerTest, OnceRunsOnceAndOnDemandNever) {
   EXPECT_EQ(runs->run_type, "once");
 }
 
-TEST_F(SchedulerTest, SlotsMissedWhilePausedAreNotCaughtUp) {
+TEST_P(SchedulerTest, SlotsMissedWhilePausedAreNotCaughtUp) {
   Pipeline("h", {{"type", "interval"}, {"frequency", "hourly"}, {"start", "2026-01-01T00:00:00Z"}},
            T("2026-01-01T00:00:00Z"));
   EXPECT_EQ(TickAt("2026-01-01T00:00:00Z"), Dates{"h@2026-01-01T00:00:00Z"});
@@ -161,19 +158,16 @@ TEST_F(SchedulerTest, SlotsMissedWhilePausedAreNotCaughtUp) {
 
 // A pipeline the scheduler cannot serve is named in problems(), not dropped in silence, and the
 // others are still served.
-TEST_F(SchedulerTest, APipelineWithAnUnreadableScheduleIsReportedAndTheOthersRun) {
+TEST_P(SchedulerTest, APipelineWithAnUnreadableScheduleIsReportedAndTheOthersRun) {
   Pipeline("bad", {{"type", "interval"}, {"frequency", "hourly"}}, T("2026-01-01T00:00:00Z"));
   Pipeline("h", {{"type", "interval"}, {"frequency", "hourly"}, {"start", "2026-01-01T00:00:00Z"}},
            T("2026-01-01T00:00:00Z"));
   // A manual edit behind the catalog's back (its writes validate the schedule).
-  auto db = db::Db::Open(dir_.File("w.db"));
-  ASSERT_TRUE(db.ok());
-  ASSERT_TRUE((*db)
-                  ->Exec("UPDATE resources SET body = json_set(body, '$.schedule.frequency', "
-                         "'fortnightly') WHERE id = 'bad'")
-                  .ok());
+  json bad = catalog_->Get(1, catalog::Kind::kPipeline, "bad")->body;
+  bad["schedule"]["frequency"] = "fortnightly";
+  ASSERT_TRUE(OverwriteBody(1, "bad", bad.dump()).ok());
   clock_.Set(T("2026-01-01T00:00:00Z"));
-  Scheduler scheduler(catalog_.get(), &clock_);
+  Scheduler scheduler(catalog_, &clock_);
   auto runs = scheduler.Tick();
   ASSERT_TRUE(runs.ok()) << runs.status().ToString();
   ASSERT_EQ(runs->size(), 1u);

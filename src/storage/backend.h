@@ -10,7 +10,9 @@
 // each):
 //   - Atomicity: a batch's profiles, identities, events and fingerprints commit together with
 //     the run's counters, its row errors and the pipeline's mark, or none of them does
-//     (ProfileStore::Apply). A resource and its references change in one transaction.
+//     (ProfileStore::Apply and Catalog::RecordCheckpoint inside one Transaction; each also
+//     works alone in a transaction of its own). A resource and its references change in one
+//     transaction.
 //   - Write exclusivity: at most one write transaction at a time touches a given (workspace,
 //     environment)'s profiles and identity index, so an identity lookup made inside a write
 //     transaction stays true until its commit. (SQLite gets this from its one write lock;

@@ -12,17 +12,18 @@ constexpr size_t kMaxRowErrorsKept = 1000;
 
 }  // namespace
 
-ApplyStage::ApplyStage(profiles::ProfileStore* store, ApplyOptions options)
-    : store_(store),
+ApplyStage::ApplyStage(storage::Session* session, ApplyOptions options)
+    : session_(session),
       options_(std::move(options)),
       scope_{options_.workspace_id, options_.environment},
-      resolver_(store_, {scope_, options_.protection, options_.pipeline_id, options_.run_id},
+      resolver_(session_->store(),
+                {scope_, options_.protection, options_.pipeline_id, options_.run_id},
                 options_.run_start) {}
 
 core::Status ApplyStage::Apply(MappedBatch& batch, bool last) {
   // Lookups, resolution and writes of a batch share one transaction: another run writing the
   // same profiles waits for the whole batch, so rows resolve as if one at a time.
-  return store_->Transaction([&] { return ApplyInTransaction(batch, last); });
+  return session_->Transaction([&] { return ApplyInTransaction(batch, last); });
 }
 
 AppliedBatch ApplyStage::applied() const {
@@ -32,7 +33,7 @@ AppliedBatch ApplyStage::applied() const {
           .changes = &result_.changes};
 }
 
-void ApplyStage::KeepError(mapping::RowError error, profiles::Checkpoint* checkpoint) {
+void ApplyStage::KeepError(mapping::RowError error, catalog::RunCheckpoint* checkpoint) {
   ++counters_.records_failed;
   if (errors_kept_ + static_cast<int64_t>(checkpoint->row_errors.size()) <
       static_cast<int64_t>(kMaxRowErrorsKept)) {
@@ -42,7 +43,7 @@ void ApplyStage::KeepError(mapping::RowError error, profiles::Checkpoint* checkp
 
 core::Status ApplyStage::ApplyInTransaction(MappedBatch& batch, bool last) {
   const bool full = options_.full;
-  profiles::Checkpoint cp;
+  catalog::RunCheckpoint cp;
   cp.run_id = options_.run_id;
   cp.pipeline_id = options_.pipeline_id;
   cp.row_error_seq = errors_kept_;
@@ -71,8 +72,8 @@ core::Status ApplyStage::ApplyInTransaction(MappedBatch& batch, bool last) {
     std::vector<std::string> keys;
     keys.reserve(live.size());
     for (MappedRow* r : live) keys.push_back(r->key);
-    ASSIGN_OR_RETURN(auto stored,
-                     store_->LookupFingerprints(options_.workspace_id, options_.pipeline_id, keys));
+    ASSIGN_OR_RETURN(auto stored, session_->store()->LookupFingerprints(
+                                      options_.workspace_id, options_.pipeline_id, keys));
     if (!stored.empty()) {
       std::vector<MappedRow*> changed;
       for (MappedRow* r : live) {
@@ -94,6 +95,7 @@ core::Status ApplyStage::ApplyInTransaction(MappedBatch& batch, bool last) {
   }
   RETURN_IF_ERROR(resolver_.ResolveBatch(inputs, &result_));
   profiles::ChangeSet& changes = result_.changes;
+  changes.pipeline_id = options_.pipeline_id;
   for (size_t i = 0; i < live.size(); ++i) {
     profiles::ResolveResult& rr = result_.rows[i];
     switch (rr.outcome) {
@@ -119,7 +121,8 @@ core::Status ApplyStage::ApplyInTransaction(MappedBatch& batch, bool last) {
   if (last) cp.high_water_mark = options_.new_mark;
   errors_kept_ += static_cast<int64_t>(cp.row_errors.size());
   last_ = last;
-  return store_->Apply(scope_, changes, cp);
+  RETURN_IF_ERROR(session_->store()->Apply(scope_, changes));
+  return session_->catalog()->RecordCheckpoint(options_.workspace_id, cp);
 }
 
 }  // namespace wsync::sync

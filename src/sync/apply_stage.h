@@ -1,7 +1,8 @@
-// The apply stage of a run: takes one mapped batch at a time and, in one store transaction,
+// The apply stage of a run: takes one mapped batch at a time and, in one session transaction,
 // keeps the first row of each key (full syncs), drops rows whose fingerprint is unchanged,
-// resolves the rest, counts, and writes the changes with the run's checkpoint (counters, row
-// errors and, with the last batch, the new incremental mark) — so a crash never loses or
+// resolves the rest, counts, and writes the changes (profile store) with the run's checkpoint
+// (catalog: counters, row errors and, with the last batch, the new incremental mark) — so a
+// crash never loses or
 // double-applies a batch, and another run writing the same profiles waits for the whole batch
 // (rows resolve as if one at a time).
 //
@@ -18,6 +19,7 @@
 #include "core/status.h"
 #include "profiles/profile_store.h"
 #include "profiles/resolver.h"
+#include "storage/backend.h"
 #include "sync/extract_stage.h"
 
 namespace wsync::sync {
@@ -47,9 +49,10 @@ struct ApplyOptions {
 
 class ApplyStage {
  public:
-  ApplyStage(profiles::ProfileStore* store, ApplyOptions options);
+  // `session` outlives the stage; its catalog and store share the transaction of each batch.
+  ApplyStage(storage::Session* session, ApplyOptions options);
 
-  // Applies `batch` in one store transaction with the run's checkpoint; the `last` batch (an
+  // Applies `batch` in one session transaction with the run's checkpoint; the `last` batch (an
   // empty one when the run read no row) also writes the new mark. The rows' errors are moved
   // out of `batch`. On failure nothing of the batch is stored and the stage is done.
   core::Status Apply(MappedBatch& batch, bool last);
@@ -60,9 +63,9 @@ class ApplyStage {
 
  private:
   core::Status ApplyInTransaction(MappedBatch& batch, bool last);
-  void KeepError(mapping::RowError error, profiles::Checkpoint* checkpoint);
+  void KeepError(mapping::RowError error, catalog::RunCheckpoint* checkpoint);
 
-  profiles::ProfileStore* store_;
+  storage::Session* session_;
   const ApplyOptions options_;
   const profiles::Scope scope_;
   profiles::Resolver resolver_;

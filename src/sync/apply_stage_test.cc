@@ -3,10 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "mapping/identity_types.h"
-#include "storage/sqlite/schema.h"
-#include "storage/sqlite/sqlite_db.h"
-#include "storage/sqlite/sqlite_profile_store.h"
-#include "testing/temp_dir.h"
+#include "storage/contract/backends.h"
 
 namespace wsync::sync {
 namespace {
@@ -39,23 +36,44 @@ MappedBatch Batch(std::vector<MappedRow> rows) {
   return batch;
 }
 
-// A real SQLite store with runs 1 and 2 of pipeline 'p' in workspace 1.
-class ApplyStageTest : public ::testing::Test {
+// A real backend (each of them) holding pipeline 'p' of workspace 1 with two ended runs, 1 and 2.
+class ApplyStageTest : public storage::testing::BackendTest {
  protected:
   void SetUp() override {
-    auto db = db::Db::Open(dir_.File("w.db"));
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(*db);
-    ASSERT_TRUE(db::Migrate(db_.get()).ok());
+    BackendTest::SetUp();
+    if (HasFatalFailure()) return;
+    catalog_ = session_->catalog();
+    store_ = session_->store();
+    using catalog::Kind;
+    ASSERT_TRUE(
+        catalog_
+            ->Create(
+                1, Kind::kConnection,
+                {{"id", "c"}, {"service_provider", "sqlite"}, {"config", {{"path", "/tmp/x.db"}}}},
+                "t")
+            .ok());
+    ASSERT_TRUE(
+        catalog_->Create(1, Kind::kDataModel, {{"id", "m"}, {"sql_query", "SELECT 1 AS a"}}, "t")
+            .ok());
+    ASSERT_TRUE(catalog_
+                    ->Create(1, Kind::kPipeline,
+                             {{"id", "p"},
+                              {"pipeline_type", "user_attributes"},
+                              {"connection_id", "c"},
+                              {"data_model_id", "m"},
+                              {"environment", "production"}},
+                             "t")
+                    .ok());
     // Recorded as ended: a pipeline may have one running run at a time.
-    core::Status inserted = db_->Exec(
-        "INSERT INTO pipeline_state (workspace_id, pipeline_id) VALUES (1, 'p');"
-        "INSERT INTO runs (run_id, workspace_id, pipeline_id, run_type, state, created_at) "
-        "VALUES (1, 1, 'p', 'manual', 'succeeded', 0), (2, 1, 'p', 'manual', 'succeeded', 0)");
-    ASSERT_TRUE(inserted.ok()) << inserted.ToString();
-    auto store = profiles::SqliteProfileStore::Open(dir_.File("w.db"));
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
+    for (int64_t id = 1; id <= 2; ++id) {
+      catalog::Run run;
+      run.workspace_id = 1;
+      run.pipeline_id = "p";
+      auto created = catalog_->CreateRun(run);
+      ASSERT_TRUE(created.ok()) << created.status().ToString();
+      ASSERT_EQ(created->run_id, id);
+      ASSERT_TRUE(catalog_->SetRunState(1, id, "succeeded", std::nullopt, 0).ok());
+    }
   }
 
   ApplyOptions Options(int64_t run_id, bool full) {
@@ -67,27 +85,20 @@ class ApplyStageTest : public ::testing::Test {
             .run_start = 100};
   }
 
-  std::optional<std::string> Mark() {
-    auto stmt = db_->Prepare("SELECT high_water_mark FROM pipeline_state WHERE pipeline_id = 'p'");
-    EXPECT_TRUE(stmt.ok());
-    EXPECT_TRUE(*stmt->Step());
-    return stmt->OptText(0);
+  std::optional<std::string> Mark() { return catalog_->GetState(1, "p")->high_water_mark; }
+  core::RunCounters Counters(int64_t run_id) { return catalog_->GetRun(1, run_id)->counters; }
+  size_t Fingerprints() {
+    return store_->LookupFingerprints(1, "p", {"email:a@x.com", "email:b@x.com"})->size();
   }
+  int64_t Profiles() { return store_->List(1, std::nullopt, std::nullopt, 1, 10)->total; }
 
-  int64_t Count(const std::string& sql) {
-    auto stmt = db_->Prepare(sql);
-    EXPECT_TRUE(stmt.ok()) << sql;
-    EXPECT_TRUE(*stmt->Step());
-    return stmt->Int(0);
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<db::Db> db_;
-  std::unique_ptr<profiles::ProfileStore> store_;
+  catalog::Catalog* catalog_ = nullptr;
+  profiles::ProfileStore* store_ = nullptr;
 };
+WSYNC_INSTANTIATE_FOR_EVERY_BACKEND(ApplyStageTest);
 
-TEST_F(ApplyStageTest, AFullRunAppliesTheFirstRowOfEachKeyAndSkipsUnchangedRows) {
-  ApplyStage first(store_.get(), Options(1, /*full=*/true));
+TEST_P(ApplyStageTest, AFullRunAppliesTheFirstRowOfEachKeyAndSkipsUnchangedRows) {
+  ApplyStage first(session_.get(), Options(1, /*full=*/true));
   MappedBatch batch = Batch({Person(1, "a@x.com", "pro", 11), Failed(2),
                              Person(3, "a@x.com", "free", 12), Person(4, "b@x.com", "pro", 21)});
   ASSERT_TRUE(first.Apply(batch, /*last=*/true).ok());
@@ -100,11 +111,11 @@ TEST_F(ApplyStageTest, AFullRunAppliesTheFirstRowOfEachKeyAndSkipsUnchangedRows)
   EXPECT_EQ(c.records_duplicate, 1);  // the second a@x.com row
   EXPECT_EQ(c.profiles_created, 2);
   EXPECT_TRUE(c.Consistent());
-  EXPECT_EQ(Count("SELECT count(*) FROM fingerprints"), 2);
-  EXPECT_EQ(Count("SELECT records_extracted FROM runs WHERE run_id = 1"), 4);
+  EXPECT_EQ(Fingerprints(), 2u);
+  EXPECT_EQ(Counters(1).records_extracted, 4);
 
   // The next full run: a's fingerprint is unchanged, b's is not.
-  ApplyStage second(store_.get(), Options(2, /*full=*/true));
+  ApplyStage second(session_.get(), Options(2, /*full=*/true));
   batch = Batch({Person(1, "a@x.com", "pro", 11), Person(2, "b@x.com", "free", 22)});
   ASSERT_TRUE(second.Apply(batch, /*last=*/true).ok());
   EXPECT_EQ(second.counters().records_unchanged, 1);
@@ -113,26 +124,26 @@ TEST_F(ApplyStageTest, AFullRunAppliesTheFirstRowOfEachKeyAndSkipsUnchangedRows)
   EXPECT_EQ(second.counters().records_duplicate, 0);
 }
 
-TEST_F(ApplyStageTest, AnIncrementalRunAppliesEveryRowAndTheLastBatchCarriesTheMark) {
+TEST_P(ApplyStageTest, AnIncrementalRunAppliesEveryRowAndTheLastBatchCarriesTheMark) {
   ApplyOptions options = Options(1, /*full=*/false);
   options.new_mark = R"({"iterator":"updated_at","type":"integer","value":42})";
-  ApplyStage stage(store_.get(), options);
+  ApplyStage stage(session_.get(), options);
   MappedBatch batch = Batch({Person(1, "a@x.com", "pro", 11), Person(2, "a@x.com", "free", 12)});
   ASSERT_TRUE(stage.Apply(batch, /*last=*/false).ok());
   EXPECT_EQ(stage.counters().records_duplicate, 0);  // source times decide, not the first row
   EXPECT_EQ(stage.counters().records_skipped, 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM fingerprints"), 0);
+  EXPECT_EQ(Fingerprints(), 0u);
   EXPECT_FALSE(Mark());
   EXPECT_FALSE(stage.applied().last);
 
   MappedBatch empty;
   ASSERT_TRUE(stage.Apply(empty, /*last=*/true).ok());
   EXPECT_EQ(Mark(), options.new_mark);
-  EXPECT_EQ(Count("SELECT records_mapped FROM runs WHERE run_id = 1"), 2);
+  EXPECT_EQ(Counters(1).records_mapped, 2);
 }
 
-TEST_F(ApplyStageTest, KeepsTheFirstThousandRowErrorsAndCountsThemAll) {
-  ApplyStage stage(store_.get(), Options(1, /*full=*/true));
+TEST_P(ApplyStageTest, KeepsTheFirstThousandRowErrorsAndCountsThemAll) {
+  ApplyStage stage(session_.get(), Options(1, /*full=*/true));
   std::vector<MappedRow> rows;
   for (int64_t i = 1; i <= 999; ++i) rows.push_back(Failed(i));
   MappedBatch batch = Batch(std::move(rows));
@@ -141,16 +152,17 @@ TEST_F(ApplyStageTest, KeepsTheFirstThousandRowErrorsAndCountsThemAll) {
   ASSERT_TRUE(stage.Apply(batch, true).ok());
   EXPECT_EQ(stage.counters().records_failed, 1001);
   EXPECT_EQ(stage.counters().row_errors_total, 1001);
-  EXPECT_EQ(Count("SELECT count(*) FROM row_errors WHERE run_key = (SELECT run_key FROM runs WHERE "
-                  "workspace_id = 1 AND run_id = 1)"),
-            1000);
-  EXPECT_EQ(Count("SELECT max(row) FROM row_errors WHERE run_key = (SELECT run_key FROM runs WHERE "
-                  "workspace_id = 1 AND run_id = 1)"),
-            1000);
+  int64_t kept = 0;
+  auto last_page = catalog_->RowErrors(1, 1, {.page = 20, .page_size = 50}, &kept);
+  ASSERT_TRUE(last_page.ok());
+  EXPECT_EQ(kept, 1000);
+  ASSERT_EQ(last_page->size(), 50u);
+  EXPECT_EQ(last_page->back().row, 1000);
+  EXPECT_EQ(Counters(1).row_errors_total, 1001);
 }
 
-TEST_F(ApplyStageTest, TheAppliedViewShowsWhatTheBatchCommitted) {
-  ApplyStage stage(store_.get(), Options(1, /*full=*/true));
+TEST_P(ApplyStageTest, TheAppliedViewShowsWhatTheBatchCommitted) {
+  ApplyStage stage(session_.get(), Options(1, /*full=*/true));
   MappedBatch batch = Batch({Person(1, "a@x.com", "pro", 11), Person(2, "b@x.com", "pro", 21)});
   ASSERT_TRUE(stage.Apply(batch, true).ok());
   AppliedBatch applied = stage.applied();
@@ -162,13 +174,13 @@ TEST_F(ApplyStageTest, TheAppliedViewShowsWhatTheBatchCommitted) {
   EXPECT_EQ(applied.changes->fingerprints.size(), 2u);
 }
 
-TEST_F(ApplyStageTest, AFailedBatchLeavesNothingBehind) {
-  ApplyStage stage(store_.get(), Options(9, /*full=*/true));  // run 9 does not exist
+TEST_P(ApplyStageTest, AFailedBatchLeavesNothingBehind) {
+  ApplyStage stage(session_.get(), Options(9, /*full=*/true));  // run 9 does not exist
   MappedBatch batch = Batch({Person(1, "a@x.com", "pro", 11)});
   core::Status status = stage.Apply(batch, true);
   EXPECT_EQ(status.code(), core::StatusCode::kNotFound);
-  EXPECT_EQ(Count("SELECT count(*) FROM profiles"), 0);
-  EXPECT_EQ(Count("SELECT count(*) FROM fingerprints"), 0);
+  EXPECT_EQ(Profiles(), 0);
+  EXPECT_EQ(Fingerprints(), 0u);
 }
 
 }  // namespace

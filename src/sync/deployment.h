@@ -14,6 +14,7 @@
 #include "core/status.h"
 #include "core/time.h"
 #include "storage/backend.h"
+#include "sync/prepare.h"
 #include "sync/run_executor.h"
 #include "warehouse/registry.h"
 
@@ -33,6 +34,17 @@ class Deployment {
   // the workspace they were sealed for.
   virtual core::StatusOr<nlohmann::json> RevealConfig(
       int64_t workspace_id, const catalog::Connection& connection) const = 0;
+
+  // How sync::Prepare reaches a connection's warehouse from this deployment, its statements
+  // polling `stop` (the caller's, outliving the connector; may be null).
+  WarehouseAccess warehouse_access(const core::StopToken* stop) const {
+    return {.registry = &registry(),
+            .reveal_config =
+                [this](int64_t workspace_id, const catalog::Connection& c) {
+                  return RevealConfig(workspace_id, c);
+                },
+            .stop = stop};
+  }
 };
 
 }  // namespace wsync::sync

@@ -2,9 +2,9 @@
 
 #include <thread>
 
-#include "core/column_lookup.h"
 #include "sync/apply_stage.h"
 #include "sync/extract_stage.h"
+#include "sync/prepare.h"
 #include "sync/window.h"
 
 namespace wsync::sync {
@@ -15,9 +15,8 @@ using nlohmann::json;
 
 }  // namespace
 
-RunExecutor::RunExecutor(ExecutorDeps deps, catalog::Catalog* catalog,
-                         profiles::ProfileStore* store)
-    : deps_(std::move(deps)), catalog_(catalog), store_(store) {}
+RunExecutor::RunExecutor(ExecutorDeps deps, storage::Session* session)
+    : deps_(std::move(deps)), session_(session), catalog_(session->catalog()) {}
 
 core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id, const RunStop* stop) {
   ASSIGN_OR_RETURN(catalog::Run run, catalog_->GetRun(workspace_id, run_id));
@@ -102,46 +101,15 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id, const Ru
 core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec, const RunStop* stop,
                                   StopReason* stopped, bool* applied) {
   const catalog::Pipeline& pipeline = spec.pipeline;
-  const std::string where = "pipeline '" + pipeline.id + "'";
-  json config = spec.connection.config;
-  if (deps_.reveal_config) {
-    ASSIGN_OR_RETURN(config, deps_.reveal_config(run.workspace_id, spec.connection));
-  }
-  ASSIGN_OR_RETURN(auto connector, deps_.registry->Create(spec.connection.service_provider, config,
-                                                          {.stop = stop ? &stop->token() : nullptr,
-                                                           .trusted = spec.connection.trusted}));
-
-  // Stage-two validation against the model as the warehouse sees it now.
-  core::StatusOr<warehouse::Discovery> discovered = connector->Discover(spec.model.sql_query, 0);
-  if (!discovered.ok()) return discovered.status().Annotate("data model '" + spec.model.id + "'");
-  const std::vector<core::Column>& columns = discovered->columns;
-  core::StatusOr<mapping::Mapper> mapper =
-      catalog::CompileMapper(pipeline, spec.model, spec.field_transformation, columns);
-  if (!mapper.ok()) return mapper.status().Annotate(where);
-
-  std::vector<int> pk;
-  for (const std::string& name : spec.model.primary_key) {
-    core::StatusOr<size_t> i = core::FindColumn(columns, name);
-    if (i.status().code() == core::StatusCode::kNotFound) {
-      return core::InvalidArgument("data model '" + spec.model.id + "': primary key column '" +
-                                   name + "' is not in the model's columns");
-    }
-    if (!i.ok()) return i.status().Annotate("data model '" + spec.model.id + "': primary key");
-    pk.push_back(static_cast<int>(*i));
-  }
-
+  // Stage-two validation against the model as the warehouse sees it now (sync/prepare.h: the
+  // same path as the API's checks and preview).
+  ASSIGN_OR_RETURN(PreparedSync prepared, Prepare(spec, run.workspace_id,
+                                                  {.registry = deps_.registry,
+                                                   .reveal_config = deps_.reveal_config,
+                                                   .stop = stop ? &stop->token() : nullptr}));
+  warehouse::Connector* connector = prepared.connector.get();
   const int64_t run_start = run.started_at.value_or(deps_.clock->NowMicros());
-  int iterator_col = -1;
   ASSIGN_OR_RETURN(catalog::PipelineState state, catalog_->GetState(run.workspace_id, pipeline.id));
-  if (pipeline.sync_mode.incremental) {
-    core::StatusOr<size_t> i = core::FindColumn(columns, pipeline.sync_mode.iterator);
-    if (i.status().code() == core::StatusCode::kNotFound) {
-      return core::InvalidArgument(where + ": iterator column '" + pipeline.sync_mode.iterator +
-                                   "' is not in the model's columns");
-    }
-    if (!i.ok()) return i.status().Annotate(where + ": iterator");
-    iterator_col = static_cast<int>(*i);
-  }
 
   // Stage 1: the window this run reads, planned around the run's one warehouse question.
   const WindowInput window_input{.pipeline_id = pipeline.id,
@@ -167,23 +135,17 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec, 
   ASSIGN_OR_RETURN(std::unique_ptr<warehouse::RowStream> stream, connector->Execute(query));
 
   // Stage 2, extract+map, on its own thread; stage 3, apply, here.
-  ExtractStage extract({.mapper = &*mapper,
-                        .primary_key = std::move(pk),
-                        .iterator_column = iterator_col,
-                        .iterator_type = pipeline.sync_mode.iterator_type,
-                        .iterator = pipeline.sync_mode.iterator,
-                        .iterator_data_type = pipeline.sync_mode.iterator_data_type,
-                        .settings_version = spec.settings_version,
-                        .run_start = run_start},
-                       std::move(stream));
-  ApplyStage apply(store_, {.workspace_id = run.workspace_id,
-                            .run_id = run.run_id,
-                            .pipeline_id = pipeline.id,
-                            .environment = pipeline.environment,
-                            .protection = pipeline.input_protection,
-                            .full = !pipeline.sync_mode.incremental,
-                            .run_start = run_start,
-                            .new_mark = std::move(window.new_mark)});
+  RowMapping mapping = prepared.mapping;
+  mapping.run_start = run_start;
+  ExtractStage extract(std::move(mapping), std::move(stream));
+  ApplyStage apply(session_, {.workspace_id = run.workspace_id,
+                              .run_id = run.run_id,
+                              .pipeline_id = pipeline.id,
+                              .environment = pipeline.environment,
+                              .protection = pipeline.input_protection,
+                              .full = !pipeline.sync_mode.incremental,
+                              .run_start = run_start,
+                              .new_mark = std::move(window.new_mark)});
 
   // A batch is applied once the next one (or the end) is known, so the last batch can carry
   // the new mark in its own transaction.

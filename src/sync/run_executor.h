@@ -22,6 +22,7 @@
 #include "core/stop_token.h"
 #include "core/time.h"
 #include "profiles/profile_store.h"
+#include "storage/backend.h"
 #include "sync/apply_stage.h"
 #include "sync/run_spec.h"
 #include "warehouse/registry.h"
@@ -73,7 +74,8 @@ class RunStop {
 
 class RunExecutor {
  public:
-  RunExecutor(ExecutorDeps deps, catalog::Catalog* catalog, profiles::ProfileStore* store);
+  // `session` (its catalog and store) outlives the executor.
+  RunExecutor(ExecutorDeps deps, storage::Session* session);
 
   // Runs a queued run to its end and records the outcome in the catalog. The returned status is
   // the run's failure, if any (already recorded); row errors do not fail a run.
@@ -83,8 +85,8 @@ class RunExecutor {
   core::Status RunOnce(const catalog::Run& run, const RunSpec& spec, const RunStop* stop,
                        StopReason* stopped, bool* applied);
   ExecutorDeps deps_;
-  catalog::Catalog* catalog_;
-  profiles::ProfileStore* store_;
+  storage::Session* session_;
+  catalog::Catalog* catalog_;  // session_->catalog()
 };
 
 }  // namespace wsync::sync

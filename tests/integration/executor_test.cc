@@ -287,7 +287,7 @@ TEST_F(ExecutorTest, DateIteratorRowsOnTheActivationDayAreReadOnce) {
   // The historical run: S <= d < day(T0).
   std::optional<catalog::Run> historical = Activate();
   ASSERT_TRUE(historical.has_value());
-  sync::RunExecutor executor(engine_->executor_deps(), catalog_, store_);
+  sync::RunExecutor executor(engine_->executor_deps(), session_.get());
   ASSERT_TRUE(executor.Execute(1, historical->run_id).ok());
   EXPECT_EQ(catalog_->GetRun(1, historical->run_id)->counters.records_extracted, 1);
   // Two days later the incremental run reads the activation day and the day after.
@@ -310,7 +310,7 @@ TEST_F(ExecutorTest, TimestampIteratorRowAtActivationIsReadOnce) {
   clock_.Set(*core::ParseTimestamp("2026-01-01T12:00:00Z"));
   std::optional<catalog::Run> historical = Activate();
   ASSERT_TRUE(historical.has_value());
-  sync::RunExecutor executor(engine_->executor_deps(), catalog_, store_);
+  sync::RunExecutor executor(engine_->executor_deps(), session_.get());
   ASSERT_TRUE(executor.Execute(1, historical->run_id).ok());
   EXPECT_EQ(catalog_->GetRun(1, historical->run_id)->counters.records_extracted, 1);
   clock_.Set(*core::ParseTimestamp("2026-01-01T13:00:00Z"));

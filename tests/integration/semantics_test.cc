@@ -43,8 +43,6 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
   core::Status historical_status;
   std::thread loader([&] {
     auto session = *engine_->NewSession();
-    catalog::Catalog* catalog = session->catalog();
-    profiles::ProfileStore* store = session->store();
     sync::ExecutorDeps deps = engine_->executor_deps();
     deps.batch_rows = 1;
     deps.after_batch = [&](int64_t) {
@@ -54,7 +52,7 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
       cv.notify_all();
       cv.wait(lock, [&] { return resume; });
     };
-    sync::RunExecutor executor(deps, catalog, store);
+    sync::RunExecutor executor(deps, session.get());
     historical_status = executor.Execute(1, historical->run_id);
   });
   {
@@ -95,7 +93,7 @@ TEST_F(SemanticsTest, ARunUsesTheVersionsItStartedWith) {
   ASSERT_TRUE(run.ok());
   // Edited after the run was queued: the run still reads the old model.
   Define("SELECT email, tier FROM t", {{"environment", "development"}});
-  sync::RunExecutor executor(engine_->executor_deps(), catalog_, store_);
+  sync::RunExecutor executor(engine_->executor_deps(), session_.get());
   ASSERT_TRUE(executor.Execute(1, run->run_id).ok());
   profiles::Profile p = Find("email", "a@x.com", "production");
   EXPECT_EQ(p.attributes.at("plan").value, Value::String("pro"));
@@ -149,7 +147,7 @@ TEST_F(SemanticsTest, RetryableWarehouseFailuresAreRetriedThenFailTheRun) {
   deps.max_attempts = 3;
 
   auto run = sync::CreateRun(catalog_, 1, "p", "manual", clock_.NowMicros());
-  sync::RunExecutor executor(deps, catalog_, store_);
+  sync::RunExecutor executor(deps, session_.get());
   EXPECT_TRUE(executor.Execute(1, run->run_id).ok());
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(catalog_->GetRun(1, run->run_id)->counters.profiles_created, 1);

@@ -74,7 +74,7 @@ class SyncFixture : public ::testing::Test {
     deps.batch_rows = batch_rows_;
     deps.retry_backoff_ms = 1;
     if (after_batch_) deps.after_batch = after_batch_;
-    sync::RunExecutor executor(deps, catalog_, store_);
+    sync::RunExecutor executor(deps, session_.get());
     last_status_ = executor.Execute(1, run->run_id, stop_);
     auto done = catalog_->GetRun(1, run->run_id);
     EXPECT_TRUE(done.ok());

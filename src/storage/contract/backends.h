@@ -13,6 +13,7 @@
 
 #include "core/time.h"
 #include "storage/backend.h"
+#include "storage/sqlite/sqlite_db.h"
 #include "testing/providers.h"
 #include "testing/temp_dir.h"
 
@@ -22,10 +23,25 @@ struct BackendCase {
   std::string name;  // a gtest name: letters and digits
   // Opens a fresh backend keeping its files under `dir`.
   std::function<core::StatusOr<std::unique_ptr<Backend>>(const std::string& dir)> open;
+  // Overwrites resource `id`'s stored body behind the catalog's back (no validation), the way a
+  // manual edit or an older version would leave it: for tests of what readers do with it.
+  std::function<core::Status(const std::string& dir, int64_t workspace_id, const std::string& id,
+                             const std::string& body)>
+      overwrite_body;
 };
 
 inline std::vector<BackendCase> EveryBackend() {
-  return {{"Sqlite", [](const std::string& dir) { return OpenBackend(StoreInDataDir(dir)); }}};
+  return {{"Sqlite", [](const std::string& dir) { return OpenBackend(StoreInDataDir(dir)); },
+           [](const std::string& dir, int64_t workspace_id, const std::string& id,
+              const std::string& body) -> core::Status {
+             ASSIGN_OR_RETURN(std::unique_ptr<db::Db> db,
+                              db::Db::Open(StoreInDataDir(dir).database_path, /*create=*/false));
+             ASSIGN_OR_RETURN(db::Stmt stmt,
+                              db->Prepare("UPDATE resources SET body = ?3 WHERE workspace_id = ?1 "
+                                          "AND id = ?2"));
+             stmt.Bind(1, workspace_id).Bind(2, id).Bind(3, body);
+             return stmt.Run();
+           }}};
 }
 
 // A fresh backend and one session on it, with a fake clock.
@@ -44,6 +60,11 @@ class BackendTest : public ::testing::TestWithParam<BackendCase> {
   core::StatusOr<std::unique_ptr<Session>> NewSession() {
     return backend_->NewSession(
         {.clock = &clock_, .providers = &wsync::testing::BuiltinProviders()});
+  }
+
+  // See BackendCase::overwrite_body.
+  core::Status OverwriteBody(int64_t workspace_id, const std::string& id, const std::string& body) {
+    return GetParam().overwrite_body(dir_.path(), workspace_id, id, body);
   }
 
   wsync::testing::TempDir dir_;

@@ -51,18 +51,18 @@ class CatalogContractTest : public storage::testing::BackendTest {
   }
 
   // Stores `mark` as pipeline `pipeline_id`'s mark the way a run's last batch does (through the
-  // profile store's checkpoint), from a run that then ends.
+  // catalog's checkpoint), from a run that then ends.
   void CheckpointMark(const std::string& pipeline_id, const std::string& mark) {
     catalog::Run run;
     run.workspace_id = 1;
     run.pipeline_id = pipeline_id;
     auto created = catalog_->CreateRun(run);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
-    profiles::Checkpoint cp;
+    catalog::RunCheckpoint cp;
     cp.run_id = created->run_id;
     cp.pipeline_id = pipeline_id;
     cp.high_water_mark = mark;
-    ASSERT_TRUE(session_->store()->Apply({1, "production"}, {}, cp).ok());
+    ASSERT_TRUE(catalog_->RecordCheckpoint(1, cp).ok());
     ASSERT_TRUE(
         catalog_->SetRunState(1, created->run_id, "succeeded", std::nullopt, clock_.NowMicros())
             .ok());
@@ -326,14 +326,13 @@ TEST_P(CatalogContractTest, RunIdsCountPerWorkspace) {
   EXPECT_EQ(catalog_->GetRun(1, 1)->state, "queued");
 
   // A checkpoint writes counters and row errors of its own workspace's run only.
-  profiles::ProfileStore* store = session_->store();
-  profiles::Checkpoint cp;
+  catalog::RunCheckpoint cp;
   cp.run_id = 3;
   cp.pipeline_id = "c";
   cp.counters.records_extracted = 7;
   cp.row_errors = {{1, "k", "email", "invalid_value", "bad email"}};
-  EXPECT_EQ(store->Apply({2, "production"}, {}, cp).code(), core::StatusCode::kNotFound);
-  ASSERT_TRUE(store->Apply({1, "production"}, {}, cp).ok());
+  EXPECT_EQ(catalog_->RecordCheckpoint(2, cp).code(), core::StatusCode::kNotFound);
+  ASSERT_TRUE(catalog_->RecordCheckpoint(1, cp).ok());
   EXPECT_EQ(catalog_->GetRun(1, 3)->counters.records_extracted, 7);
   int64_t total = -1;
   auto mine = catalog_->RowErrors(1, 3, {1, 50}, &total);

@@ -33,17 +33,14 @@ class ResolverTest : public storage::testing::BackendTest {
   }
 
   // Resolves and applies one batch; returns the result.
-  BatchResult Batch(Resolver* r, std::vector<mapping::Record>& records, int64_t source_time = 10,
-                    int64_t run_id = 1) {
+  BatchResult Batch(Resolver* r, std::vector<mapping::Record>& records, int64_t source_time = 10) {
     std::vector<ResolveInput> inputs;
     for (size_t i = 0; i < records.size(); ++i) {
       inputs.push_back({&records[i], static_cast<int64_t>(i + 1), "k", i, source_time});
     }
     BatchResult out;
     EXPECT_TRUE(r->ResolveBatch(inputs, &out).ok());
-    Checkpoint cp;
-    cp.run_id = run_id;
-    core::Status applied = store_->Apply(scope_, out.changes, cp);
+    core::Status applied = store_->Apply(scope_, out.changes);
     EXPECT_TRUE(applied.ok()) << applied.ToString();
     return out;
   }
@@ -120,7 +117,7 @@ TEST_P(ResolverTest, IdentityMovedBetweenProfilesInOneBatchMovesItsIndexRow) {
   Resolver by_email(store_, Options(InputProtection::kCreateAndUpdate, 2), 200);
   std::vector<mapping::Record> nick = {
       Rec({Id("email", "old@x.com")}, {{"nickname", Value::String("bee")}})};
-  BatchResult out = Batch(&by_email, nick, 20, 2);
+  BatchResult out = Batch(&by_email, nick, 20);
   EXPECT_EQ(out.rows[0].mpid, b);
   EXPECT_EQ(out.identity_conflicts, 0);
   EXPECT_EQ(store_->Get(1, b)->attributes.at("nickname").value, Value::String("bee"));
@@ -128,7 +125,7 @@ TEST_P(ResolverTest, IdentityMovedBetweenProfilesInOneBatchMovesItsIndexRow) {
   // B's own pipeline meets no conflict on the next run either.
   Resolver again(store_, Options(InputProtection::kCreateAndUpdate, 3), 300);
   std::vector<mapping::Record> b3 = {Rec({Id("customer_id", "B"), Id("email", "old@x.com")})};
-  out = Batch(&again, b3, 30, 3);
+  out = Batch(&again, b3, 30);
   EXPECT_EQ(out.rows[0].mpid, b);
   EXPECT_EQ(out.identity_conflicts, 0);
 }
@@ -197,7 +194,7 @@ TEST_P(ResolverTest, ReconfirmedValueKeepsItsNewerSourceTime) {
       Rec({Id("email", "s@x.com")}, {{"plan", Value::String("free")}})};
   const int64_t mpid = Batch(&a1, free, /*source_time=*/1000).rows[0].mpid;  // "January"
   Resolver a2(store_, {scope_, InputProtection::kCreateAndUpdate, "A", 2}, 200);
-  BatchResult again = Batch(&a2, free, /*source_time=*/3000, 2);  // "March", same value
+  BatchResult again = Batch(&a2, free, /*source_time=*/3000);  // "March", same value
   EXPECT_FALSE(again.rows[0].changed);
   EXPECT_EQ(again.profiles_updated, 0);
   ASSERT_EQ(again.changes.profiles.size(), 1u);  // written for its source time
@@ -208,13 +205,13 @@ TEST_P(ResolverTest, ReconfirmedValueKeepsItsNewerSourceTime) {
   Resolver b(store_, {scope_, InputProtection::kCreateAndUpdate, "B", 3}, 300);
   std::vector<mapping::Record> pro = {
       Rec({Id("email", "s@x.com")}, {{"plan", Value::String("pro")}})};
-  BatchResult out = Batch(&b, pro, /*source_time=*/2000, 3);  // "February"
+  BatchResult out = Batch(&b, pro, /*source_time=*/2000);  // "February"
   EXPECT_FALSE(out.rows[0].changed);
   EXPECT_EQ(store_->Get(1, mpid)->attributes.at("plan").value, Value::String("free"));
 
   // Re-confirming at the same source time writes nothing.
   Resolver a3(store_, {scope_, InputProtection::kCreateAndUpdate, "A", 3}, 400);
-  out = Batch(&a3, free, /*source_time=*/3000, 3);
+  out = Batch(&a3, free, /*source_time=*/3000);
   EXPECT_TRUE(out.changes.profiles.empty());
   EXPECT_EQ(out.profiles_updated, 0);
 }
@@ -227,10 +224,8 @@ TEST_P(ResolverTest, EraseForgetsTheFingerprintsOfItsProfile) {
   const int64_t one = out.rows[0].mpid, two = out.rows[1].mpid;
   ChangeSet fps;
   fps.fingerprints = {{"k1", 11, one}, {"k1b", 12, one}, {"k2", 22, two}};
-  Checkpoint cp;
-  cp.run_id = 1;
-  cp.pipeline_id = "p";
-  ASSERT_TRUE(store_->Apply(scope_, fps, cp).ok());
+  fps.pipeline_id = "p";
+  ASSERT_TRUE(store_->Apply(scope_, fps).ok());
   ASSERT_EQ(store_->LookupFingerprints(1, "p", {"k1", "k1b", "k2"})->size(), 3u);
 
   ASSERT_TRUE(store_->Erase(1, one).ok());
@@ -252,10 +247,8 @@ TEST_P(ResolverTest, ForeignMpidIsRefusedNeverOverwritten) {
   forged.identities = {{"email", "attacker@ws2.example"}};
   ChangeSet changes;
   changes.profiles = {&forged};
-  Checkpoint cp;
-  cp.run_id = 1;
   for (const Scope& other : {Scope{2, "production"}, Scope{1, "development"}}) {
-    core::Status s = store_->Apply(other, changes, cp);
+    core::Status s = store_->Apply(other, changes);
     EXPECT_EQ(s.code(), core::StatusCode::kInternal) << s.ToString();
   }
   auto kept = store_->Get(1, mpid);
@@ -328,9 +321,8 @@ class ClaimCountingStore : public ProfileStore {
   core::Status Transaction(const std::function<core::Status()>& fn) override {
     return s_->Transaction(fn);
   }
-  core::Status Apply(const Scope& scope, const ChangeSet& changes,
-                     const Checkpoint& checkpoint) override {
-    return s_->Apply(scope, changes, checkpoint);
+  core::Status Apply(const Scope& scope, const ChangeSet& changes) override {
+    return s_->Apply(scope, changes);
   }
   core::StatusOr<Profile> Get(int64_t workspace_id, int64_t mpid) override {
     return s_->Get(workspace_id, mpid);
@@ -384,9 +376,7 @@ TEST_P(ResolverTest, EnvironmentsStayApart) {
   std::vector<ResolveInput> inputs = {{&b[0], 1, "k", 0, 10}};
   BatchResult out;
   ASSERT_TRUE(dev.ResolveBatch(inputs, &out).ok());
-  Checkpoint cp;
-  cp.run_id = 1;
-  ASSERT_TRUE(store_->Apply(dev_opts.scope, out.changes, cp).ok());
+  ASSERT_TRUE(store_->Apply(dev_opts.scope, out.changes).ok());
   EXPECT_NE(out.rows[0].mpid, p);
   EXPECT_EQ(Find("email", "e@x.com", "development"), out.rows[0].mpid);
   EXPECT_EQ(Find("email", "e@x.com", "production"), p);
@@ -410,11 +400,11 @@ TEST_P(ResolverTest, DistinctUpdatedProfilesCountOnce) {
   Resolver r(store_, Options(InputProtection::kCreateAndUpdate, 2), 200);
   std::vector<mapping::Record> b1 = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(2)}})};
   std::vector<mapping::Record> b2 = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(3)}})};
-  EXPECT_EQ(Batch(&r, b1, 20, 2).profiles_updated, 1);
-  EXPECT_EQ(Batch(&r, b2, 30, 2).profiles_updated, 0);  // already counted in this run
+  EXPECT_EQ(Batch(&r, b1, 20).profiles_updated, 1);
+  EXPECT_EQ(Batch(&r, b2, 30).profiles_updated, 0);  // already counted in this run
   std::vector<mapping::Record> same = {Rec({Id("email", "d@x.com")}, {{"n", Value::Int64(3)}})};
   Resolver third(store_, Options(InputProtection::kCreateAndUpdate, 3), 300);
-  EXPECT_EQ(Batch(&third, same, 40, 3).profiles_updated, 0);  // no real change
+  EXPECT_EQ(Batch(&third, same, 40).profiles_updated, 0);  // no real change
 }
 
 WSYNC_INSTANTIATE_FOR_EVERY_BACKEND(ResolverTest);

@@ -88,10 +88,7 @@ core::Status ResolverChecker::Resolve(int64_t ws, const CheckInput& input,
     RETURN_IF_ERROR(store_->Transaction([&]() -> core::Status {
       BatchResult out;
       RETURN_IF_ERROR(resolver.ResolveBatch(batch, &out));
-      Checkpoint cp;
-      cp.run_id = kRunId;
-      cp.pipeline_id = "p";
-      return store_->Apply(scope, out.changes, cp);
+      return store_->Apply(scope, out.changes);
     }));
   }
   return core::Status::Ok();

@@ -485,6 +485,63 @@ core::Status SqliteCatalog::SetRunState(int64_t workspace_id, int64_t run_id,
   return core::Status::Ok();
 }
 
+core::Status SqliteCatalog::RecordCheckpoint(int64_t workspace_id, const RunCheckpoint& cp) {
+  // The run is the scope's own (its id counts per workspace); row errors hang off its internal
+  // key.
+  ASSIGN_OR_RETURN(
+      db::Stmt * run,
+      db_->Cached("UPDATE runs SET records_extracted = ?2, records_mapped = ?3, "
+                  "records_unchanged = ?4, records_skipped = ?5, records_failed = ?6, "
+                  "profiles_created = ?7, profiles_updated = ?8, identity_conflicts = ?9, "
+                  "events_created = ?10, batches_forwarded = ?11, row_errors_total = ?12, "
+                  "records_duplicate = ?14 WHERE run_id = ?1 AND workspace_id = ?13 "
+                  "RETURNING run_key"));
+  const core::RunCounters& c = cp.counters;
+  run->Bind(1, cp.run_id)
+      .Bind(2, c.records_extracted)
+      .Bind(3, c.records_mapped)
+      .Bind(4, c.records_unchanged)
+      .Bind(5, c.records_skipped)
+      .Bind(6, c.records_failed)
+      .Bind(7, c.profiles_created)
+      .Bind(8, c.profiles_updated)
+      .Bind(9, c.identity_conflicts)
+      .Bind(10, c.events_created)
+      .Bind(11, c.batches_forwarded)
+      .Bind(12, c.row_errors_total)
+      .Bind(13, workspace_id)
+      .Bind(14, c.records_duplicate);
+  ASSIGN_OR_RETURN(bool found, run->Step());
+  if (!found) return core::NotFound("run " + std::to_string(cp.run_id) + " does not exist");
+  const int64_t run_key = run->Int(0);
+  RETURN_IF_ERROR(run->Run());  // completes the statement
+  if (!cp.row_errors.empty()) {
+    ASSIGN_OR_RETURN(db::Stmt * err,
+                     db_->Cached("INSERT INTO row_errors (run_key, seq, row, key, column_name, "
+                                 "code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+    int64_t seq = cp.row_error_seq;
+    for (const mapping::RowError& e : cp.row_errors) {
+      err->Reset();
+      err->Bind(1, run_key)
+          .Bind(2, seq++)
+          .Bind(3, e.row)
+          .Bind(4, e.key)
+          .Bind(5, e.column)
+          .Bind(6, e.code)
+          .Bind(7, e.message);
+      RETURN_IF_ERROR(err->Run());
+    }
+  }
+  if (cp.high_water_mark) {
+    ASSIGN_OR_RETURN(db::Stmt * mark,
+                     db_->Cached("UPDATE pipeline_state SET high_water_mark = ?2 WHERE "
+                                 "pipeline_id = ?1 AND workspace_id = ?3"));
+    mark->Bind(1, cp.pipeline_id).Bind(2, *cp.high_water_mark).Bind(3, workspace_id);
+    RETURN_IF_ERROR(mark->Run());
+  }
+  return core::Status::Ok();
+}
+
 core::StatusOr<std::vector<mapping::RowError>> SqliteCatalog::RowErrors(int64_t workspace_id,
                                                                         int64_t run_id, Page page,
                                                                         int64_t* total) {

@@ -60,6 +60,7 @@ class SqliteCatalog : public Catalog {
   core::StatusOr<std::vector<Run>> UnfinishedRuns() override;
   core::Status SetRunState(int64_t workspace_id, int64_t run_id, const std::string& state,
                            std::optional<std::string> error, int64_t now) override;
+  core::Status RecordCheckpoint(int64_t workspace_id, const RunCheckpoint& checkpoint) override;
   core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t workspace_id, int64_t run_id,
                                                            Page page, int64_t* total) override;
   core::StatusOr<bool> ClaimRun(int64_t workspace_id, int64_t run_id, const std::string& owner,

@@ -179,63 +179,6 @@ core::Status SqliteProfileStore::ClearFingerprints(int64_t workspace_id,
   return stmt.Run();
 }
 
-core::Status SqliteProfileStore::WriteCheckpoint(int64_t workspace_id, const Checkpoint& cp) {
-  // The run is the scope's own (its id counts per workspace); row errors hang off its internal
-  // key.
-  ASSIGN_OR_RETURN(
-      db::Stmt * run,
-      db_->Cached("UPDATE runs SET records_extracted = ?2, records_mapped = ?3, "
-                  "records_unchanged = ?4, records_skipped = ?5, records_failed = ?6, "
-                  "profiles_created = ?7, profiles_updated = ?8, identity_conflicts = ?9, "
-                  "events_created = ?10, batches_forwarded = ?11, row_errors_total = ?12, "
-                  "records_duplicate = ?14 WHERE run_id = ?1 AND workspace_id = ?13 "
-                  "RETURNING run_key"));
-  const core::RunCounters& c = cp.counters;
-  run->Bind(1, cp.run_id)
-      .Bind(2, c.records_extracted)
-      .Bind(3, c.records_mapped)
-      .Bind(4, c.records_unchanged)
-      .Bind(5, c.records_skipped)
-      .Bind(6, c.records_failed)
-      .Bind(7, c.profiles_created)
-      .Bind(8, c.profiles_updated)
-      .Bind(9, c.identity_conflicts)
-      .Bind(10, c.events_created)
-      .Bind(11, c.batches_forwarded)
-      .Bind(12, c.row_errors_total)
-      .Bind(13, workspace_id)
-      .Bind(14, c.records_duplicate);
-  ASSIGN_OR_RETURN(bool found, run->Step());
-  if (!found) return core::NotFound("run " + std::to_string(cp.run_id) + " does not exist");
-  const int64_t run_key = run->Int(0);
-  RETURN_IF_ERROR(run->Run());  // completes the statement
-  if (!cp.row_errors.empty()) {
-    ASSIGN_OR_RETURN(db::Stmt * err,
-                     db_->Cached("INSERT INTO row_errors (run_key, seq, row, key, column_name, "
-                                 "code, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
-    int64_t seq = cp.row_error_seq;
-    for (const mapping::RowError& e : cp.row_errors) {
-      err->Reset();
-      err->Bind(1, run_key)
-          .Bind(2, seq++)
-          .Bind(3, e.row)
-          .Bind(4, e.key)
-          .Bind(5, e.column)
-          .Bind(6, e.code)
-          .Bind(7, e.message);
-      RETURN_IF_ERROR(err->Run());
-    }
-  }
-  if (cp.high_water_mark) {
-    ASSIGN_OR_RETURN(db::Stmt * mark,
-                     db_->Cached("UPDATE pipeline_state SET high_water_mark = ?2 WHERE "
-                                 "pipeline_id = ?1 AND workspace_id = ?3"));
-    mark->Bind(1, cp.pipeline_id).Bind(2, *cp.high_water_mark).Bind(3, workspace_id);
-    RETURN_IF_ERROR(mark->Run());
-  }
-  return core::Status::Ok();
-}
-
 core::StatusOr<int64_t> SqliteProfileStore::ClaimMpids(int64_t count) {
   if (count <= 0) return core::InvalidArgument("ClaimMpids needs a positive count");
   // A random gap below each range keeps mpids from counting other workspaces' profiles.
@@ -255,10 +198,9 @@ core::Status SqliteProfileStore::Transaction(const std::function<core::Status()>
   return db::InTransaction(db_.get(), fn);
 }
 
-core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& changes,
-                                       const Checkpoint& checkpoint) {
+core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& changes) {
   if (!db_->InTransaction()) {
-    return Transaction([&] { return Apply(scope, changes, checkpoint); });
+    return Transaction([&] { return Apply(scope, changes); });
   }
   // Writes go in key order: B-tree inserts in order are far cheaper than random ones.
   std::vector<const Profile*> profiles = changes.profiles;
@@ -331,7 +273,7 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
       " ON CONFLICT DO UPDATE SET hash = excluded.hash, mpid = excluded.mpid", fps.size(),
       [&](db::Stmt* stmt, int p, size_t i) {
         stmt->Bind(p, scope.workspace_id)
-            .BindUnowned(p + 1, checkpoint.pipeline_id)
+            .BindUnowned(p + 1, changes.pipeline_id)
             .BindUnowned(p + 2, fps[i]->row_key)
             .Bind(p + 3, static_cast<int64_t>(fps[i]->hash))
             .Bind(p + 4, fps[i]->mpid);
@@ -367,7 +309,7 @@ core::Status SqliteProfileStore::Apply(const Scope& scope, const ChangeSet& chan
                           std::to_string(static_cast<int64_t>(profiles.size()) - written) +
                           " mpid(s) belong to another workspace or environment");
   }
-  return WriteCheckpoint(scope.workspace_id, checkpoint);
+  return core::Status::Ok();
 }
 
 core::StatusOr<Profile> SqliteProfileStore::Get(int64_t workspace_id, int64_t mpid) {

@@ -33,8 +33,7 @@ class SqliteProfileStore : public ProfileStore {
   core::Status ClearFingerprints(int64_t workspace_id, const std::string& pipeline_id) override;
   core::StatusOr<int64_t> ClaimMpids(int64_t count) override;
   core::Status Transaction(const std::function<core::Status()>& fn) override;
-  core::Status Apply(const Scope& scope, const ChangeSet& changes,
-                     const Checkpoint& checkpoint) override;
+  core::Status Apply(const Scope& scope, const ChangeSet& changes) override;
   core::StatusOr<Profile> Get(int64_t workspace_id, int64_t mpid) override;
   core::StatusOr<ProfilePage> List(int64_t workspace_id,
                                    const std::optional<std::string>& environment,
@@ -46,7 +45,6 @@ class SqliteProfileStore : public ProfileStore {
 
  private:
   explicit SqliteProfileStore(std::shared_ptr<db::Db> db) : db_(std::move(db)) {}
-  core::Status WriteCheckpoint(int64_t workspace_id, const Checkpoint& checkpoint);
   core::StatusOr<Profile> ReadProfile(db::Stmt* stmt);
   std::shared_ptr<db::Db> db_;
   std::unique_ptr<db::BackgroundCheckpointer> checkpointer_;  // stops before db_ closes
