@@ -70,7 +70,7 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
     if (!claim.historical) busy.insert({claim.workspace_id, claim.pipeline_id});
   }
   for (const catalog::Run& run : *runs) {
-    if (run.state == "running" && run.run_type != "historical") {
+    if (run.state == catalog::RunState::kRunning && run.run_type != catalog::RunType::kHistorical) {
       busy.insert({run.workspace_id, run.pipeline_id});
     }
   }
@@ -82,8 +82,11 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
   const int per_workspace = std::max(1, threads_ - 1);
   std::vector<const catalog::Run*> candidates;
   for (const catalog::Run& run : *runs) {
-    if (run.state != "queued" || claimed_.contains({run.workspace_id, run.run_id})) continue;
-    const bool historical = run.run_type == "historical";
+    if (run.state != catalog::RunState::kQueued ||
+        claimed_.contains({run.workspace_id, run.run_id})) {
+      continue;
+    }
+    const bool historical = run.run_type == catalog::RunType::kHistorical;
     if (!historical && busy.contains({run.workspace_id, run.pipeline_id})) continue;
     if (held[run.workspace_id] >= per_workspace) continue;
     candidates.push_back(&run);
@@ -103,7 +106,7 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
       return false;
     }
     if (!*claimed) continue;
-    const bool historical = run.run_type == "historical";
+    const bool historical = run.run_type == catalog::RunType::kHistorical;
     auto flag = std::make_shared<sync::RunStop>();
     claimed_[{run.workspace_id, run.run_id}] =
         Claim{run.workspace_id, run.pipeline_id, historical, flag};
@@ -140,15 +143,16 @@ void RunWorkers::Loop() {
         s = executor.Execute(workspace_id, run_id, stop.get());
       } catch (const std::exception& e) {
         s = core::Internal(std::string("run crashed: ") + e.what());
-        core::Status recorded = catalog->SetRunState(workspace_id, run_id, "failed", s.message(),
-                                                     deployment_->clock()->NowMicros());
+        core::Status recorded =
+            catalog->SetRunState(workspace_id, run_id, catalog::RunState::kFailed, s.message(),
+                                 deployment_->clock()->NowMicros());
         if (!recorded.ok()) {
           core::LogError(name + ": cannot record the crash: " + recorded.ToString());
         }
         auto crashed = catalog->GetRun(workspace_id, run_id);
-        if (crashed.ok() && crashed->run_type != "historical") {
+        if (crashed.ok() && crashed->run_type != catalog::RunType::kHistorical) {
           core::Status faulted = catalog->SetHealth(
-              workspace_id, crashed->pipeline_id, "faulted",
+              workspace_id, crashed->pipeline_id, catalog::Health::kFaulted,
               nlohmann::json::array(
                   {{{"code", "internal"}, {"message", s.message()}, {"run_id", run_id}}}));
           if (!faulted.ok()) {
@@ -157,7 +161,7 @@ void RunWorkers::Loop() {
         }
       }
       auto done = catalog->GetRun(workspace_id, run_id);
-      core::LogInfo(name + " ended: " + (done.ok() ? done->state : "?") +
+      core::LogInfo(name + " ended: " + (done.ok() ? std::string(Name(done->state)) : "?") +
                     (s.ok() ? "" : " (" + s.message() + ")"));
       leases_->Release(workspace_id, run_id);
       std::lock_guard<std::mutex> lock(mu_);
