@@ -162,8 +162,8 @@ Response Preview(Services* services, RequestContext& ctx) {
     mapping::RowError error;
     const int64_t row_number = static_cast<int64_t>(i) + 1;
     if (!prepared.mapper->Map(rows[i], row_number, &records[i], &error)) {
-      warnings.push_back("row " + std::to_string(row_number) + " [" + error.code +
-                         "]: " + error.message);
+      warnings.push_back("row " + std::to_string(row_number) + " [" +
+                         std::string(Name(error.code)) + "]: " + error.message);
       continue;
     }
     profiles::ResolveInput in;
@@ -188,7 +188,7 @@ Response Preview(Services* services, RequestContext& ctx) {
     const profiles::ResolveResult& rr = result.rows[i];
     const std::string row = "row " + std::to_string(inputs[i].row_number);
     if (rr.outcome == profiles::Outcome::kFailed) {
-      warnings.push_back(row + " [" + rr.error.code + "]: " + rr.error.message);
+      warnings.push_back(row + " [" + std::string(Name(rr.error.code)) + "]: " + rr.error.message);
       continue;
     }
     if (rr.outcome == profiles::Outcome::kSkipped) {
@@ -290,7 +290,7 @@ Response RunErrors(Services* services, RequestContext& ctx) {
     items.push_back({{"row", e.row},
                      {"key", e.key},
                      {"column", e.column.empty() ? json() : json(e.column)},
-                     {"code", e.code},
+                     {"code", Name(e.code)},
                      {"message", e.message}});
   }
   return JsonResponse(200, PageJson(std::move(items), page, total));

@@ -58,8 +58,9 @@ void PrintRunSummary(const catalog::Run& run, catalog::Catalog* catalog) {
                 static_cast<long long>(c.row_errors_total), errors.ok() ? errors->size() : 0);
     if (errors.ok()) {
       for (const auto& e : *errors) {
-        std::printf("    row %lld [%s] %s: %s\n", static_cast<long long>(e.row), e.code.c_str(),
-                    e.key.c_str(), e.message.substr(0, 160).c_str());
+        std::printf("    row %lld [%s] %s: %s\n", static_cast<long long>(e.row),
+                    std::string(Name(e.code)).c_str(), e.key.c_str(),
+                    e.message.substr(0, 160).c_str());
       }
     }
   }

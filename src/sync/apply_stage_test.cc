@@ -29,7 +29,7 @@ MappedRow Failed(int64_t row) {
   r.row = row;
   r.key = "row " + std::to_string(row);
   r.failed = true;
-  r.error = {row, r.key, "email", "no_identity", "row has no usable identity"};
+  r.error = {row, r.key, "email", mapping::RowErrorCode::kNoIdentity, "row has no usable identity"};
   return r;
 }
 

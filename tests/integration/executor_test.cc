@@ -183,7 +183,7 @@ class RangeTest : public ExecutorTest {
     std::vector<mapping::RowError> errors = Errors(run.run_id);
     EXPECT_EQ(errors.size(), 1u);
     if (errors.size() != 1) return "";
-    EXPECT_EQ(errors[0].code, "invalid_iterator");
+    EXPECT_EQ(errors[0].code, mapping::RowErrorCode::kInvalidIterator);
     return errors[0].message;
   }
 };

@@ -112,7 +112,7 @@ TEST_F(IncrementalTest, UnparsableIteratorValuesAreRowErrors) {
   EXPECT_EQ(run.counters.records_failed, 1);
   std::vector<mapping::RowError> errors = Errors(run.run_id);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].code, "invalid_iterator");
+  EXPECT_EQ(errors[0].code, mapping::RowErrorCode::kInvalidIterator);
   EXPECT_EQ(errors[0].column, "it");
   EXPECT_NE(errors[0].message.find("'yesterday'"), std::string::npos);
 }

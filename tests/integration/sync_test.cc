@@ -32,9 +32,9 @@ TEST_F(SyncTest, FullSyncAppliesRowsAndReportsRowErrors) {
   std::vector<mapping::RowError> errors = Errors(run.run_id);
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].row, 3);
-  EXPECT_EQ(errors[0].code, "no_identity");
+  EXPECT_EQ(errors[0].code, mapping::RowErrorCode::kNoIdentity);
   EXPECT_EQ(errors[1].row, 4);
-  EXPECT_EQ(errors[1].code, "limit_exceeded");
+  EXPECT_EQ(errors[1].code, mapping::RowErrorCode::kLimitExceeded);
   EXPECT_EQ(errors[1].column, "note");
   EXPECT_EQ(errors[1].key, "customer_id:4");
 

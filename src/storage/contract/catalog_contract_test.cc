@@ -335,7 +335,7 @@ TEST_P(CatalogContractTest, RunIdsCountPerWorkspace) {
   cp.run_id = 3;
   cp.pipeline_id = "c";
   cp.counters.records_extracted = 7;
-  cp.row_errors = {{1, "k", "email", "invalid_value", "bad email"}};
+  cp.row_errors = {{1, "k", "email", mapping::RowErrorCode::kInvalidValue, "bad email"}};
   EXPECT_EQ(store->Apply({2, "production"}, {}, cp).code(), core::StatusCode::kNotFound);
   ASSERT_TRUE(store->Apply({1, "production"}, {}, cp).ok());
   EXPECT_EQ(catalog_->GetRun(1, 3)->counters.records_extracted, 7);

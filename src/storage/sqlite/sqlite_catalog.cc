@@ -523,7 +523,9 @@ core::StatusOr<std::vector<mapping::RowError>> SqliteCatalog::RowErrors(int64_t 
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
+    ASSIGN_OR_RETURN(mapping::RowErrorCode code,
+                     ReadEnum(s, 3, "row_errors.code", mapping::ParseRowErrorCode));
+    out.push_back({s.Int(0), s.Text(1), s.Text(2), code, s.Text(4)});
   }
   return out;
 }

@@ -221,7 +221,7 @@ core::Status SqliteProfileStore::WriteCheckpoint(int64_t workspace_id, const Che
           .Bind(3, e.row)
           .Bind(4, e.key)
           .Bind(5, e.column)
-          .Bind(6, e.code)
+          .Bind(6, Name(e.code))
           .Bind(7, e.message);
       RETURN_IF_ERROR(err->Run());
     }
