@@ -299,19 +299,18 @@ Response RunErrors(Services* services, RequestContext& ctx) {
 Response Cancel(Services* services, RequestContext& ctx) {
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   ASSIGN_OR_RESPOND(catalog::Run run, PathRun(lease.catalog(), ctx));
-  std::string outcome;
+  bool cancelled = false;
   if (services->workers) {
-    ASSIGN_OR_RESPOND(outcome,
+    ASSIGN_OR_RESPOND(cancelled,
                       services->workers->Cancel(lease.catalog(), ctx.workspace_id, run.run_id));
   } else {
     // This process runs nothing: the database tells the run's holder, whichever process.
-    ASSIGN_OR_RESPOND(bool cancelled, lease.catalog()->RequestCancel(ctx.workspace_id, run.run_id,
-                                                                     services->clock->NowMicros()));
-    outcome = cancelled ? "cancelled" : "cancelling";
+    ASSIGN_OR_RESPOND(cancelled, lease.catalog()->RequestCancel(ctx.workspace_id, run.run_id,
+                                                                services->clock->NowMicros()));
   }
   ASSIGN_OR_RESPOND(catalog::Run now, lease.catalog()->GetRun(ctx.workspace_id, run.run_id));
   // A running run stops within moments: 202 says the cancel is under way.
-  return JsonResponse(outcome == "cancelled" ? 200 : 202, RunJson(now));
+  return JsonResponse(cancelled ? 200 : 202, RunJson(now));
 }
 
 }  // namespace

@@ -27,20 +27,18 @@ void RunWorkers::Notify() {
   cv_.notify_all();
 }
 
-core::StatusOr<std::string> RunWorkers::Cancel(catalog::Catalog* catalog, int64_t workspace_id,
-                                               int64_t run_id) {
+core::StatusOr<bool> RunWorkers::Cancel(catalog::Catalog* catalog, int64_t workspace_id,
+                                        int64_t run_id) {
   // Under the lock no worker can claim the run between our read and our write.
   std::lock_guard<std::mutex> lock(mu_);
   auto it = claimed_.find({workspace_id, run_id});
   if (it != claimed_.end()) {
     it->second.stop->Request(sync::StopReason::kCancelled);
-    return std::string("cancelling");
+    return false;
   }
   // Queued (claimed by no one) or held by another process: the database decides, by
   // compare-and-set, so a claim racing this cancel either never runs or stops at once.
-  ASSIGN_OR_RETURN(bool cancelled,
-                   catalog->RequestCancel(workspace_id, run_id, deployment_->clock()->NowMicros()));
-  return std::string(cancelled ? "cancelled" : "cancelling");
+  return catalog->RequestCancel(workspace_id, run_id, deployment_->clock()->NowMicros());
 }
 
 void RunWorkers::Shutdown() {
