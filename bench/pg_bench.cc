@@ -155,7 +155,7 @@ double SyncRowsPerSecond(const std::string& dir, const nlohmann::json& connectio
                               {"data_model_id", "customers"},
                               {"environment", "production"}}}}};
   Check(wsync::catalog::ApplyConfig(catalog, 1, config, "bench").status(), "config");
-  auto run = wsync::sync::CreateRun(catalog, 1, "bench", "manual",
+  auto run = wsync::sync::CreateRun(catalog, 1, "bench", wsync::catalog::RunType::kManual,
                                     wsync::core::SystemClock::Default()->NowMicros());
   Check(run.status(), "create run");
   wsync::sync::RunExecutor executor((*engine)->executor_deps(), session->get());

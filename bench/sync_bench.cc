@@ -116,7 +116,7 @@ void RunSize(long rows, int out_fd) {
          {"data_model_id", "customers"},
          {"environment", "production"}}}}};
   Check(wsync::catalog::ApplyConfig(catalog, 1, config, "bench").status(), "config");
-  auto run = wsync::sync::CreateRun(catalog, 1, "bench", "manual",
+  auto run = wsync::sync::CreateRun(catalog, 1, "bench", wsync::catalog::RunType::kManual,
                                     wsync::core::SystemClock::Default()->NowMicros());
   Check(run.status(), "create run");
   wsync::sync::RunExecutor executor((*engine)->executor_deps(), session->get());
@@ -131,7 +131,7 @@ void RunSize(long rows, int out_fd) {
     std::exit(1);
   }
   // Change detection: the same full sync again over unchanged data applies nothing.
-  auto rerun = wsync::sync::CreateRun(catalog, 1, "bench", "manual",
+  auto rerun = wsync::sync::CreateRun(catalog, 1, "bench", wsync::catalog::RunType::kManual,
                                       wsync::core::SystemClock::Default()->NowMicros());
   Check(rerun.status(), "create rerun");
   start = Clock::now();

@@ -190,7 +190,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   wsync::mapping::Record record;
   wsync::mapping::RowError error;
   if (!mapper.Map(row, 1, &record, &error)) {
-    Require(!error.code.empty());
+    Require(!Name(error.code).empty());
     Require(wsync::core::IsValidUtf8(error.message));
     Require(error.message.size() < 2048);  // never a whole cell
     return 0;

@@ -99,8 +99,8 @@ json RunJson(const catalog::Run& run) {
   const core::RunCounters& c = run.counters;
   return {{"pipeline_run_id", run.run_id},
           {"pipeline_id", run.pipeline_id},
-          {"run_type", run.run_type},
-          {"state", run.state},
+          {"run_type", Name(run.run_type)},
+          {"state", Name(run.state)},
           {"logical_date", OptTime(run.logical_date)},
           {"range_start", run.range_start ? json(*run.range_start) : json()},
           {"range_end", run.range_end ? json(*run.range_end) : json()},
@@ -132,16 +132,16 @@ core::StatusOr<json> ResourceJson(catalog::Catalog* catalog, const warehouse::Re
                                            out.value("config", json()));
       ASSIGN_OR_RETURN(catalog::ConnectionState st,
                        catalog->GetConnectionState(r.workspace_id, r.id));
-      out["state"] = st.state;
-      out["status"] = st.status;
+      out["state"] = Name(st.state);
+      out["status"] = Name(st.status);
       out["errors"] = st.errors;
       break;
     }
     case catalog::Kind::kPipeline: {
       out["outputs"] = catalog::MaskOutputSecrets(out.value("outputs", json::array()));
       ASSIGN_OR_RETURN(catalog::PipelineState st, catalog->GetState(r.workspace_id, r.id));
-      out["state"] = st.state;
-      out["status"] = st.status;
+      out["state"] = Name(st.state);
+      out["status"] = Name(st.status);
       out["errors"] = st.errors;
       out["high_water_mark"] = MarkJson(st.high_water_mark);
       break;

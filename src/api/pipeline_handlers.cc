@@ -15,32 +15,38 @@ namespace wsync::api {
 namespace {
 
 using catalog::Kind;
+using catalog::Lifecycle;
 using nlohmann::json;
 
 constexpr int64_t kPreviewRows = 10;
 
 std::string Path(const std::string& suffix) { return std::string(kBase) + "/pipelines" + suffix; }
 
-core::Status WrongState(const std::string& id, const std::string& state, const std::string& action,
+core::Status WrongState(const std::string& id, catalog::Lifecycle state, const std::string& action,
                         const std::string& needs) {
-  return core::FailedPrecondition("pipeline '" + id + "' is " + state + "; " + action + " needs " +
-                                  needs);
+  return core::FailedPrecondition("pipeline '" + id + "' is " + std::string(Name(state)) + "; " +
+                                  action + " needs " + needs);
 }
 
 // activate / pause / resume / resync: a compare-and-set of the state in the catalog, so of
 // concurrent calls only one applies; the incremental mark is the executor's (resync clears it).
 Response Transition(Services* services, RequestContext& ctx, const std::string& action,
-                    const std::vector<std::string>& from, const std::string& to) {
+                    const std::vector<catalog::Lifecycle>& from,
+                    std::optional<catalog::Lifecycle> to) {
   const std::string& id = ctx.params["id"];
-  const std::string needs = from.size() == 1 ? "a " + from[0] + " pipeline"
-                                             : "an " + from[0] + " or " + from[1] + " pipeline";
+  const std::string first(Name(from[0]));
+  const std::string needs = from.size() == 1
+                                ? "a " + first + " pipeline"
+                                : "an " + first + " or " + std::string(Name(from[1])) + " pipeline";
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   catalog::Catalog* catalog = lease.catalog();
   ASSIGN_OR_RESPOND(catalog::Resource r, catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
   catalog::StateChangeResult result;
   if (action == "activate") {
     ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
-    if (st.state != "draft") return ErrorResponse(WrongState(id, st.state, action, needs));
+    if (st.state != catalog::Lifecycle::kDraft) {
+      return ErrorResponse(WrongState(id, st.state, action, needs));
+    }
     ASSIGN_OR_RESPOND(catalog::Pipeline p, catalog::ParsePipeline(r.body));
     RESPOND_IF_ERROR(sync::CheckPipeline(catalog, ctx.workspace_id, p,
                                          services->deployment->warehouse_access(nullptr)));
@@ -58,7 +64,7 @@ Response Transition(Services* services, RequestContext& ctx, const std::string& 
   if (result.busy_run) {
     return ErrorResponse(core::FailedPrecondition(
         "pipeline '" + id + "' is busy: run " + std::to_string(result.busy_run->run_id) + " is " +
-        result.busy_run->state + "; resync after it ends or cancel it"));
+        std::string(Name(result.busy_run->state)) + "; resync after it ends or cancel it"));
   }
   if (!result.applied) return ErrorResponse(WrongState(id, result.state, action, needs));
   if (action == "resync") {
@@ -76,13 +82,14 @@ Response Trigger(Services* services, RequestContext& ctx) {
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   catalog::Catalog* catalog = lease.catalog();
   ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
-  if (st.state != "active" && st.state != "paused") {
+  if (st.state != catalog::Lifecycle::kActive && st.state != catalog::Lifecycle::kPaused) {
     return ErrorResponse(WrongState(id, st.state, "trigger", "an active or paused pipeline"));
   }
-  ASSIGN_OR_RESPOND(catalog::Run run, sync::CreateRun(catalog, ctx.workspace_id, id, "manual",
-                                                      services->clock->NowMicros()));
+  ASSIGN_OR_RESPOND(catalog::Run run,
+                    sync::CreateRun(catalog, ctx.workspace_id, id, catalog::RunType::kManual,
+                                    services->clock->NowMicros()));
   if (services->workers) services->workers->Notify();
-  return JsonResponse(202, {{"pipeline_run_id", run.run_id}, {"state", run.state}});
+  return JsonResponse(202, {{"pipeline_run_id", run.run_id}, {"state", Name(run.state)}});
 }
 
 json AttributeMap(const profiles::Profile& p) {
@@ -118,7 +125,7 @@ Response Preview(Services* services, RequestContext& ctx) {
   catalog::Catalog* catalog = lease.catalog();
   ASSIGN_OR_RESPOND(catalog::Resource r, catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
   ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
-  if (st.state != "draft" && st.state != "active") {
+  if (st.state != catalog::Lifecycle::kDraft && st.state != catalog::Lifecycle::kActive) {
     return ErrorResponse(WrongState(id, st.state, "preview", "a draft or active pipeline"));
   }
   ASSIGN_OR_RESPOND(catalog::Pipeline p, catalog::ParsePipeline(r.body));
@@ -150,7 +157,9 @@ core::StatusOr<std::optional<catalog::Run>> LatestRun(catalog::Catalog* catalog,
     int64_t total = 0;
     ASSIGN_OR_RETURN(auto runs, catalog->ListRuns(workspace_id, id, {}, {page, 100}, &total));
     for (catalog::Run& run : runs) {
-      if (run.run_type != "historical") return std::optional<catalog::Run>(std::move(run));
+      if (run.run_type != catalog::RunType::kHistorical) {
+        return std::optional<catalog::Run>(std::move(run));
+      }
     }
     if (page * 100 >= total) return std::optional<catalog::Run>();
   }
@@ -164,8 +173,8 @@ Response Status(Services* services, RequestContext& ctx) {
   ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
   ASSIGN_OR_RESPOND(auto latest, LatestRun(catalog, ctx.workspace_id, id));
   return JsonResponse(200, {{"pipeline_id", id},
-                            {"state", st.state},
-                            {"status", st.status},
+                            {"state", Name(st.state)},
+                            {"status", Name(st.status)},
                             {"errors", st.errors},
                             {"high_water_mark", MarkJson(st.high_water_mark)},
                             {"latest_run", latest ? RunJson(*latest) : json()}});
@@ -220,7 +229,7 @@ Response RunErrors(Services* services, RequestContext& ctx) {
     items.push_back({{"row", e.row},
                      {"key", e.key},
                      {"column", e.column.empty() ? json() : json(e.column)},
-                     {"code", e.code},
+                     {"code", Name(e.code)},
                      {"message", e.message}});
   }
   return JsonResponse(200, PageJson(std::move(items), page, total));
@@ -229,35 +238,35 @@ Response RunErrors(Services* services, RequestContext& ctx) {
 Response Cancel(Services* services, RequestContext& ctx) {
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   ASSIGN_OR_RESPOND(catalog::Run run, PathRun(lease.catalog(), ctx));
-  std::string outcome;
+  bool cancelled = false;
   if (services->workers) {
-    ASSIGN_OR_RESPOND(outcome,
+    ASSIGN_OR_RESPOND(cancelled,
                       services->workers->Cancel(lease.catalog(), ctx.workspace_id, run.run_id));
   } else {
     // This process runs nothing: the database tells the run's holder, whichever process.
-    ASSIGN_OR_RESPOND(bool cancelled, lease.catalog()->RequestCancel(ctx.workspace_id, run.run_id,
-                                                                     services->clock->NowMicros()));
-    outcome = cancelled ? "cancelled" : "cancelling";
+    ASSIGN_OR_RESPOND(cancelled, lease.catalog()->RequestCancel(ctx.workspace_id, run.run_id,
+                                                                services->clock->NowMicros()));
   }
   ASSIGN_OR_RESPOND(catalog::Run now, lease.catalog()->GetRun(ctx.workspace_id, run.run_id));
   // A running run stops within moments: 202 says the cancel is under way.
-  return JsonResponse(outcome == "cancelled" ? 200 : 202, RunJson(now));
+  return JsonResponse(cancelled ? 200 : 202, RunJson(now));
 }
 
 }  // namespace
 
 void AddPipelineRoutes(Router* router, Services* services) {
   router->Add("POST", Path("/{id}/activate"), [services](RequestContext& ctx) {
-    return Transition(services, ctx, "activate", {"draft"}, "active");
+    return Transition(services, ctx, "activate", {Lifecycle::kDraft}, Lifecycle::kActive);
   });
   router->Add("POST", Path("/{id}/pause"), [services](RequestContext& ctx) {
-    return Transition(services, ctx, "pause", {"active"}, "paused");
+    return Transition(services, ctx, "pause", {Lifecycle::kActive}, Lifecycle::kPaused);
   });
   router->Add("POST", Path("/{id}/resume"), [services](RequestContext& ctx) {
-    return Transition(services, ctx, "resume", {"paused"}, "active");
+    return Transition(services, ctx, "resume", {Lifecycle::kPaused}, Lifecycle::kActive);
   });
   router->Add("POST", Path("/{id}/resync"), [services](RequestContext& ctx) {
-    return Transition(services, ctx, "resync", {"active", "paused"}, "");
+    return Transition(services, ctx, "resync", {Lifecycle::kActive, Lifecycle::kPaused},
+                      std::nullopt);
   });
   router->Add("POST", Path("/{id}/trigger"),
               [services](RequestContext& ctx) { return Trigger(services, ctx); });

@@ -160,13 +160,13 @@ Response Verify(Services* services, RequestContext& ctx) {
   state.verified_at = services->clock->NowMicros();
   Response out;
   if (s.ok()) {
-    state.state = "verified";
+    state.state = catalog::VerifyState::kVerified;
     out = JsonResponse(200, {{"ok", true}, {"latency_ms", latency}});
   } else {
     s = s.Annotate("connection '" + id + "'");
     out = ErrorResponse(s);
-    state.state = "failed";
-    state.status = "faulted";
+    state.state = catalog::VerifyState::kFailed;
+    state.status = catalog::Health::kFaulted;
     state.errors = out.body["errors"];
   }
   RESPOND_IF_ERROR(lease.catalog()->PutConnectionState(ctx.workspace_id, id, state));

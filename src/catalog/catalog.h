@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -46,9 +47,41 @@ struct ResourcePage {
   int64_t total = 0;
 };
 
+// The typed states below are parsed from their names once, where the catalog reads its rows,
+// and named again only where they are stored or shown (the API's JSON): `Name(value)` gives the
+// stored name, `Parse<Enum>(name)` the value or nullopt for a name it does not know.
+
+// A pipeline's lifecycle (SPEC §5): a draft is activated; an active pipeline pauses and resumes.
+enum class Lifecycle { kDraft, kActive, kPaused };
+std::string_view Name(Lifecycle lifecycle);  // "draft", "active", "paused"
+std::optional<Lifecycle> ParseLifecycle(std::string_view name);
+
+// Whether the last run of a pipeline, or the last verify of a connection, went well.
+enum class Health { kHealthy, kFaulted };
+std::string_view Name(Health health);  // "healthy", "faulted"
+std::optional<Health> ParseHealth(std::string_view name);
+
+// The outcome of a connection's last verify.
+enum class VerifyState { kUnverified, kVerified, kFailed };
+std::string_view Name(VerifyState state);  // "unverified", "verified", "failed"
+std::optional<VerifyState> ParseVerifyState(std::string_view name);
+
+// What queued a run: the schedule (interval or once), an operator, or a sync start date (the
+// historical load of S <= ts < activation, which may overlap the pipeline's other runs).
+enum class RunType { kScheduled, kManual, kOnce, kHistorical };
+std::string_view Name(RunType type);  // "scheduled", "manual", "once", "historical"
+std::optional<RunType> ParseRunType(std::string_view name);
+
+enum class RunState { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
+// "queued", "running", "succeeded", "failed", "cancelled"
+std::string_view Name(RunState state);
+std::optional<RunState> ParseRunState(std::string_view name);
+// Queued or running: the run still holds its pipeline.
+bool IsUnfinished(RunState state);
+
 struct PipelineState {
-  std::string state = "draft";     // draft | active | paused
-  std::string status = "healthy";  // healthy | faulted
+  Lifecycle state = Lifecycle::kDraft;
+  Health status = Health::kHealthy;
   nlohmann::json errors = nlohmann::json::array();
   std::optional<std::string> high_water_mark;  // JSON value text
   std::optional<int64_t> activated_at;
@@ -57,8 +90,8 @@ struct PipelineState {
 
 // The outcome of the last `verify` of a connection (SPEC §8 connection state/status/errors).
 struct ConnectionState {
-  std::string state = "unverified";  // unverified | verified | failed
-  std::string status = "healthy";    // healthy | faulted
+  VerifyState state = VerifyState::kUnverified;
+  Health status = Health::kHealthy;
   nlohmann::json errors = nlohmann::json::array();
   std::optional<int64_t> verified_at;
 };
@@ -75,8 +108,8 @@ struct Run {
   int64_t run_id = 0;  // SPEC §7 pipeline_run_id; assigned by CreateRun
   int64_t workspace_id = 0;
   std::string pipeline_id;
-  std::string run_type = "manual";  // scheduled | manual | once | historical
-  std::string state = "queued";     // queued | running | succeeded | failed | cancelled
+  RunType run_type = RunType::kManual;
+  RunState state = RunState::kQueued;
   std::optional<int64_t> logical_date;
   std::optional<std::string> range_start;
   std::optional<std::string> range_end;
@@ -109,8 +142,8 @@ struct RunFilter {
 
 // A lifecycle transition (activate, pause, resume, resync).
 struct StateChange {
-  std::vector<std::string> from;        // states the pipeline must be in
-  std::string to;                       // the new state; empty keeps it (resync)
+  std::vector<Lifecycle> from;          // states the pipeline must be in
+  std::optional<Lifecycle> to;          // the new state; none keeps it (resync)
   std::optional<int64_t> activated_at;  // written when set
   bool reset_mark = false;              // resync: clears the incremental mark
   // Refuse when a non-historical run is queued or running (resync must not race a checkpoint).
@@ -120,9 +153,9 @@ struct StateChange {
 
 struct StateChangeResult {
   bool applied = false;
-  std::string state;            // the state found (before the change)
-  std::optional<Run> busy_run;  // the run that refused a require_idle change
-  std::optional<Run> run;       // the queued StateChange::run
+  Lifecycle state = Lifecycle::kDraft;  // the state found (before the change)
+  std::optional<Run> busy_run;          // the run that refused a require_idle change
+  std::optional<Run> run;               // the queued StateChange::run
 };
 
 class Catalog {
@@ -154,7 +187,7 @@ class Catalog {
   // Narrow updates for the executor and the scheduler: they never overwrite a lifecycle change
   // (pause, resume) that an API call made meanwhile.
   virtual core::Status SetHealth(int64_t workspace_id, const std::string& pipeline_id,
-                                 const std::string& status, const nlohmann::json& errors) = 0;
+                                 Health status, const nlohmann::json& errors) = 0;
   virtual core::Status SetLastSlot(int64_t workspace_id, const std::string& pipeline_id,
                                    int64_t slot) = 0;
   // Active and paused pipelines of every workspace, for the scheduler.
@@ -181,7 +214,7 @@ class Catalog {
   // worker queue).
   virtual core::StatusOr<std::vector<Run>> UnfinishedRuns() = 0;
   // Moves a run to `state`, stamping started_at / ended_at; counters are the store's job.
-  virtual core::Status SetRunState(int64_t workspace_id, int64_t run_id, const std::string& state,
+  virtual core::Status SetRunState(int64_t workspace_id, int64_t run_id, RunState state,
                                    std::optional<std::string> error, int64_t now) = 0;
   // Writes a run's checkpoint (see RunCheckpoint) in the caller's transaction when one is open.
   // NotFound when the run is not one of the workspace's.

@@ -32,7 +32,7 @@ void PrintRunSummary(const catalog::Run& run, catalog::Catalog* catalog) {
   double seconds = 0;
   if (run.started_at && run.ended_at) seconds = (*run.ended_at - *run.started_at) / 1e6;
   std::printf("run %lld of pipeline '%s': %s in %.2f s\n", static_cast<long long>(run.run_id),
-              run.pipeline_id.c_str(), run.state.c_str(), seconds);
+              run.pipeline_id.c_str(), std::string(Name(run.state)).c_str(), seconds);
   if (run.error) std::printf("  error: %s\n", run.error->c_str());
   std::printf("  records: %lld extracted, %lld mapped, %lld unchanged, %lld skipped, %lld failed\n",
               static_cast<long long>(c.records_extracted), static_cast<long long>(c.records_mapped),
@@ -58,8 +58,9 @@ void PrintRunSummary(const catalog::Run& run, catalog::Catalog* catalog) {
                 static_cast<long long>(c.row_errors_total), errors.ok() ? errors->size() : 0);
     if (errors.ok()) {
       for (const auto& e : *errors) {
-        std::printf("    row %lld [%s] %s: %s\n", static_cast<long long>(e.row), e.code.c_str(),
-                    e.key.c_str(), e.message.substr(0, 160).c_str());
+        std::printf("    row %lld [%s] %s: %s\n", static_cast<long long>(e.row),
+                    std::string(Name(e.code)).c_str(), e.key.c_str(),
+                    e.message.substr(0, 160).c_str());
       }
     }
   }
@@ -83,8 +84,7 @@ void AwaitRunElsewhere(catalog::Catalog* catalog, int64_t workspace_id, int64_t 
                        const std::string& owner) {
   while (true) {
     core::StatusOr<catalog::Run> run = catalog->GetRun(workspace_id, run_id);
-    if (!run.ok() || run->lease_owner == owner ||
-        (run->state != "queued" && run->state != "running")) {
+    if (!run.ok() || run->lease_owner == owner || !catalog::IsUnfinished(run->state)) {
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -94,8 +94,8 @@ void AwaitRunElsewhere(catalog::Catalog* catalog, int64_t workspace_id, int64_t 
 int RunPipeline(app::Engine* engine, storage::Session* session, int64_t workspace_id,
                 const std::string& pipeline_id) {
   catalog::Catalog* catalog = session->catalog();
-  core::StatusOr<catalog::Run> run =
-      sync::CreateRun(catalog, workspace_id, pipeline_id, "manual", engine->clock()->NowMicros());
+  core::StatusOr<catalog::Run> run = sync::CreateRun(
+      catalog, workspace_id, pipeline_id, catalog::RunType::kManual, engine->clock()->NowMicros());
   if (!run.ok()) {
     std::cerr << "wsync: " << run.status().message() << "\n";
     return run.status().code() == core::StatusCode::kInvalidArgument ? kExitBadInput
@@ -125,11 +125,12 @@ int RunPipeline(app::Engine* engine, storage::Session* session, int64_t workspac
   } catch (const std::exception& e) {
     // Never leave the run `running`: it would block every later run of the pipeline.
     s = core::Internal(std::string("run crashed: ") + e.what());
-    core::Status failed = catalog->SetRunState(workspace_id, run->run_id, "failed", s.message(),
-                                               engine->clock()->NowMicros());
+    core::Status failed =
+        catalog->SetRunState(workspace_id, run->run_id, catalog::RunState::kFailed, s.message(),
+                             engine->clock()->NowMicros());
     if (!failed.ok()) std::cerr << "wsync: cannot record the crash: " << failed.message() << "\n";
     core::Status faulted = catalog->SetHealth(
-        workspace_id, pipeline_id, "faulted",
+        workspace_id, pipeline_id, catalog::Health::kFaulted,
         json::array({{{"code", "internal"}, {"message", s.message()}, {"run_id", run->run_id}}}));
     if (!faulted.ok()) {
       std::cerr << "wsync: cannot mark the pipeline faulted: " << faulted.message() << "\n";
@@ -141,7 +142,7 @@ int RunPipeline(app::Engine* engine, storage::Session* session, int64_t workspac
     return kExitRunFailed;
   }
   PrintRunSummary(*done, catalog);
-  if (done->state == "succeeded") return kExitOk;
+  if (done->state == catalog::RunState::kSucceeded) return kExitOk;
   // A model or mapping that does not fit is bad input, not a failed warehouse.
   return s.code() == core::StatusCode::kInvalidArgument ? kExitBadInput : kExitRunFailed;
 }

@@ -179,7 +179,7 @@ class RowMapper {
 
   bool Run() {
     if (row_.size() != c_.num_columns) {
-      return Fail("invalid_row", "",
+      return Fail(RowErrorCode::kInvalidRow, "",
                   "row has " + std::to_string(row_.size()) + " values but the model has " +
                       std::to_string(c_.num_columns) + " columns");
     }
@@ -192,7 +192,7 @@ class RowMapper {
   }
 
  private:
-  bool Fail(std::string code, std::string column, std::string message) {
+  bool Fail(RowErrorCode code, std::string column, std::string message) {
     error_->row = row_number_;
     error_->key.clear();
     if (identities_ > 0) {
@@ -200,7 +200,7 @@ class RowMapper {
       error_->key = std::string(IdentityTypeAt(best.type).name) + ":" + best.value;
     }
     error_->column = std::move(column);
-    error_->code = std::move(code);
+    error_->code = code;
     error_->message = std::move(message);
     return false;
   }
@@ -266,11 +266,11 @@ class RowMapper {
     ids.resize(n);
     identities_ = n;
     if (bad_mpid != nullptr) {
-      return Fail("invalid_value", bad_mpid->column_name,
+      return Fail(RowErrorCode::kInvalidValue, bad_mpid->column_name,
                   "mpid must be a 64-bit integer, got " + Quoted(bad_mpid->source.Get(row_)) +
                       InColumn(bad_mpid->column_name));
     }
-    if (n == 0) return Fail("no_identity", "", c_.no_identity_message);
+    if (n == 0) return Fail(RowErrorCode::kNoIdentity, "", c_.no_identity_message);
     return true;
   }
 
@@ -279,30 +279,31 @@ class RowMapper {
     switch (v.type()) {
       case Type::kString:
         if (core::IsValidUtf8(v.string_value())) return true;
-        return Fail("invalid_utf8", column,
+        return Fail(RowErrorCode::kInvalidUtf8, column,
                     "text" + InColumn(column) + " is not valid UTF-8 (" +
                         core::QuoteForMessage(v.string_value()) +
                         " shows the bad bytes as U+FFFD); convert it in the model's SQL");
       case Type::kDecimal:
         if (core::IsValidUtf8(v.decimal_value())) return true;
-        return Fail("invalid_utf8", column, "decimal" + InColumn(column) + " is not valid UTF-8");
+        return Fail(RowErrorCode::kInvalidUtf8, column,
+                    "decimal" + InColumn(column) + " is not valid UTF-8");
       case Type::kBytes:
-        return Fail("binary_value", column,
+        return Fail(RowErrorCode::kBinaryValue, column,
                     "binary data (BLOB)" + InColumn(column) +
                         " cannot be an attribute or identity; select hex(column) or a text "
                         "column in the model's SQL");
       case Type::kDouble:
         if (std::isfinite(v.double_value())) return true;
-        return Fail("invalid_number", column,
+        return Fail(RowErrorCode::kInvalidNumber, column,
                     "number" + InColumn(column) + " is " + v.ToText() +
                         "; only finite numbers can be stored");
       case Type::kDate:
         if (core::DateToMicros(v.date_value())) return true;
-        return Fail("invalid_timestamp", column,
+        return Fail(RowErrorCode::kInvalidTimestamp, column,
                     "date" + InColumn(column) + " is outside the years 1..9999");
       case Type::kTimestamp:
         if (core::InTimestampRange(v.timestamp_value())) return true;
-        return Fail("invalid_timestamp", column,
+        return Fail(RowErrorCode::kInvalidTimestamp, column,
                     "timestamp" + InColumn(column) + " is outside the years 1..9999");
       case Type::kArray:
         for (const Value& item : v.array_value()) {
@@ -321,7 +322,7 @@ class RowMapper {
     if (!CheckCell(v, slot.column_name)) return false;
     const Limits& limits = c_.options.limits;
     if (slot.name_chars > limits.max_name_chars) {
-      return Fail("limit_exceeded", slot.column_name,
+      return Fail(RowErrorCode::kLimitExceeded, slot.column_name,
                   "attribute name " + core::QuoteForMessage(slot.name, 64) + " has " +
                       std::to_string(slot.name_chars) + " characters, more than the limit of " +
                       std::to_string(limits.max_name_chars));
@@ -332,7 +333,7 @@ class RowMapper {
       if (v.string_value().size() > limits.max_value_chars) chars = Utf8Chars(v.string_value());
     } else if (v.type() == Type::kArray) {
       if (v.array_value().size() > limits.max_list_entries) {
-        return Fail("limit_exceeded", slot.column_name,
+        return Fail(RowErrorCode::kLimitExceeded, slot.column_name,
                     "column '" + slot.column_name + "': list has " +
                         std::to_string(v.array_value().size()) +
                         " entries, more than the limit of " +
@@ -343,7 +344,7 @@ class RowMapper {
       chars = v.decimal_value().size();
     }
     if (chars > limits.max_value_chars) {
-      return Fail("limit_exceeded", slot.column_name,
+      return Fail(RowErrorCode::kLimitExceeded, slot.column_name,
                   "column '" + slot.column_name + "': value has " + std::to_string(chars) +
                       " characters, more than the limit of " +
                       std::to_string(limits.max_value_chars));
@@ -368,7 +369,7 @@ class RowMapper {
 
   bool CheckCount(size_t n, std::string_view what) {
     if (n <= c_.options.limits.max_attributes) return true;
-    return Fail("limit_exceeded", "",
+    return Fail(RowErrorCode::kLimitExceeded, "",
                 "row has " + std::to_string(n) + " " + std::string(what) +
                     ", more than the limit of " + std::to_string(c_.options.limits.max_attributes));
   }
@@ -391,7 +392,7 @@ class RowMapper {
   }
 
   bool BadSourceTime(const Value& v, std::string_view why) {
-    return Fail("invalid_timestamp", c_.timestamp_column_name,
+    return Fail(RowErrorCode::kInvalidTimestamp, c_.timestamp_column_name,
                 "timestamp field " + core::QuoteForMessage(c_.timestamp_column_name) + ": " +
                     Quoted(v) + " " + std::string(why));
   }
@@ -440,7 +441,7 @@ class RowMapper {
       if (v.type() == Type::kDate) micros = core::DateToMicros(v.date_value());
       if (v.type() != Type::kTimestamp && v.type() != Type::kDate) return true;
       if (!micros || !core::InTimestampRange(*micros)) {
-        return Fail("invalid_timestamp", c_.iterator_column_name,
+        return Fail(RowErrorCode::kInvalidTimestamp, c_.iterator_column_name,
                     "iterator " + core::QuoteForMessage(c_.iterator_column_name) + ": " +
                         Quoted(v) + " is outside the years 1..9999");
       }
@@ -496,12 +497,12 @@ class RowMapper {
         break;
     }
     if (!read) {
-      return Fail("invalid_timestamp", slot.column_name,
+      return Fail(RowErrorCode::kInvalidTimestamp, slot.column_name,
                   "events.timestamp_unixtime_ms: cannot read " + Quoted(v) +
                       " as milliseconds or a timestamp");
     }
     if (!core::UnixToMicros(ms, 1000)) {
-      return Fail("invalid_timestamp", slot.column_name,
+      return Fail(RowErrorCode::kInvalidTimestamp, slot.column_name,
                   "events.timestamp_unixtime_ms: " + Quoted(v) + " is outside the years 1..9999");
     }
     *out = ms;
@@ -525,22 +526,23 @@ class RowMapper {
       return false;
     }
     if (e.event_type.empty()) {
-      return Fail("invalid_value", c_.event_type.column_name, "the event type is empty");
+      return Fail(RowErrorCode::kInvalidValue, c_.event_type.column_name,
+                  "the event type is empty");
     }
     if (e.event_type == "custom_event") {
       if (e.event_name.empty()) {
-        return Fail("invalid_value", c_.event_name.column_name,
+        return Fail(RowErrorCode::kInvalidValue, c_.event_name.column_name,
                     "a custom_event needs an event name (events.event_name is empty)");
       }
       if (e.custom_event_type.empty()) e.custom_event_type = "other";
       if (!IsCustomEventType(e.custom_event_type)) {
-        return Fail("invalid_value", c_.custom_event_type.column_name,
+        return Fail(RowErrorCode::kInvalidValue, c_.custom_event_type.column_name,
                     "custom_event_type " + core::QuoteForMessage(e.custom_event_type) +
                         " is not one of attribution, location, media, navigation, search, "
                         "social, transaction, user_content, user_preference, other");
       }
     } else if (e.event_type == "screen_view" && e.screen_name.empty()) {
-      return Fail("invalid_value", c_.screen_name.column_name,
+      return Fail(RowErrorCode::kInvalidValue, c_.screen_name.column_name,
                   "a screen_view needs a screen name (events.screen_name is empty)");
     }
     if (!EventTimestamp(c_.timestamp_ms, &e.timestamp_ms)) return false;

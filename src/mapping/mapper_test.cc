@@ -177,7 +177,7 @@ TEST(MapperTest, NoIdentityIsARowError) {
   EXPECT_FALSE(
       mapper.Map({Value::Null(), Value::String("   "), Value::String("pro")}, 3, &record, &error));
   EXPECT_EQ(error.row, 3);
-  EXPECT_EQ(error.code, "no_identity");
+  EXPECT_EQ(error.code, RowErrorCode::kNoIdentity);
   EXPECT_EQ(error.key, "");
   EXPECT_EQ(error.message, "row has no usable identity (looked for: customer_id, email)");
 }
@@ -187,7 +187,7 @@ TEST(MapperTest, MpidMustBeAnInteger) {
   Record record;
   RowError error;
   EXPECT_FALSE(mapper.Map({Value::String("12x"), Value::String("a@b.c")}, 2, &record, &error));
-  EXPECT_EQ(error.code, "invalid_value");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidValue);
   EXPECT_EQ(error.column, "mpid");
   EXPECT_EQ(error.key, "email:a@b.c");
   ASSERT_TRUE(mapper.Map({Value::String(" 12 "), Value::Null()}, 3, &record, &error));
@@ -204,7 +204,7 @@ TEST(MapperTest, OverLimitValueIsLimitExceeded) {
   // Five characters, more than five bytes: within the limit.
   EXPECT_TRUE(mapper.Map({Value::String("a@b"), Value::String("ééééé")}, 1, &record, &error));
   EXPECT_FALSE(mapper.Map({Value::String("a@b"), Value::String("abcdef")}, 2, &record, &error));
-  EXPECT_EQ(error.code, "limit_exceeded");
+  EXPECT_EQ(error.code, RowErrorCode::kLimitExceeded);
   EXPECT_EQ(error.column, "bio");
   EXPECT_EQ(error.key, "email:a@b");
   EXPECT_EQ(error.message, "column 'bio': value has 6 characters, more than the limit of 5");
@@ -218,7 +218,7 @@ TEST(MapperTest, OverLimitValueIsLimitExceeded) {
   Mapper narrow = MustCompile(nullptr, Columns({"email", "a", "b"}), few);
   EXPECT_FALSE(
       narrow.Map({Value::String("x@y"), Value::Int64(1), Value::Int64(2)}, 4, &record, &error));
-  EXPECT_EQ(error.code, "limit_exceeded");
+  EXPECT_EQ(error.code, RowErrorCode::kLimitExceeded);
   EXPECT_EQ(error.message, "row has 2 attributes, more than the limit of 1");
 }
 
@@ -256,7 +256,7 @@ TEST(MapperTest, TimestampFieldSetsSourceTime) {
   ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::Int64(10)}, 1, &record, &error));
   EXPECT_EQ(record.source_time, 10 * core::kMicrosPerSecond);
   EXPECT_FALSE(mapper.Map({Value::String("a@b"), Value::String("soon")}, 9, &record, &error));
-  EXPECT_EQ(error.code, "invalid_timestamp");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidTimestamp);
   EXPECT_EQ(error.column, "updated");
   EXPECT_EQ(error.row, 9);
 
@@ -320,7 +320,7 @@ TEST(MapperTest, EventsMappingProducesEvent) {
   EXPECT_FALSE(mapper.Map({Value::String("c1"), Value::Null(), Value::Int64(1), Value::Null(),
                            Value::Null(), Value::Null(), Value::Null(), Value::Null()},
                           3, &record, &error));
-  EXPECT_EQ(error.code, "invalid_value");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidValue);
   EXPECT_EQ(error.column, "action");
   EXPECT_EQ(error.key, "customer_id:c1");
 }
@@ -348,7 +348,7 @@ TEST(MapperBoundaryTest, InvalidUtf8TextIsARowError) {
   Record record;
   RowError error;
   ASSERT_FALSE(mapper.Map({Value::String("a@b"), Value::String("caf\xE9")}, 4, &record, &error));
-  EXPECT_EQ(error.code, "invalid_utf8");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidUtf8);
   EXPECT_EQ(error.column, "nick");
   EXPECT_EQ(error.row, 4);
   EXPECT_EQ(error.key, "email:a@b");
@@ -358,14 +358,14 @@ TEST(MapperBoundaryTest, InvalidUtf8TextIsARowError) {
   // An identity in Latin-1 is refused too, before it is normalised.
   ASSERT_FALSE(
       mapper.Map({Value::String("\xE9@example.com"), Value::String("ok")}, 5, &record, &error));
-  EXPECT_EQ(error.code, "invalid_utf8");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidUtf8);
   EXPECT_EQ(error.column, "email");
   EXPECT_EQ(error.key, "");
   EXPECT_TRUE(core::IsValidUtf8(error.message));
   // Inside a list.
   ASSERT_FALSE(mapper.Map({Value::String("a@b"), Value::Array({Value::String("\xFF")})}, 6, &record,
                           &error));
-  EXPECT_EQ(error.code, "invalid_utf8");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidUtf8);
   // Valid multibyte text passes.
   ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::String("caf\xC3\xA9")}, 7, &record, &error));
 }
@@ -401,7 +401,7 @@ TEST(MapperBoundaryTest, AnExplicitlyMappedBytesColumnIsABinaryValueRowError) {
   ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::Null()}, 1, &record, &error));
   ASSERT_FALSE(
       mapper.Map({Value::String("a@b"), Value::BytesValue("\xFF\xFE")}, 2, &record, &error));
-  EXPECT_EQ(error.code, "binary_value");
+  EXPECT_EQ(error.code, RowErrorCode::kBinaryValue);
   EXPECT_EQ(error.column, "avatar");
   EXPECT_EQ(error.message,
             "binary data (BLOB) in column 'avatar' cannot be an attribute or identity; select "
@@ -410,7 +410,7 @@ TEST(MapperBoundaryTest, AnExplicitlyMappedBytesColumnIsABinaryValueRowError) {
   Mapper by_default = MustCompile(nullptr, Columns({"email", "avatar"}));
   ASSERT_FALSE(
       by_default.Map({Value::String("a@b"), Value::BytesValue("\xFF")}, 3, &record, &error));
-  EXPECT_EQ(error.code, "binary_value");
+  EXPECT_EQ(error.code, RowErrorCode::kBinaryValue);
 }
 
 TEST(MapperBoundaryTest, ColumnNamesThatAreNotUtf8AreRefusedAtCompile) {
@@ -430,7 +430,7 @@ TEST(MapperBoundaryTest, NonFiniteNumbersAreRowErrors) {
   const double inf = std::numeric_limits<double>::infinity();
   for (double d : {std::nan(""), inf, -inf}) {
     ASSERT_FALSE(mapper.Map({Value::String("a@b"), Value::Double(d)}, 1, &record, &error));
-    EXPECT_EQ(error.code, "invalid_number");
+    EXPECT_EQ(error.code, RowErrorCode::kInvalidNumber);
     EXPECT_EQ(error.column, "score");
   }
   EXPECT_EQ(error.message,
@@ -438,7 +438,7 @@ TEST(MapperBoundaryTest, NonFiniteNumbersAreRowErrors) {
   ASSERT_FALSE(
       mapper.Map({Value::String("a@b"), Value::Array({Value::Double(1), Value::Double(inf)})}, 1,
                  &record, &error));
-  EXPECT_EQ(error.code, "invalid_number");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidNumber);
   ASSERT_TRUE(mapper.Map({Value::String("a@b"), Value::Double(1e308)}, 1, &record, &error));
   EXPECT_EQ(Dump(record), "email=a@b;|score=" + Value::Double(1e308).ToJson() + ";");
 }
@@ -459,25 +459,25 @@ TEST(MapperBoundaryTest, IntegerTimestampFieldFollowsTheUnit) {
   EXPECT_EQ(record.source_time, 1'700'000'000'000'000);
   // Milliseconds read as seconds would be year ~55,000: a row error, not a frozen attribute.
   ASSERT_FALSE(s.Map({Value::String("a@b"), Value::Int64(1'700'000'000'123)}, 2, &record, &error));
-  EXPECT_EQ(error.code, "invalid_timestamp");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidTimestamp);
   EXPECT_EQ(error.column, "ts");
   EXPECT_EQ(error.message,
             "timestamp field 'ts': '1700000000123' is outside the years 1..9999 as unix seconds "
             "(the data model's timestamp_unit)");
   for (int64_t bad : {INT64_MAX, INT64_MIN, int64_t{253'402'300'800}}) {
     ASSERT_FALSE(s.Map({Value::String("a@b"), Value::Int64(bad)}, 3, &record, &error));
-    EXPECT_EQ(error.code, "invalid_timestamp");
+    EXPECT_EQ(error.code, RowErrorCode::kInvalidTimestamp);
     ASSERT_FALSE(ms.Map({Value::String("a@b"),
                          Value::Int64(bad * (bad == INT64_MAX || bad == INT64_MIN ? 1 : 1000))},
                         3, &record, &error));
-    EXPECT_EQ(error.code, "invalid_timestamp");
+    EXPECT_EQ(error.code, RowErrorCode::kInvalidTimestamp);
   }
   // Typed values out of range (a julian-day real can reach year 285,000).
   ASSERT_FALSE(s.Map({Value::String("a@b"), Value::TimestampValue(core::kMaxTimestampMicros + 1)},
                      4, &record, &error));
-  EXPECT_EQ(error.code, "invalid_timestamp");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidTimestamp);
   ASSERT_FALSE(s.Map({Value::String("a@b"), Value::DateValue(INT32_MAX)}, 4, &record, &error));
-  EXPECT_EQ(error.code, "invalid_timestamp");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidTimestamp);
   ASSERT_TRUE(s.Map({Value::String("a@b"), Value::TimestampValue(core::kMaxTimestampMicros)}, 4,
                     &record, &error));
 }
@@ -509,10 +509,10 @@ TEST(MapperBoundaryTest, EventTimestampOutOfRangeIsARowError) {
   RowError error;
   ASSERT_FALSE(mapper.Map({Value::String("c1"), Value::String("p"), Value::Int64(INT64_MAX)}, 1,
                           &record, &error));
-  EXPECT_EQ(error.code, "invalid_timestamp");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidTimestamp);
   ASSERT_FALSE(mapper.Map({Value::String("c1"), Value::String("\xC0"), Value::Int64(1)}, 1, &record,
                           &error));
-  EXPECT_EQ(error.code, "invalid_utf8");
+  EXPECT_EQ(error.code, RowErrorCode::kInvalidUtf8);
   EXPECT_EQ(error.column, "action");
 }
 
@@ -538,24 +538,29 @@ TEST(MapperBoundaryTest, RowErrorMessagesQuoteAtMost80Characters) {
   };
   const Value ok_id = Value::Int64(7);
   const Value ok_kind = Value::String("other");
-  const std::vector<std::pair<std::string, core::Row>> cases = {
-      {"invalid_value",
+  const std::vector<std::pair<RowErrorCode, core::Row>> cases = {
+      {RowErrorCode::kInvalidValue,
        row(Value::String(huge), ok_kind, Value::Null(), Value::Null(), Value::Null())},
-      {"invalid_utf8", row(ok_id, ok_kind, Value::Null(), Value::String(latin1), Value::Null())},
-      {"invalid_timestamp", row(ok_id, ok_kind, Value::Null(), Value::Null(), Value::String(huge))},
-      {"invalid_timestamp", row(ok_id, ok_kind, Value::String(huge), Value::Null(), Value::Null())},
-      {"invalid_value",
+      {RowErrorCode::kInvalidUtf8,
+       row(ok_id, ok_kind, Value::Null(), Value::String(latin1), Value::Null())},
+      {RowErrorCode::kInvalidTimestamp,
+       row(ok_id, ok_kind, Value::Null(), Value::Null(), Value::String(huge))},
+      {RowErrorCode::kInvalidTimestamp,
+       row(ok_id, ok_kind, Value::String(huge), Value::Null(), Value::Null())},
+      {RowErrorCode::kInvalidValue,
        row(ok_id, Value::String(huge), Value::Null(), Value::Null(), Value::Null())},
   };
   for (const auto& [code, r] : cases) {
     Record record;
     RowError error;
-    ASSERT_FALSE(mapper.Map(r, 1, &record, &error)) << code;
+    ASSERT_FALSE(mapper.Map(r, 1, &record, &error)) << Name(code);
     EXPECT_EQ(error.code, code);
-    EXPECT_LT(error.message.size(), 400u) << code;
-    EXPECT_TRUE(core::IsValidUtf8(error.message)) << code;
-    EXPECT_THAT(error.message,
-                HasSubstr("'" + std::string(80, error.code == "invalid_utf8" ? 'a' : 'x') + "…'"))
+    EXPECT_LT(error.message.size(), 400u) << Name(code);
+    EXPECT_TRUE(core::IsValidUtf8(error.message)) << Name(code);
+    EXPECT_THAT(
+        error.message,
+        HasSubstr("'" + std::string(80, error.code == RowErrorCode::kInvalidUtf8 ? 'a' : 'x') +
+                  "…'"))
         << error.message;
   }
 }

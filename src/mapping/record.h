@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -40,12 +41,29 @@ struct Record {
   std::optional<int64_t> source_time;  // micros; from timestamp_field / iterator when mapped
 };
 
+// Why a row was not applied. Named (Name) as stored with the row error and shown by the API;
+// ParseRowErrorCode reads a stored name back.
+enum class RowErrorCode {
+  kInvalidRow,        // the row does not have the model's columns
+  kNoIdentity,        // no identity column holds a value
+  kInvalidValue,      // a value the destination cannot take (an mpid, an event's type or name)
+  kInvalidUtf8,       // text that is not UTF-8
+  kBinaryValue,       // bytes where text or a number belongs
+  kInvalidNumber,     // NaN or infinity
+  kInvalidTimestamp,  // a date or time outside the years 1..9999, or a bad event time
+  kLimitExceeded,     // too long, too many attributes, ...
+  kInvalidIterator,   // an iterator value that does not parse as the iterator's type
+  kUnknownMpid,       // an mpid no profile has
+};
+std::string_view Name(RowErrorCode code);  // "invalid_row", "no_identity", ...
+std::optional<RowErrorCode> ParseRowErrorCode(std::string_view name);
+
 // A row that was not applied (SPEC §7). `row` counts from 1 within the run.
 struct RowError {
   int64_t row = 0;
   std::string key;     // the row's key (primary key or best identity) when known
   std::string column;  // the offending column, or empty
-  std::string code;    // no_identity, limit_exceeded, invalid_value, unknown_mpid, ...
+  RowErrorCode code = RowErrorCode::kInvalidRow;
   std::string message;
 };
 

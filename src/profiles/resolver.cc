@@ -162,10 +162,10 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
                                    BatchResult* out) {
   const mapping::Record& record = *input.record;
   ResolveResult result;
-  auto fail = [&](std::string code, std::string column, std::string message) {
+  auto fail = [&](mapping::RowErrorCode code, std::string column, std::string message) {
     result.outcome = Outcome::kFailed;
-    result.error = mapping::RowError{input.row_number, input.row_key, std::move(column),
-                                     std::move(code), std::move(message)};
+    result.error = mapping::RowError{input.row_number, input.row_key, std::move(column), code,
+                                     std::move(message)};
     return result;
   };
 
@@ -178,7 +178,7 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
     if (id.type == 0) {
       std::optional<int64_t> mpid = ParseMpid(id.value);
       if (!mpid || !working_.contains(*mpid)) {
-        return fail("unknown_mpid", "mpid",
+        return fail(mapping::RowErrorCode::kUnknownMpid, "mpid",
                     "mpid " + id.value + " does not name a profile in environment '" +
                         options_.scope.environment + "'");
       }

@@ -27,20 +27,18 @@ void RunWorkers::Notify() {
   cv_.notify_all();
 }
 
-core::StatusOr<std::string> RunWorkers::Cancel(catalog::Catalog* catalog, int64_t workspace_id,
-                                               int64_t run_id) {
+core::StatusOr<bool> RunWorkers::Cancel(catalog::Catalog* catalog, int64_t workspace_id,
+                                        int64_t run_id) {
   // Under the lock no worker can claim the run between our read and our write.
   std::lock_guard<std::mutex> lock(mu_);
   auto it = claimed_.find({workspace_id, run_id});
   if (it != claimed_.end()) {
     it->second.stop->Request(sync::StopReason::kCancelled);
-    return std::string("cancelling");
+    return false;
   }
   // Queued (claimed by no one) or held by another process: the database decides, by
   // compare-and-set, so a claim racing this cancel either never runs or stops at once.
-  ASSIGN_OR_RETURN(bool cancelled,
-                   catalog->RequestCancel(workspace_id, run_id, deployment_->clock()->NowMicros()));
-  return std::string(cancelled ? "cancelled" : "cancelling");
+  return catalog->RequestCancel(workspace_id, run_id, deployment_->clock()->NowMicros());
 }
 
 void RunWorkers::Shutdown() {
@@ -70,7 +68,7 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
     if (!claim.historical) busy.insert({claim.workspace_id, claim.pipeline_id});
   }
   for (const catalog::Run& run : *runs) {
-    if (run.state == "running" && run.run_type != "historical") {
+    if (run.state == catalog::RunState::kRunning && run.run_type != catalog::RunType::kHistorical) {
       busy.insert({run.workspace_id, run.pipeline_id});
     }
   }
@@ -82,8 +80,11 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
   const int per_workspace = std::max(1, threads_ - 1);
   std::vector<const catalog::Run*> candidates;
   for (const catalog::Run& run : *runs) {
-    if (run.state != "queued" || claimed_.contains({run.workspace_id, run.run_id})) continue;
-    const bool historical = run.run_type == "historical";
+    if (run.state != catalog::RunState::kQueued ||
+        claimed_.contains({run.workspace_id, run.run_id})) {
+      continue;
+    }
+    const bool historical = run.run_type == catalog::RunType::kHistorical;
     if (!historical && busy.contains({run.workspace_id, run.pipeline_id})) continue;
     if (held[run.workspace_id] >= per_workspace) continue;
     candidates.push_back(&run);
@@ -103,7 +104,7 @@ bool RunWorkers::ClaimNext(catalog::Catalog* catalog, int64_t* workspace_id, int
       return false;
     }
     if (!*claimed) continue;
-    const bool historical = run.run_type == "historical";
+    const bool historical = run.run_type == catalog::RunType::kHistorical;
     auto flag = std::make_shared<sync::RunStop>();
     claimed_[{run.workspace_id, run.run_id}] =
         Claim{run.workspace_id, run.pipeline_id, historical, flag};
@@ -140,15 +141,16 @@ void RunWorkers::Loop() {
         s = executor.Execute(workspace_id, run_id, stop.get());
       } catch (const std::exception& e) {
         s = core::Internal(std::string("run crashed: ") + e.what());
-        core::Status recorded = catalog->SetRunState(workspace_id, run_id, "failed", s.message(),
-                                                     deployment_->clock()->NowMicros());
+        core::Status recorded =
+            catalog->SetRunState(workspace_id, run_id, catalog::RunState::kFailed, s.message(),
+                                 deployment_->clock()->NowMicros());
         if (!recorded.ok()) {
           core::LogError(name + ": cannot record the crash: " + recorded.ToString());
         }
         auto crashed = catalog->GetRun(workspace_id, run_id);
-        if (crashed.ok() && crashed->run_type != "historical") {
+        if (crashed.ok() && crashed->run_type != catalog::RunType::kHistorical) {
           core::Status faulted = catalog->SetHealth(
-              workspace_id, crashed->pipeline_id, "faulted",
+              workspace_id, crashed->pipeline_id, catalog::Health::kFaulted,
               nlohmann::json::array(
                   {{{"code", "internal"}, {"message", s.message()}, {"run_id", run_id}}}));
           if (!faulted.ok()) {
@@ -157,7 +159,7 @@ void RunWorkers::Loop() {
         }
       }
       auto done = catalog->GetRun(workspace_id, run_id);
-      core::LogInfo(name + " ended: " + (done.ok() ? done->state : "?") +
+      core::LogInfo(name + " ended: " + (done.ok() ? std::string(Name(done->state)) : "?") +
                     (s.ok() ? "" : " (" + s.message() + ")"));
       leases_->Release(workspace_id, run_id);
       std::lock_guard<std::mutex> lock(mu_);

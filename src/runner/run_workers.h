@@ -40,11 +40,9 @@ class RunWorkers {
   // Wakes an idle worker (a run was just queued).
   void Notify();
   // Cancels run `run_id` of `workspace_id`: a queued run becomes `cancelled` at once (returns
-  // "cancelled"); a running one — here, or in another process through the database — stops
-  // within moments and ends `cancelled` (returns "cancelling"). FailedPrecondition when the run
-  // has finished.
-  core::StatusOr<std::string> Cancel(catalog::Catalog* catalog, int64_t workspace_id,
-                                     int64_t run_id);
+  // true); a running one — here, or in another process through the database — stops within
+  // moments and ends `cancelled` (returns false). FailedPrecondition when the run has finished.
+  core::StatusOr<bool> Cancel(catalog::Catalog* catalog, int64_t workspace_id, int64_t run_id);
   // Stops taking runs, interrupts running ones at their next batch boundary, joins the workers.
   void Shutdown();
 

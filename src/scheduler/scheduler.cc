@@ -35,7 +35,7 @@ core::StatusOr<std::vector<catalog::Run>> Scheduler::Tick() {
       continue;
     }
     const int64_t anchor = AnchorFor(*schedule, *p.state.activated_at);
-    if (p.state.state == "paused") {
+    if (p.state.state == catalog::Lifecycle::kPaused) {
       std::optional<int64_t> latest = LatestSlotAtOrBefore(*schedule, anchor, now);
       if (latest && (!p.state.last_slot || *latest > *p.state.last_slot)) {
         RETURN_IF_ERROR(catalog_->SetLastSlot(p.workspace_id, p.pipeline_id, *latest));
@@ -46,7 +46,9 @@ core::StatusOr<std::vector<catalog::Run>> Scheduler::Tick() {
     if (!due) continue;
     ASSIGN_OR_RETURN(auto busy, catalog_->ActiveRuns(p.workspace_id, p.pipeline_id, false));
     if (!busy.empty()) continue;  // still due next tick: coalesced into one later run
-    const char* run_type = schedule->type == ScheduleType::kOnce ? "once" : "scheduled";
+    const catalog::RunType run_type = schedule->type == ScheduleType::kOnce
+                                          ? catalog::RunType::kOnce
+                                          : catalog::RunType::kScheduled;
     core::StatusOr<catalog::Run> run =
         sync::CreateRun(catalog_, p.workspace_id, p.pipeline_id, run_type, now, due);
     if (!run.ok()) {

@@ -44,8 +44,8 @@ class SchedulerTest : public storage::testing::BackendTest {
                  {"schedule", schedule}};
     ASSERT_TRUE(catalog_->Create(1, catalog::Kind::kPipeline, body, "t").ok());
     catalog::StateChange change;
-    change.from = {"draft"};
-    change.to = "active";
+    change.from = {catalog::Lifecycle::kDraft};
+    change.to = catalog::Lifecycle::kActive;
     change.activated_at = activated;
     ASSERT_TRUE(catalog_->ChangeState(1, id, change)->applied);
   }
@@ -65,16 +65,17 @@ class SchedulerTest : public storage::testing::BackendTest {
     auto runs = catalog_->UnfinishedRuns();
     ASSERT_TRUE(runs.ok());
     for (const auto& r : *runs) {
-      ASSERT_TRUE(
-          catalog_
-              ->SetRunState(r.workspace_id, r.run_id, "succeeded", std::nullopt, clock_.NowMicros())
-              .ok());
+      ASSERT_TRUE(catalog_
+                      ->SetRunState(r.workspace_id, r.run_id, catalog::RunState::kSucceeded,
+                                    std::nullopt, clock_.NowMicros())
+                      .ok());
     }
   }
 
-  void SetState(const std::string& id, const char* state) {
+  void SetState(const std::string& id, catalog::Lifecycle state) {
     catalog::StateChange change;
-    change.from = {"draft", "active", "paused"};
+    change.from = {catalog::Lifecycle::kDraft, catalog::Lifecycle::kActive,
+                   catalog::Lifecycle::kPaused};
     change.to = state;
     ASSERT_TRUE(catalog_->ChangeState(1, id, change)->applied);
   }
@@ -140,7 +141,7 @@ TEST_P(SchedulerTest, OnceRunsOnceAndOnDemandNever) {
   FinishRuns();
   EXPECT_EQ(TickAt("2026-01-03T00:00:00Z"), Dates{});
   auto runs = catalog_->GetRun(1, 1);
-  EXPECT_EQ(runs->run_type, "once");
+  EXPECT_EQ(runs->run_type, catalog::RunType::kOnce);
 }
 
 TEST_P(SchedulerTest, SlotsMissedWhilePausedAreNotCaughtUp) {
@@ -148,9 +149,9 @@ TEST_P(SchedulerTest, SlotsMissedWhilePausedAreNotCaughtUp) {
            T("2026-01-01T00:00:00Z"));
   EXPECT_EQ(TickAt("2026-01-01T00:00:00Z"), Dates{"h@2026-01-01T00:00:00Z"});
   FinishRuns();
-  SetState("h", "paused");
+  SetState("h", catalog::Lifecycle::kPaused);
   EXPECT_EQ(TickAt("2026-01-01T03:30:00Z"), Dates{});
-  SetState("h", "active");
+  SetState("h", catalog::Lifecycle::kActive);
   EXPECT_EQ(TickAt("2026-01-01T03:40:00Z"), Dates{});  // 01:00–03:00 were missed while paused
   EXPECT_EQ(TickAt("2026-01-01T04:00:00Z"), Dates{"h@2026-01-01T04:00:00Z"});
   EXPECT_EQ(catalog_->GetState(1, "h")->last_slot, T("2026-01-01T04:00:00Z"));

@@ -26,7 +26,7 @@ MappedRow Failed(int64_t row) {
   r.row = row;
   r.key = "row " + std::to_string(row);
   r.failed = true;
-  r.error = {row, r.key, "email", "no_identity", "row has no usable identity"};
+  r.error = {row, r.key, "email", mapping::RowErrorCode::kNoIdentity, "row has no usable identity"};
   return r;
 }
 
@@ -72,7 +72,8 @@ class ApplyStageTest : public storage::testing::BackendTest {
       auto created = catalog_->CreateRun(run);
       ASSERT_TRUE(created.ok()) << created.status().ToString();
       ASSERT_EQ(created->run_id, id);
-      ASSERT_TRUE(catalog_->SetRunState(1, id, "succeeded", std::nullopt, 0).ok());
+      ASSERT_TRUE(
+          catalog_->SetRunState(1, id, catalog::RunState::kSucceeded, std::nullopt, 0).ok());
     }
   }
 

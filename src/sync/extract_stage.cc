@@ -25,7 +25,8 @@ MappedBatch MapRows(const RowMapping& mapping, const core::RowBatch& batch, int6
       std::optional<core::Value> v = IteratorValue(cell, mapping.iterator_type, &why);
       if (!v) {
         r.failed = true;
-        r.error = mapping::RowError{r.row, r.key, mapping.iterator, "invalid_iterator",
+        r.error = mapping::RowError{r.row, r.key, mapping.iterator,
+                                    mapping::RowErrorCode::kInvalidIterator,
                                     "iterator value '" + cell.ToText().substr(0, 64) + "' " + why +
                                         " as " + mapping.iterator_data_type};
         continue;

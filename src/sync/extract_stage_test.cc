@@ -137,11 +137,11 @@ TEST_F(ExtractStageTest, RowErrorsCarryTheRowsKey) {
   EXPECT_EQ(bad_iterator.error.row, 1);
   EXPECT_EQ(bad_iterator.error.key, "email:b@x.com");
   EXPECT_EQ(bad_iterator.error.column, "updated_at");
-  EXPECT_EQ(bad_iterator.error.code, "invalid_iterator");
+  EXPECT_EQ(bad_iterator.error.code, mapping::RowErrorCode::kInvalidIterator);
   EXPECT_EQ(bad_iterator.error.message, "iterator value 'soon' does not parse as timestamp_ltz");
   const MappedRow& no_identity = out.rows[1];
   EXPECT_TRUE(no_identity.failed);
-  EXPECT_EQ(no_identity.error.code, "no_identity");
+  EXPECT_EQ(no_identity.error.code, mapping::RowErrorCode::kNoIdentity);
   EXPECT_EQ(no_identity.error.key, "row 2");  // the mapper knew no key; the row's number names it
 }
 

@@ -168,7 +168,7 @@ core::StatusOr<PreviewResult> Preview(const RunSpec& spec, int64_t workspace_id,
   std::vector<profiles::ResolveInput> inputs;
   for (MappedRow& r : mapped.rows) {
     if (r.failed) {
-      warn(r.row, " [" + r.error.code + "]: " + r.error.message);
+      warn(r.row, " [" + std::string(Name(r.error.code)) + "]: " + r.error.message);
       continue;
     }
     inputs.push_back({&r.record, r.row, r.key, r.event_hash, r.source_time});
@@ -184,7 +184,8 @@ core::StatusOr<PreviewResult> Preview(const RunSpec& spec, int64_t workspace_id,
   for (size_t i = 0; i < inputs.size(); ++i) {
     const profiles::ResolveResult& rr = result.rows[i];
     if (rr.outcome == profiles::Outcome::kFailed) {
-      warn(inputs[i].row_number, " [" + rr.error.code + "]: " + rr.error.message);
+      warn(inputs[i].row_number,
+           " [" + std::string(Name(rr.error.code)) + "]: " + rr.error.message);
       continue;
     }
     if (rr.outcome == profiles::Outcome::kSkipped) {

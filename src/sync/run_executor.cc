@@ -21,11 +21,11 @@ RunExecutor::RunExecutor(ExecutorDeps deps, storage::Session* session)
 core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id, const RunStop* stop) {
   ASSIGN_OR_RETURN(catalog::Run run, catalog_->GetRun(workspace_id, run_id));
   // A run our worker already claimed under our lease (runner/run_workers.cc) is ours to run.
-  const bool ours =
-      run.state == "running" && !deps_.lease_owner.empty() && run.lease_owner == deps_.lease_owner;
-  if (run.state != "queued" && !ours) {
-    return core::FailedPrecondition("run " + std::to_string(run_id) + " is " + run.state +
-                                    ", not queued");
+  const bool ours = run.state == catalog::RunState::kRunning && !deps_.lease_owner.empty() &&
+                    run.lease_owner == deps_.lease_owner;
+  if (run.state != catalog::RunState::kQueued && !ours) {
+    return core::FailedPrecondition("run " + std::to_string(run_id) + " is " +
+                                    std::string(Name(run.state)) + ", not queued");
   }
   // The claim is a compare-and-set: of two workers (or processes) only one gets the run.
   const int64_t started =
@@ -42,7 +42,7 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id, const Ru
     return core::FailedPrecondition("run " + std::to_string(run_id) +
                                     " was taken by another worker");
   }
-  run.state = "running";
+  run.state = catalog::RunState::kRunning;
   run.started_at = started;
 
   core::Status result;
@@ -73,27 +73,28 @@ core::Status RunExecutor::Execute(int64_t workspace_id, int64_t run_id, const Ru
   }
 
   int64_t now = deps_.clock->NowMicros();
-  std::string state = "succeeded";
+  catalog::RunState state = catalog::RunState::kSucceeded;
   std::optional<std::string> error;
   if (stopped == StopReason::kCancelled) {
-    state = "cancelled";
+    state = catalog::RunState::kCancelled;
   } else if (stopped == StopReason::kInterrupted) {
-    state = "failed";
+    state = catalog::RunState::kFailed;
     error = "interrupted";
   } else if (!result.ok()) {
-    state = "failed";
+    state = catalog::RunState::kFailed;
     error = result.message();
   }
   RETURN_IF_ERROR(catalog_->SetRunState(workspace_id, run_id, state, error, now));
-  if (run.run_type != "historical" && stopped == StopReason::kNone) {
+  if (run.run_type != catalog::RunType::kHistorical && stopped == StopReason::kNone) {
     json errors = json::array();
     if (!result.ok()) {
       errors.push_back({{"code", std::string(core::StatusCodeName(result.code()))},
                         {"message", result.message()},
                         {"run_id", run_id}});
     }
-    RETURN_IF_ERROR(catalog_->SetHealth(workspace_id, run.pipeline_id,
-                                        result.ok() ? "healthy" : "faulted", errors));
+    RETURN_IF_ERROR(catalog_->SetHealth(
+        workspace_id, run.pipeline_id,
+        result.ok() ? catalog::Health::kHealthy : catalog::Health::kFaulted, errors));
   }
   return result;
 }
@@ -116,7 +117,7 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec, 
                                  .sync_mode = pipeline.sync_mode,
                                  .timestamp_field = spec.model.timestamp_field,
                                  .sync_start_date = pipeline.sync_start_date,
-                                 .historical = run.run_type == "historical",
+                                 .historical = run.run_type == catalog::RunType::kHistorical,
                                  .range_end = run.range_end,
                                  .activated_at = state.activated_at,
                                  .run_start = run_start,

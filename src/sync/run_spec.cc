@@ -96,7 +96,7 @@ core::Status Busy(catalog::Catalog* catalog, int64_t workspace_id, const std::st
   if (active.empty()) return core::FailedPrecondition("pipeline '" + pipeline_id + "' is busy");
   return core::FailedPrecondition("pipeline '" + pipeline_id + "' is busy: run " +
                                   std::to_string(active.front().run_id) + " is " +
-                                  active.front().state);
+                                  std::string(Name(active.front().state)));
 }
 
 // The historical run of a pipeline activated at `activated_at`, when it has a start date.
@@ -109,7 +109,7 @@ std::optional<catalog::Run> HistoricalRun(const RunSpec& spec, int64_t workspace
   catalog::Run run;
   run.workspace_id = workspace_id;
   run.pipeline_id = pipeline_id;
-  run.run_type = "historical";
+  run.run_type = catalog::RunType::kHistorical;
   run.created_at = now;
   run.range_start = core::FormatTimestamp(*spec.pipeline.sync_start_date);
   run.range_end = core::FormatTimestamp(activated_at);
@@ -120,9 +120,9 @@ std::optional<catalog::Run> HistoricalRun(const RunSpec& spec, int64_t workspace
 }  // namespace
 
 core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t workspace_id,
-                                       const std::string& pipeline_id, const std::string& run_type,
+                                       const std::string& pipeline_id, catalog::RunType run_type,
                                        int64_t now, std::optional<int64_t> logical_date) {
-  if (run_type != "historical") {
+  if (run_type != catalog::RunType::kHistorical) {
     // A cheap early answer; the unique index runs_one_active is what guarantees it.
     ASSIGN_OR_RETURN(auto active, catalog->ActiveRuns(workspace_id, pipeline_id, false));
     if (!active.empty()) return Busy(catalog, workspace_id, pipeline_id);
@@ -132,7 +132,7 @@ core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t worksp
   run.workspace_id = workspace_id;
   run.pipeline_id = pipeline_id;
   run.run_type = run_type;
-  run.state = "queued";
+  run.state = catalog::RunState::kQueued;
   run.created_at = now;
   run.logical_date = logical_date;
   run.spec = ToJson(spec);
@@ -147,8 +147,8 @@ core::StatusOr<catalog::StateChangeResult> Activate(catalog::Catalog* catalog, i
                                                     const std::string& pipeline_id, int64_t now) {
   ASSIGN_OR_RETURN(RunSpec spec, LoadRunSpec(catalog, workspace_id, pipeline_id));
   catalog::StateChange change;
-  change.from = {"draft"};
-  change.to = "active";
+  change.from = {catalog::Lifecycle::kDraft};
+  change.to = catalog::Lifecycle::kActive;
   change.activated_at = now;
   change.run = HistoricalRun(spec, workspace_id, pipeline_id, now, now);
   return catalog->ChangeState(workspace_id, pipeline_id, change);
@@ -159,7 +159,7 @@ core::StatusOr<catalog::StateChangeResult> Resync(catalog::Catalog* catalog, int
   ASSIGN_OR_RETURN(RunSpec spec, LoadRunSpec(catalog, workspace_id, pipeline_id));
   ASSIGN_OR_RETURN(catalog::PipelineState st, catalog->GetState(workspace_id, pipeline_id));
   catalog::StateChange change;
-  change.from = {"active", "paused"};
+  change.from = {catalog::Lifecycle::kActive, catalog::Lifecycle::kPaused};
   change.require_idle = true;  // clearing under a running run would race its last checkpoint
   change.reset_mark = true;
   if (st.activated_at)

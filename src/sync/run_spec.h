@@ -33,7 +33,7 @@ core::StatusOr<RunSpec> RunSpecFromJson(const nlohmann::json& j);
 // Creates a queued run of `pipeline_id` with a frozen spec. FailedPrecondition naming the busy
 // run when a non-historical run is already queued or running (historical runs may overlap).
 core::StatusOr<catalog::Run> CreateRun(catalog::Catalog* catalog, int64_t workspace_id,
-                                       const std::string& pipeline_id, const std::string& run_type,
+                                       const std::string& pipeline_id, catalog::RunType run_type,
                                        int64_t now, std::optional<int64_t> logical_date = {});
 
 // Activates a draft pipeline at `now` and, when it has a sync start date S, queues the

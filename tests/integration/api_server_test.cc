@@ -51,7 +51,7 @@ TEST(ApiServerTest, MarksRunsOfADeadProcessInterrupted) {
     catalog::Run run;
     run.workspace_id = 1;
     run.pipeline_id = "p";
-    run.state = "running";
+    run.state = catalog::RunState::kRunning;
     run.created_at = kStartMicros;
     ASSERT_TRUE(catalog->CreateRun(run).ok());
   }
@@ -60,7 +60,7 @@ TEST(ApiServerTest, MarksRunsOfADeadProcessInterrupted) {
   catalog::Catalog* catalog = session.ok() ? (*session)->catalog() : nullptr;
   auto run = catalog->GetRun(1, 1);
   ASSERT_TRUE(run.ok());
-  EXPECT_EQ(run->state, "failed");
+  EXPECT_EQ(run->state, catalog::RunState::kFailed);
   EXPECT_EQ(run->error, "interrupted");
 }
 
@@ -77,7 +77,7 @@ TEST(ApiServerTest, StopInterruptsARunningRun) {
   WaitUntilRunning(&client, run_id);
   std::optional<catalog::Run> run = StopAndReadRun(&server, run_id, std::chrono::seconds(10));
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->state, "failed");
+  EXPECT_EQ(run->state, catalog::RunState::kFailed);
   EXPECT_EQ(run->error, "interrupted");
   EXPECT_LT(run->counters.records_extracted, 300000);
 }
@@ -106,7 +106,7 @@ TEST(ApiServerTest, StopInterruptsASlowFirstStatement) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well inside the statement
   std::optional<catalog::Run> run = StopAndReadRun(&server, run_id, std::chrono::seconds(5));
   ASSERT_TRUE(run.has_value());
-  EXPECT_EQ(run->state, "failed");
+  EXPECT_EQ(run->state, catalog::RunState::kFailed);
   EXPECT_EQ(run->error, "interrupted");
   EXPECT_EQ(run->counters.records_extracted, 0);
 }

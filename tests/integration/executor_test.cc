@@ -62,7 +62,7 @@ TEST_F(ExecutorTest, StartDateWithTimestampFieldAndIntegerIteratorRuns) {
   Define("SELECT * FROM events", p, nullptr, {{"timestamp_field", "ts"}});
   Activate();
   catalog::Run run = Run();
-  ASSERT_EQ(run.state, "succeeded") << run.error.value_or("");
+  ASSERT_EQ(run.state, catalog::RunState::kSucceeded) << run.error.value_or("");
   EXPECT_EQ(run.counters.records_extracted, 1);
   EXPECT_EQ(Plan("b@x.com"), "new");
   EXPECT_EQ(Plan("a@x.com"), "");
@@ -85,7 +85,7 @@ TEST_F(ExecutorTest, StartMarkIsOfTheIteratorsKindNotTheTimestampFields) {
   Activate();
   clock_.Advance(10 * core::kMicrosPerSecond);
   catalog::Run run = Run();
-  ASSERT_EQ(run.state, "succeeded") << run.error.value_or("");
+  ASSERT_EQ(run.state, catalog::RunState::kSucceeded) << run.error.value_or("");
   EXPECT_EQ(run.counters.records_extracted, 1);
   EXPECT_EQ(Plan("b@x.com"), "new");
   EXPECT_EQ(Mark()["value"], 1767225605);
@@ -101,14 +101,14 @@ TEST_F(ExecutorTest, ChangingTheIteratorTypeStartsOver) {
   // The same column read as unix seconds: the integer mark no longer applies.
   Define("SELECT * FROM events", Incremental("it", "timestamp"));
   catalog::Run run = Run();
-  ASSERT_EQ(run.state, "succeeded") << run.error.value_or("");
+  ASSERT_EQ(run.state, catalog::RunState::kSucceeded) << run.error.value_or("");
   EXPECT_EQ(run.counters.records_extracted, 2);
   EXPECT_EQ(Mark(),
             json({{"iterator", "it"}, {"type", "timestamp"}, {"value", "2023-11-14T22:15:00Z"}}));
   // An untyped mark of the wrong kind (as stored before marks had a type) starts over too.
   StoreMark("1700000100");
   run = Run();
-  ASSERT_EQ(run.state, "succeeded") << run.error.value_or("");
+  ASSERT_EQ(run.state, catalog::RunState::kSucceeded) << run.error.value_or("");
   EXPECT_EQ(run.counters.records_extracted, 2);
 }
 
@@ -120,15 +120,15 @@ TEST_F(ExecutorTest, AnExceptionFailsTheRunAndFaultsThePipeline) {
   batch_rows_ = 1;  // the extraction thread is still reading when the throw happens
   after_batch_ = [](int64_t) { throw std::runtime_error("injected"); };
   catalog::Run run = Run();
-  EXPECT_EQ(run.state, "failed");
+  EXPECT_EQ(run.state, catalog::RunState::kFailed);
   EXPECT_EQ(run.error.value_or(""), "run crashed: injected");
   EXPECT_EQ(last_status_.code(), core::StatusCode::kInternal);
   catalog::PipelineState st = *catalog_->GetState(1, "p");
-  EXPECT_EQ(st.status, "faulted");
+  EXPECT_EQ(st.status, catalog::Health::kFaulted);
   // The next run is not blocked and heals the pipeline.
   after_batch_ = nullptr;
-  EXPECT_EQ(Run().state, "succeeded");
-  EXPECT_EQ(catalog_->GetState(1, "p")->status, "healthy");
+  EXPECT_EQ(Run().state, catalog::RunState::kSucceeded);
+  EXPECT_EQ(catalog_->GetState(1, "p")->status, catalog::Health::kHealthy);
 }
 
 // A model whose first row takes many seconds: SQLite numbers and sorts 30 million rows.
@@ -149,11 +149,11 @@ TEST_F(ExecutorTest, CancelInterruptsASlowFirstStatement) {
   catalog::Run run = Run();
   const auto took = std::chrono::steady_clock::now() - start;
   canceller.join();
-  EXPECT_EQ(run.state, "cancelled") << run.error.value_or("");
+  EXPECT_EQ(run.state, catalog::RunState::kCancelled) << run.error.value_or("");
   EXPECT_LT(took, std::chrono::seconds(5));
   EXPECT_EQ(run.counters.records_extracted, 0);
   // A cancelled run says nothing about the pipeline's health, and the next run starts anew.
-  EXPECT_EQ(catalog_->GetState(1, "p")->status, "healthy");
+  EXPECT_EQ(catalog_->GetState(1, "p")->status, catalog::Health::kHealthy);
 }
 
 TEST_F(ExecutorTest, AShutdownInterruptsASlowFirstStatement) {
@@ -165,7 +165,7 @@ TEST_F(ExecutorTest, AShutdownInterruptsASlowFirstStatement) {
   const auto start = std::chrono::steady_clock::now();
   catalog::Run run = Run();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
-  EXPECT_EQ(run.state, "failed");
+  EXPECT_EQ(run.state, catalog::RunState::kFailed);
   EXPECT_EQ(run.error.value_or(""), "interrupted");
 }
 
@@ -183,7 +183,7 @@ class RangeTest : public ExecutorTest {
     std::vector<mapping::RowError> errors = Errors(run.run_id);
     EXPECT_EQ(errors.size(), 1u);
     if (errors.size() != 1) return "";
-    EXPECT_EQ(errors[0].code, "invalid_iterator");
+    EXPECT_EQ(errors[0].code, mapping::RowErrorCode::kInvalidIterator);
     return errors[0].message;
   }
 };
@@ -253,7 +253,7 @@ TEST_F(RangeTest, AHugeLookbackSaturatesAndRereadsEverything) {
     EXPECT_EQ(RunOver(c.column_type, c.rows, c.type).counters.records_extracted, 2) << c.type;
     // Nothing new; the lookback window reaches back to the smallest value of the kind.
     catalog::Run run = RunOver(c.column_type, c.rows, c.type, kHuge);
-    EXPECT_EQ(run.state, "succeeded") << c.type << ": " << run.error.value_or("");
+    EXPECT_EQ(run.state, catalog::RunState::kSucceeded) << c.type << ": " << run.error.value_or("");
     EXPECT_EQ(run.counters.records_extracted, 2) << c.type;
   }
 }
@@ -264,7 +264,7 @@ TEST_F(ExecutorTest, AnIteratorWhereNothingParsesGivesRowErrors) {
       "INSERT INTO events VALUES ('a@x.com', 'a', 'garbage'), ('b@x.com', 'b', 'soon');");
   Define("SELECT * FROM events", Incremental("it", "timestamp"));
   catalog::Run run = Run();
-  EXPECT_EQ(run.state, "succeeded");
+  EXPECT_EQ(run.state, catalog::RunState::kSucceeded);
   EXPECT_EQ(run.counters.records_extracted, 2);
   EXPECT_EQ(run.counters.records_failed, 2);
   std::vector<mapping::RowError> errors = Errors(run.run_id);
@@ -350,7 +350,7 @@ TEST_F(ExecutorTest, RenamingTheModelOrTheMappingKeepsRowsUnchanged) {
   Define("SELECT * FROM orders", events, ft("Orders"),
          {{"name", "Orders"}, {"primary_key", {"order_id"}}});
   catalog::Run first = Run();
-  ASSERT_EQ(first.state, "succeeded") << first.error.value_or("");
+  ASSERT_EQ(first.state, catalog::RunState::kSucceeded) << first.error.value_or("");
   EXPECT_EQ(first.counters.events_created, 2);
   Define("SELECT * FROM orders", events, ft("Shop orders"),
          {{"name", "Shop orders (renamed)"}, {"primary_key", {"order_id"}}});

@@ -112,7 +112,7 @@ TEST_F(IncrementalTest, UnparsableIteratorValuesAreRowErrors) {
   EXPECT_EQ(run.counters.records_failed, 1);
   std::vector<mapping::RowError> errors = Errors(run.run_id);
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0].code, "invalid_iterator");
+  EXPECT_EQ(errors[0].code, mapping::RowErrorCode::kInvalidIterator);
   EXPECT_EQ(errors[0].column, "it");
   EXPECT_NE(errors[0].message.find("'yesterday'"), std::string::npos);
 }
@@ -134,7 +134,7 @@ TEST_P(IteratorTypeTest, ReadsOnlyNewRows) {
             "INSERT INTO events VALUES " + c.first_rows + ";");
   DefineIncremental(c.type);
   catalog::Run first = Run();
-  EXPECT_EQ(first.state, "succeeded") << first.error.value_or("");
+  EXPECT_EQ(first.state, catalog::RunState::kSucceeded) << first.error.value_or("");
   EXPECT_EQ(first.counters.records_failed, 0);
   EXPECT_EQ(Mark(), c.mark);
   Warehouse(std::string("INSERT INTO events VALUES ") + c.more_rows + ";");
@@ -192,10 +192,10 @@ TEST_F(IncrementalTest, AFailedRunKeepsTheMark) {
            {{"type", "incremental"}, {"iterator", "it"}, {"iterator_data_type", "integer"}}}});
   Warehouse("INSERT INTO events VALUES ('b@x.com', 'b', 6);");
   catalog::Run failed = Run();
-  EXPECT_EQ(failed.state, "failed");
+  EXPECT_EQ(failed.state, catalog::RunState::kFailed);
   EXPECT_NE(failed.error->find("iterator column 'it'"), std::string::npos) << *failed.error;
   EXPECT_EQ(Mark(), "5");
-  EXPECT_EQ(catalog_->GetState(1, "p")->status, "faulted");
+  EXPECT_EQ(catalog_->GetState(1, "p")->status, catalog::Health::kFaulted);
 }
 
 }  // namespace

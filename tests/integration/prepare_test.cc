@@ -66,7 +66,7 @@ TEST_F(PrepareTest, AMissingPrimaryKeyAndIteratorAreNamedTogether) {
             "iterator column 'updated_at' is not in the columns of data model 'm'");
   // A run of the same pipeline fails with the same words.
   catalog::Run run = Run();
-  EXPECT_EQ(run.state, "failed");
+  EXPECT_EQ(run.state, catalog::RunState::kFailed);
   EXPECT_NE(run.error->find("iterator column 'updated_at' is not in the columns of data model 'm'"),
             std::string::npos)
       << *run.error;
@@ -129,7 +129,7 @@ TEST_F(PrepareTest, PreviewWarnsAboutExactlyTheRowsARunRejectsAndShowsTheProfile
     for (const sync::PreviewProfile& shown : preview->profiles) fresh += !shown.before;
 
     catalog::Run run = Run(id);
-    ASSERT_EQ(run.state, "succeeded") << run.error.value_or("");
+    ASSERT_EQ(run.state, catalog::RunState::kSucceeded) << run.error.value_or("");
     std::set<int64_t> rejected;
     for (const mapping::RowError& e : Errors(run.run_id)) rejected.insert(e.row);
     EXPECT_EQ(warned, rejected);

@@ -68,7 +68,7 @@ TEST_P(RowIdentityTest, RowsSharingAKeyApplyTheFirstRowAndAreCountedAsDuplicates
       " ('a@x.com', 'team');");
   Define("SELECT * FROM users", {}, PlanOnly());
   catalog::Run first = Run();
-  ASSERT_EQ(first.state, "succeeded") << first.error.value_or("");
+  ASSERT_EQ(first.state, catalog::RunState::kSucceeded) << first.error.value_or("");
   EXPECT_EQ(first.counters.records_duplicate, 2);
   EXPECT_EQ(first.counters.records_skipped, 2);
   EXPECT_EQ(first.counters.profiles_created, 2);
@@ -76,7 +76,7 @@ TEST_P(RowIdentityTest, RowsSharingAKeyApplyTheFirstRowAndAreCountedAsDuplicates
   // An unchanged warehouse changes nothing, run after run (it used to flip free/team).
   for (int i = 0; i < 3; ++i) {
     catalog::Run again = Run();
-    ASSERT_EQ(again.state, "succeeded");
+    ASSERT_EQ(again.state, catalog::RunState::kSucceeded);
     EXPECT_EQ(again.counters.profiles_updated, 0);
     EXPECT_EQ(again.counters.records_unchanged, 2);
     EXPECT_EQ(again.counters.records_duplicate, 2);
@@ -91,7 +91,7 @@ TEST_P(RowIdentityTest, AnEventsPipelineWithoutPrimaryKeyIsUnchangedOnAnUnchange
       " ('b@x.com', 10, 'pro'), ('a@x.com', 30, 'free'), ('b@x.com', 5, 'pro');");
   Define("SELECT * FROM orders", {{"pipeline_type", "events"}}, OrderEvents(false));
   catalog::Run first = Run();
-  ASSERT_EQ(first.state, "succeeded") << first.error.value_or("");
+  ASSERT_EQ(first.state, catalog::RunState::kSucceeded) << first.error.value_or("");
   EXPECT_EQ(first.counters.events_created, 5);
   EXPECT_EQ(first.counters.records_duplicate, 0);
   catalog::Run second = Run();
@@ -111,7 +111,7 @@ TEST_P(RowIdentityTest, AChangedAttributeColumnDoesNotStoreEventsAgain) {
   ASSERT_EQ(Run().counters.events_created, 3);
   Warehouse("UPDATE orders SET plan = 'pro' WHERE email = 'a@x.com';");
   catalog::Run second = Run();
-  ASSERT_EQ(second.state, "succeeded") << second.error.value_or("");
+  ASSERT_EQ(second.state, catalog::RunState::kSucceeded) << second.error.value_or("");
   EXPECT_EQ(second.counters.events_created, 0);
   EXPECT_EQ(second.counters.records_unchanged, 1);  // b's row
   EXPECT_EQ(second.counters.profiles_updated, 1);   // a's plan

@@ -59,10 +59,10 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
     std::unique_lock lock(mu);
     cv.wait(lock, [&] { return paused; });
   }
-  EXPECT_EQ(catalog_->GetRun(1, historical->run_id)->state, "running");
+  EXPECT_EQ(catalog_->GetRun(1, historical->run_id)->state, catalog::RunState::kRunning);
   clock_.Set(T("2026-01-01T02:00:00Z"));
   catalog::Run scheduled = Run();  // beside the historical run: it is not "busy"
-  EXPECT_EQ(scheduled.state, "succeeded");
+  EXPECT_EQ(scheduled.state, catalog::RunState::kSucceeded);
   EXPECT_EQ(scheduled.counters.records_extracted, 1);  // only ts >= T0
   EXPECT_EQ(Find("email", "a@x.com").attributes.at("plan").value, Value::String("new"));
   {
@@ -74,7 +74,7 @@ TEST_F(SemanticsTest, HistoricalRunNeverOverwritesWhatAScheduledRunWroteMeanwhil
   ASSERT_TRUE(historical_status.ok()) << historical_status.ToString();
 
   catalog::Run done = *catalog_->GetRun(1, historical->run_id);
-  EXPECT_EQ(done.state, "succeeded");
+  EXPECT_EQ(done.state, catalog::RunState::kSucceeded);
   EXPECT_EQ(done.counters.records_extracted, 2);  // filler and a's old row; never 'ancient'
   EXPECT_EQ(done.counters.profiles_created, 1);
   EXPECT_EQ(done.counters.profiles_updated, 0);
@@ -89,7 +89,7 @@ TEST_F(SemanticsTest, ARunUsesTheVersionsItStartedWith) {
       "CREATE TABLE t (email TEXT, plan TEXT, tier TEXT);"
       "INSERT INTO t VALUES ('a@x.com', 'pro', 'gold');");
   Define("SELECT email, plan FROM t");
-  auto run = sync::CreateRun(catalog_, 1, "p", "manual", clock_.NowMicros());
+  auto run = sync::CreateRun(catalog_, 1, "p", catalog::RunType::kManual, clock_.NowMicros());
   ASSERT_TRUE(run.ok());
   // Edited after the run was queued: the run still reads the old model.
   Define("SELECT email, tier FROM t", {{"environment", "development"}});
@@ -146,22 +146,22 @@ TEST_F(SemanticsTest, RetryableWarehouseFailuresAreRetriedThenFailTheRun) {
   deps.retry_backoff_ms = 1;
   deps.max_attempts = 3;
 
-  auto run = sync::CreateRun(catalog_, 1, "p", "manual", clock_.NowMicros());
+  auto run = sync::CreateRun(catalog_, 1, "p", catalog::RunType::kManual, clock_.NowMicros());
   sync::RunExecutor executor(deps, session_.get());
   EXPECT_TRUE(executor.Execute(1, run->run_id).ok());
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(catalog_->GetRun(1, run->run_id)->counters.profiles_created, 1);
 
   failures = 5;  // longer than the retries last
-  run = sync::CreateRun(catalog_, 1, "p", "manual", clock_.NowMicros());
+  run = sync::CreateRun(catalog_, 1, "p", catalog::RunType::kManual, clock_.NowMicros());
   core::Status s = executor.Execute(1, run->run_id);
   EXPECT_EQ(s.code(), core::StatusCode::kUnavailable);
   EXPECT_EQ(failures, 2);
   catalog::Run failed = *catalog_->GetRun(1, run->run_id);
-  EXPECT_EQ(failed.state, "failed");
+  EXPECT_EQ(failed.state, catalog::RunState::kFailed);
   EXPECT_NE(failed.error->find("warehouse is restarting"), std::string::npos);
   catalog::PipelineState state = *catalog_->GetState(1, "p");
-  EXPECT_EQ(state.status, "faulted");
+  EXPECT_EQ(state.status, catalog::Health::kFaulted);
   EXPECT_NE(state.errors.dump().find("warehouse is restarting"), std::string::npos);
 }
 

@@ -67,7 +67,7 @@ class SyncFixture : public ::testing::Test {
 
   // Runs pipeline `id` once and returns its finished run record; checks the counter rules.
   catalog::Run Run(const std::string& id = "p") {
-    auto run = sync::CreateRun(catalog_, 1, id, "manual", clock_.NowMicros());
+    auto run = sync::CreateRun(catalog_, 1, id, catalog::RunType::kManual, clock_.NowMicros());
     EXPECT_TRUE(run.ok()) << run.status().ToString();
     if (!run.ok()) return {};
     sync::ExecutorDeps deps = engine_->executor_deps();

@@ -23,7 +23,7 @@ TEST_F(SyncTest, FullSyncAppliesRowsAndReportsRowErrors) {
       "INSERT INTO customers VALUES (4, 'long@example.com', 'free', 0, printf('%.4097c', 'y'));");
   Define("SELECT * FROM customers");
   catalog::Run run = Run();
-  EXPECT_EQ(run.state, "succeeded");
+  EXPECT_EQ(run.state, catalog::RunState::kSucceeded);
   EXPECT_EQ(run.counters.records_extracted, 4);
   EXPECT_EQ(run.counters.records_mapped, 2);
   EXPECT_EQ(run.counters.records_failed, 2);
@@ -32,9 +32,9 @@ TEST_F(SyncTest, FullSyncAppliesRowsAndReportsRowErrors) {
   std::vector<mapping::RowError> errors = Errors(run.run_id);
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].row, 3);
-  EXPECT_EQ(errors[0].code, "no_identity");
+  EXPECT_EQ(errors[0].code, mapping::RowErrorCode::kNoIdentity);
   EXPECT_EQ(errors[1].row, 4);
-  EXPECT_EQ(errors[1].code, "limit_exceeded");
+  EXPECT_EQ(errors[1].code, mapping::RowErrorCode::kLimitExceeded);
   EXPECT_EQ(errors[1].column, "note");
   EXPECT_EQ(errors[1].key, "customer_id:4");
 
@@ -55,12 +55,12 @@ TEST_F(SyncTest, SecondFullRunLeavesTheSameProfilesAndAppliesNothing) {
   Define("SELECT * FROM customers");
   batch_rows_ = 1000;  // several batches
   catalog::Run first = Run();
-  ASSERT_EQ(first.state, "succeeded");
+  ASSERT_EQ(first.state, catalog::RunState::kSucceeded);
   EXPECT_EQ(first.counters.profiles_created, 2500);
   int64_t mpid = Find("customer_id", "17").mpid;
 
   catalog::Run second = Run();
-  EXPECT_EQ(second.state, "succeeded");
+  EXPECT_EQ(second.state, catalog::RunState::kSucceeded);
   EXPECT_EQ(second.counters.records_extracted, 2500);
   EXPECT_EQ(second.counters.records_unchanged, 2500);
   EXPECT_EQ(second.counters.profiles_created, 0);
@@ -91,7 +91,7 @@ TEST_F(SyncTest, ErasedProfileIsRecreatedByTheNextFullRun) {
   EXPECT_EQ(CountProfiles(), 1);
 
   catalog::Run next = Run();
-  EXPECT_EQ(next.state, "succeeded");
+  EXPECT_EQ(next.state, catalog::RunState::kSucceeded);
   EXPECT_EQ(next.counters.records_unchanged, 1);
   EXPECT_EQ(next.counters.profiles_created, 1);
   EXPECT_EQ(next.counters.profiles_updated, 0);
@@ -219,7 +219,7 @@ TEST_F(SyncTest, FieldTransformationWithStaticIgnoreAndUnmapped) {
          {"source", "$unmapped"},
          {"destination", "user_attributes.*"}}}}};
   Define("SELECT * FROM customers", {}, ft);
-  ASSERT_EQ(Run().state, "succeeded");
+  ASSERT_EQ(Run().state, catalog::RunState::kSucceeded);
   profiles::Profile p = Find("customer_id", "1");
   EXPECT_EQ(p.identities.count("email"), 0u);  // email is unmapped: an attribute here
   EXPECT_EQ(p.attributes.at("email").value, Value::String("a@x.com"));
@@ -240,12 +240,12 @@ TEST_F(SyncTest, UnknownMappingSourceFailsTheRunNamingTheMapping) {
                           {"destination", "user_identities.email"}}}}};
   Define("SELECT * FROM customers", {}, ft);
   catalog::Run run = Run();
-  EXPECT_EQ(run.state, "failed");
+  EXPECT_EQ(run.state, catalog::RunState::kFailed);
   ASSERT_TRUE(run.error.has_value());
   EXPECT_NE(run.error->find("mapping 0"), std::string::npos) << *run.error;
   EXPECT_NE(run.error->find("'emial'"), std::string::npos) << *run.error;
   EXPECT_EQ(last_status_.code(), core::StatusCode::kInvalidArgument);
-  EXPECT_EQ(catalog_->GetState(1, "p")->status, "faulted");
+  EXPECT_EQ(catalog_->GetState(1, "p")->status, catalog::Health::kFaulted);
 }
 
 TEST_F(SyncTest, RefusedModelsNeverReachTheWarehouse) {
@@ -266,15 +266,15 @@ TEST_F(SyncTest, RefusedModelsNeverReachTheWarehouse) {
 TEST_F(SyncTest, UnreachableWarehouseFailsTheRunAndFaultsThePipeline) {
   Define("SELECT 1 AS customer_id");  // the file never gets created
   catalog::Run run = Run();
-  EXPECT_EQ(run.state, "failed");
+  EXPECT_EQ(run.state, catalog::RunState::kFailed);
   ASSERT_TRUE(run.error.has_value());
   EXPECT_NE(run.error->find("does not exist"), std::string::npos) << *run.error;
   auto state = catalog_->GetState(1, "p");
-  EXPECT_EQ(state->status, "faulted");
+  EXPECT_EQ(state->status, catalog::Health::kFaulted);
   // The next good run makes it healthy again.
   Warehouse("CREATE TABLE t (x INTEGER);");
-  EXPECT_EQ(Run().state, "succeeded");
-  EXPECT_EQ(catalog_->GetState(1, "p")->status, "healthy");
+  EXPECT_EQ(Run().state, catalog::RunState::kSucceeded);
+  EXPECT_EQ(catalog_->GetState(1, "p")->status, catalog::Health::kHealthy);
 }
 
 TEST_F(SyncTest, OlderSourceTimeNeverOverwritesNewerValues) {

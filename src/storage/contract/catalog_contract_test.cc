@@ -15,11 +15,11 @@ namespace {
 
 using nlohmann::json;
 
-StateChange Change(std::vector<std::string> from, std::string to,
+StateChange Change(std::vector<Lifecycle> from, std::optional<Lifecycle> to,
                    std::optional<int64_t> activated_at = std::nullopt) {
   StateChange change;
   change.from = std::move(from);
-  change.to = std::move(to);
+  change.to = to;
   change.activated_at = activated_at;
   return change;
 }
@@ -63,9 +63,10 @@ class CatalogContractTest : public storage::testing::BackendTest {
     cp.pipeline_id = pipeline_id;
     cp.high_water_mark = mark;
     ASSERT_TRUE(catalog_->RecordCheckpoint(1, cp).ok());
-    ASSERT_TRUE(
-        catalog_->SetRunState(1, created->run_id, "succeeded", std::nullopt, clock_.NowMicros())
-            .ok());
+    ASSERT_TRUE(catalog_
+                    ->SetRunState(1, created->run_id, RunState::kSucceeded, std::nullopt,
+                                  clock_.NowMicros())
+                    .ok());
   }
 
   Catalog* catalog_ = nullptr;  // the session's
@@ -85,7 +86,7 @@ TEST_P(CatalogContractTest, CreateGetReplaceWithAudit) {
   EXPECT_EQ(r->audit.created_by, "alice");
   EXPECT_EQ(r->audit.last_modified_by, "bob");
   EXPECT_EQ(r->version, 2);
-  EXPECT_EQ(catalog_->GetState(1, "p1")->state, "draft");
+  EXPECT_EQ(catalog_->GetState(1, "p1")->state, Lifecycle::kDraft);
 }
 
 TEST_P(CatalogContractTest, DuplicateIdsAndMissingOnes) {
@@ -128,10 +129,10 @@ TEST_P(CatalogContractTest, RunsAndStates) {
   run.created_at = 10;
   auto created = catalog_->CreateRun(run);
   ASSERT_TRUE(created.ok());
-  EXPECT_EQ(created->state, "queued");
+  EXPECT_EQ(created->state, RunState::kQueued);
   EXPECT_EQ(catalog_->ActiveRuns(1, "p1", false)->size(), 1u);
-  ASSERT_TRUE(catalog_->SetRunState(1, created->run_id, "running", std::nullopt, 20).ok());
-  ASSERT_TRUE(catalog_->SetRunState(1, created->run_id, "failed", "interrupted", 30).ok());
+  ASSERT_TRUE(catalog_->SetRunState(1, created->run_id, RunState::kRunning, std::nullopt, 20).ok());
+  ASSERT_TRUE(catalog_->SetRunState(1, created->run_id, RunState::kFailed, "interrupted", 30).ok());
   auto done = catalog_->GetRun(1, created->run_id);
   EXPECT_EQ(done->started_at, 20);
   EXPECT_EQ(done->ended_at, 30);
@@ -143,29 +144,31 @@ TEST_P(CatalogContractTest, RunsAndStates) {
 TEST_P(CatalogContractTest, ChangeStateNeverWritesHealthSlotsOrTheMark) {
   ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
   // Meanwhile a run faults the pipeline, checkpoints its mark, and the scheduler records a slot.
-  ASSERT_TRUE(catalog_->SetHealth(1, "p1", "faulted", json::array({"boom"})).ok());
+  ASSERT_TRUE(catalog_->SetHealth(1, "p1", Health::kFaulted, json::array({"boom"})).ok());
   ASSERT_TRUE(catalog_->SetLastSlot(1, "p1", 42).ok());
   ASSERT_NO_FATAL_FAILURE(CheckpointMark("p1", "17"));
-  auto activated = catalog_->ChangeState(1, "p1", Change({"draft"}, "active", 7));
+  auto activated =
+      catalog_->ChangeState(1, "p1", Change({Lifecycle::kDraft}, Lifecycle::kActive, 7));
   ASSERT_TRUE(activated.ok() && activated->applied);
-  EXPECT_EQ(activated->state, "draft");
-  for (auto [from, to] : {std::pair{"active", "paused"}, std::pair{"paused", "active"}}) {
+  EXPECT_EQ(activated->state, Lifecycle::kDraft);
+  for (auto [from, to] : {std::pair{Lifecycle::kActive, Lifecycle::kPaused},
+                          std::pair{Lifecycle::kPaused, Lifecycle::kActive}}) {
     auto changed = catalog_->ChangeState(1, "p1", Change({from}, to));
-    ASSERT_TRUE(changed.ok() && changed->applied) << from;
+    ASSERT_TRUE(changed.ok() && changed->applied) << Name(from);
   }
   PipelineState now = *catalog_->GetState(1, "p1");
-  EXPECT_EQ(now.state, "active");
+  EXPECT_EQ(now.state, Lifecycle::kActive);
   EXPECT_EQ(now.activated_at, 7);
-  EXPECT_EQ(now.status, "faulted");
+  EXPECT_EQ(now.status, Health::kFaulted);
   EXPECT_EQ(now.errors, json::array({"boom"}));
   EXPECT_EQ(now.last_slot, 42);
   EXPECT_EQ(now.high_water_mark, "17");
 
-  StateChange resync = Change({"active", "paused"}, "");
+  StateChange resync = Change({Lifecycle::kActive, Lifecycle::kPaused}, std::nullopt);
   resync.reset_mark = true;
   ASSERT_TRUE(catalog_->ChangeState(1, "p1", resync)->applied);
   now = *catalog_->GetState(1, "p1");
-  EXPECT_EQ(now.state, "active");
+  EXPECT_EQ(now.state, Lifecycle::kActive);
   EXPECT_EQ(now.high_water_mark, std::nullopt);
 }
 
@@ -174,29 +177,30 @@ TEST_P(CatalogContractTest, ChangeStateFromTheWrongStateChangesNothing) {
   catalog::Run historical;
   historical.workspace_id = 1;
   historical.pipeline_id = "p1";
-  historical.run_type = "historical";
-  StateChange pause = Change({"active"}, "paused");
+  historical.run_type = RunType::kHistorical;
+  StateChange pause = Change({Lifecycle::kActive}, Lifecycle::kPaused);
   pause.run = historical;
   auto refused = catalog_->ChangeState(1, "p1", pause);
   ASSERT_TRUE(refused.ok());
   EXPECT_FALSE(refused->applied);
-  EXPECT_EQ(refused->state, "draft");
+  EXPECT_EQ(refused->state, Lifecycle::kDraft);
   EXPECT_FALSE(refused->run.has_value());
-  EXPECT_EQ(catalog_->GetState(1, "p1")->state, "draft");
+  EXPECT_EQ(catalog_->GetState(1, "p1")->state, Lifecycle::kDraft);
   EXPECT_TRUE(catalog_->UnfinishedRuns()->empty());
   EXPECT_EQ(catalog_->ChangeState(1, "nope", pause).status().code(), core::StatusCode::kNotFound);
 }
 
 TEST_P(CatalogContractTest, ResyncIsRefusedWhileARunIsActive) {
   ASSERT_TRUE(catalog_->Create(1, Kind::kPipeline, Pipeline(), "a").ok());
-  ASSERT_TRUE(catalog_->ChangeState(1, "p1", Change({"draft"}, "active", 7))->applied);
+  ASSERT_TRUE(
+      catalog_->ChangeState(1, "p1", Change({Lifecycle::kDraft}, Lifecycle::kActive, 7))->applied);
   ASSERT_NO_FATAL_FAILURE(CheckpointMark("p1", "17"));
   catalog::Run run;
   run.workspace_id = 1;
   run.pipeline_id = "p1";
   auto queued = catalog_->CreateRun(run);
   ASSERT_TRUE(queued.ok());
-  StateChange resync = Change({"active", "paused"}, "");
+  StateChange resync = Change({Lifecycle::kActive, Lifecycle::kPaused}, std::nullopt);
   resync.reset_mark = true;
   resync.require_idle = true;
   auto refused = catalog_->ChangeState(1, "p1", resync);
@@ -224,15 +228,15 @@ TEST_P(CatalogContractTest, ConcurrentActivationsApplyExactlyOnce) {
         catalog::Run historical;
         historical.workspace_id = 1;
         historical.pipeline_id = id;
-        historical.run_type = "historical";
-        StateChange change = Change({"draft"}, "active", 100 + i);
+        historical.run_type = RunType::kHistorical;
+        StateChange change = Change({Lifecycle::kDraft}, Lifecycle::kActive, 100 + i);
         change.run = historical;
         auto r = (*session)->catalog()->ChangeState(1, id, change);
         if (!r.ok()) return failed.fetch_add(1), void();
         if (r->applied) {
           applied.fetch_add(1);
-          if (!r->run || r->run->run_type != "historical") failed.fetch_add(1);
-        } else if (r->state != "active" || r->run) {
+          if (!r->run || r->run->run_type != RunType::kHistorical) failed.fetch_add(1);
+        } else if (r->state != Lifecycle::kActive || r->run) {
           failed.fetch_add(1);
         }
       });
@@ -276,15 +280,15 @@ TEST_P(CatalogContractTest, AtMostOneActiveNonHistoricalRunPerPipeline) {
   catalog::Run run;
   run.workspace_id = 1;
   run.pipeline_id = "p0";
-  run.run_type = "historical";
+  run.run_type = RunType::kHistorical;
   ASSERT_TRUE(catalog_->CreateRun(run).ok());
   ASSERT_TRUE(catalog_->CreateRun(run).ok());
-  run.run_type = "manual";
+  run.run_type = RunType::kManual;
   EXPECT_EQ(catalog_->CreateRun(run).status().code(), core::StatusCode::kFailedPrecondition);
   auto active = catalog_->ActiveRuns(1, "p0", false);
   ASSERT_TRUE(active.ok());
   for (const catalog::Run& r : *active) {
-    ASSERT_TRUE(catalog_->SetRunState(1, r.run_id, "succeeded", std::nullopt, 1).ok());
+    ASSERT_TRUE(catalog_->SetRunState(1, r.run_id, RunState::kSucceeded, std::nullopt, 1).ok());
   }
   EXPECT_TRUE(catalog_->CreateRun(run).ok());
 }
@@ -314,23 +318,23 @@ TEST_P(CatalogContractTest, RunIdsCountPerWorkspace) {
   // Workspace 1's last run is its 4 and, in creation order, the 5th.
   for (int64_t id : {3, 4, 5}) {
     EXPECT_EQ(catalog_->GetRun(2, id).status().code(), core::StatusCode::kNotFound) << id;
-    EXPECT_EQ(catalog_->SetRunState(2, id, "cancelled", std::nullopt, 20).code(),
+    EXPECT_EQ(catalog_->SetRunState(2, id, RunState::kCancelled, std::nullopt, 20).code(),
               core::StatusCode::kNotFound)
         << id;
   }
-  EXPECT_EQ(catalog_->GetRun(1, 3)->state, "queued");
-  EXPECT_EQ(catalog_->GetRun(1, 4)->state, "queued");
+  EXPECT_EQ(catalog_->GetRun(1, 3)->state, RunState::kQueued);
+  EXPECT_EQ(catalog_->GetRun(1, 4)->state, RunState::kQueued);
   // Cancelling workspace 2's run 1 leaves workspace 1's run 1 alone.
-  ASSERT_TRUE(catalog_->SetRunState(2, 1, "cancelled", std::nullopt, 20).ok());
-  EXPECT_EQ(catalog_->GetRun(2, 1)->state, "cancelled");
-  EXPECT_EQ(catalog_->GetRun(1, 1)->state, "queued");
+  ASSERT_TRUE(catalog_->SetRunState(2, 1, RunState::kCancelled, std::nullopt, 20).ok());
+  EXPECT_EQ(catalog_->GetRun(2, 1)->state, RunState::kCancelled);
+  EXPECT_EQ(catalog_->GetRun(1, 1)->state, RunState::kQueued);
 
   // A checkpoint writes counters and row errors of its own workspace's run only.
   catalog::RunCheckpoint cp;
   cp.run_id = 3;
   cp.pipeline_id = "c";
   cp.counters.records_extracted = 7;
-  cp.row_errors = {{1, "k", "email", "invalid_value", "bad email"}};
+  cp.row_errors = {{1, "k", "email", mapping::RowErrorCode::kInvalidValue, "bad email"}};
   EXPECT_EQ(catalog_->RecordCheckpoint(2, cp).code(), core::StatusCode::kNotFound);
   ASSERT_TRUE(catalog_->RecordCheckpoint(1, cp).ok());
   EXPECT_EQ(catalog_->GetRun(1, 3)->counters.records_extracted, 7);
@@ -362,18 +366,18 @@ TEST_P(CatalogContractTest, AScheduleSlotIsQueuedOnce) {
   catalog::Run run;
   run.workspace_id = 1;
   run.pipeline_id = "p";
-  run.run_type = "scheduled";
+  run.run_type = RunType::kScheduled;
   run.logical_date = 3600;
   run.created_at = 10;
   auto first = catalog_->CreateRun(run);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  ASSERT_TRUE(catalog_->SetRunState(1, first->run_id, "succeeded", std::nullopt, 20).ok());
+  ASSERT_TRUE(catalog_->SetRunState(1, first->run_id, RunState::kSucceeded, std::nullopt, 20).ok());
   EXPECT_EQ(catalog_->CreateRun(run).status().code(), core::StatusCode::kFailedPrecondition);
   run.logical_date = 7200;  // the next slot
   EXPECT_TRUE(catalog_->CreateRun(run).ok());
-  run.run_type = "manual";  // manual runs have no slot
+  run.run_type = RunType::kManual;  // manual runs have no slot
   run.logical_date = 3600;
-  ASSERT_TRUE(catalog_->SetRunState(1, 2, "succeeded", std::nullopt, 30).ok());
+  ASSERT_TRUE(catalog_->SetRunState(1, 2, RunState::kSucceeded, std::nullopt, 30).ok());
   EXPECT_TRUE(catalog_->CreateRun(run).ok());
 }
 
@@ -381,7 +385,7 @@ TEST_P(CatalogContractTest, AScheduleSlotIsQueuedOnce) {
 // alive and carries cancels asked through the database, and only runs whose holder is gone
 // (lease passed, no holder recorded, or a dead process) are ended as interrupted.
 TEST_P(CatalogContractTest, RunsAreClaimedOnceAndRecoveredOnlyWhenTheirHolderIsGone) {
-  auto create = [&](const std::string& pipeline_id, const std::string& state) {
+  auto create = [&](const std::string& pipeline_id, RunState state) {
     catalog::Run run;
     run.workspace_id = 1;
     run.pipeline_id = pipeline_id;
@@ -389,23 +393,23 @@ TEST_P(CatalogContractTest, RunsAreClaimedOnceAndRecoveredOnlyWhenTheirHolderIsG
     run.created_at = 10;
     return catalog_->CreateRun(run)->run_id;
   };
-  const int64_t a = create("a", "queued");
+  const int64_t a = create("a", RunState::kQueued);
   EXPECT_TRUE(*catalog_->ClaimRun(1, a, "host:1:x", 20, 1000));
   EXPECT_FALSE(*catalog_->ClaimRun(1, a, "host:2:y", 21, 1000));  // already taken
   EXPECT_EQ(catalog_->GetRun(1, a)->lease_owner, "host:1:x");
   EXPECT_EQ(catalog_->GetRun(1, a)->started_at, 20);
   EXPECT_FALSE(*catalog_->ClaimRun(2, a, "host:2:y", 21, 1000));  // another workspace's run
 
-  const int64_t b = create("b", "queued");
+  const int64_t b = create("b", RunState::kQueued);
   ASSERT_TRUE(*catalog_->ClaimRun(1, b, "host:2:y", 20, 1000));
-  const int64_t legacy = create("c", "running");  // left by a version without leases
+  const int64_t legacy = create("c", RunState::kRunning);  // left by a version without leases
   const auto none_dead = [](const std::string&) { return false; };
 
   // At 500 every lease is alive: only the run without a holder ends.
   EXPECT_EQ(*catalog_->ExpireLeases(500, 30, none_dead), 1);
-  EXPECT_EQ(catalog_->GetRun(1, legacy)->state, "failed");
+  EXPECT_EQ(catalog_->GetRun(1, legacy)->state, RunState::kFailed);
   EXPECT_EQ(catalog_->GetRun(1, legacy)->error, "interrupted");
-  EXPECT_EQ(catalog_->GetRun(1, a)->state, "running");
+  EXPECT_EQ(catalog_->GetRun(1, a)->state, RunState::kRunning);
 
   // x renews to 2000; at 1500 y's lease has passed and only y's run ends.
   auto renewed = catalog_->RenewLeases("host:1:x", 2000);
@@ -414,23 +418,23 @@ TEST_P(CatalogContractTest, RunsAreClaimedOnceAndRecoveredOnlyWhenTheirHolderIsG
   EXPECT_EQ((*renewed)[0].run_id, a);
   EXPECT_FALSE((*renewed)[0].cancel_requested);
   EXPECT_EQ(*catalog_->ExpireLeases(1500, 40, none_dead), 1);
-  EXPECT_EQ(catalog_->GetRun(1, b)->state, "failed");
+  EXPECT_EQ(catalog_->GetRun(1, b)->state, RunState::kFailed);
   EXPECT_EQ(catalog_->GetRun(1, b)->ended_at, 40);
-  EXPECT_EQ(catalog_->GetRun(1, a)->state, "running");
+  EXPECT_EQ(catalog_->GetRun(1, a)->state, RunState::kRunning);
 
   // A cancel asked of a running run reaches its holder at the next renewal; a queued run is
   // cancelled at once; a finished one cannot be.
   EXPECT_FALSE(*catalog_->RequestCancel(1, a, 50));
-  EXPECT_EQ(catalog_->GetRun(1, a)->state, "running");
+  EXPECT_EQ(catalog_->GetRun(1, a)->state, RunState::kRunning);
   auto cancels = catalog_->RenewLeases("host:1:x", 3000);
   ASSERT_TRUE(cancels.ok());
   ASSERT_EQ(cancels->size(), 1u);
   EXPECT_EQ((*cancels)[0].run_id, a);
   EXPECT_TRUE((*cancels)[0].cancel_requested);
   EXPECT_TRUE(catalog_->RenewLeases("host:2:y", 3000)->empty());  // y's run was ended
-  const int64_t d = create("d", "queued");
+  const int64_t d = create("d", RunState::kQueued);
   EXPECT_TRUE(*catalog_->RequestCancel(1, d, 60));
-  EXPECT_EQ(catalog_->GetRun(1, d)->state, "cancelled");
+  EXPECT_EQ(catalog_->GetRun(1, d)->state, RunState::kCancelled);
   EXPECT_FALSE(*catalog_->ClaimRun(1, d, "host:1:x", 61, 1000));  // a cancelled run stays so
   EXPECT_EQ(catalog_->RequestCancel(1, b, 70).status().code(),
             core::StatusCode::kFailedPrecondition);
@@ -438,7 +442,7 @@ TEST_P(CatalogContractTest, RunsAreClaimedOnceAndRecoveredOnlyWhenTheirHolderIsG
   // A holder known to be dead loses its run before its lease passes.
   EXPECT_EQ(*catalog_->ExpireLeases(1600, 80, [](const std::string& o) { return o == "host:1:x"; }),
             1);
-  EXPECT_EQ(catalog_->GetRun(1, a)->state, "failed");
+  EXPECT_EQ(catalog_->GetRun(1, a)->state, RunState::kFailed);
 }
 
 // F18: a version 5 database kept one run sequence for every workspace. Migration 7 numbers each

@@ -387,7 +387,7 @@ TEST_P(ResolverTest, UnknownMpidIsARowError) {
   std::vector<mapping::Record> b = {Rec({Id("mpid", "12345")})};
   BatchResult out = Batch(&r, b);
   EXPECT_EQ(out.rows[0].outcome, Outcome::kFailed);
-  EXPECT_EQ(out.rows[0].error.code, "unknown_mpid");
+  EXPECT_EQ(out.rows[0].error.code, mapping::RowErrorCode::kUnknownMpid);
 }
 
 TEST_P(ResolverTest, DistinctUpdatedProfilesCountOnce) {

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "catalog/secrets.h"
+#include "core/utf8.h"
 
 namespace wsync::catalog {
 
@@ -28,13 +29,28 @@ constexpr std::string_view kRunColumns =
     "events_created, batches_forwarded, row_errors_total, error, spec, records_duplicate, "
     "lease_owner";
 
-Run ReadRun(db::Stmt& s) {
+// Column `col` of `s`, a typed state stored under its name. A name this version does not know
+// (written by a newer one, or by hand) is a database that is not as expected: an error naming
+// the column, never a silent default.
+template <typename E>
+core::StatusOr<E> ReadEnum(const db::Stmt& s, int col, std::string_view column,
+                           std::optional<E> (*parse)(std::string_view)) {
+  const std::string text = s.Text(col);
+  std::optional<E> value = parse(text);
+  if (!value) {
+    return core::Internal("the catalog's " + std::string(column) + " holds " +
+                          core::QuoteForMessage(text) + ", which this version does not know");
+  }
+  return *value;
+}
+
+core::StatusOr<Run> ReadRun(db::Stmt& s) {
   Run r;
   r.run_id = s.Int(0);
   r.workspace_id = s.Int(1);
   r.pipeline_id = s.Text(2);
-  r.run_type = s.Text(3);
-  r.state = s.Text(4);
+  ASSIGN_OR_RETURN(r.run_type, ReadEnum(s, 3, "runs.run_type", ParseRunType));
+  ASSIGN_OR_RETURN(r.state, ReadEnum(s, 4, "runs.state", ParseRunState));
   r.logical_date = s.OptInt(5);
   r.range_start = s.OptText(6);
   r.range_end = s.OptText(7);
@@ -263,8 +279,8 @@ core::StatusOr<PipelineState> SqliteCatalog::GetState(int64_t workspace_id,
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return core::NotFound("pipeline '" + pipeline_id + "' not found");
   PipelineState st;
-  st.state = s.Text(0);
-  st.status = s.Text(1);
+  ASSIGN_OR_RETURN(st.state, ReadEnum(s, 0, "pipeline_state.state", ParseLifecycle));
+  ASSIGN_OR_RETURN(st.status, ReadEnum(s, 1, "pipeline_state.status", ParseHealth));
   st.errors = json::parse(s.Text(2), nullptr, false);
   st.high_water_mark = s.OptText(3);
   st.activated_at = s.OptInt(4);
@@ -283,7 +299,7 @@ core::StatusOr<StateChangeResult> SqliteCatalog::ChangeState(int64_t workspace_i
     ASSIGN_OR_RETURN(PipelineState st, GetState(workspace_id, pipeline_id));
     result.state = st.state;
     bool allowed = false;
-    for (const std::string& from : change.from) allowed = allowed || from == st.state;
+    for (Lifecycle from : change.from) allowed = allowed || from == st.state;
     if (!allowed) return core::Status::Ok();
     if (change.require_idle) {
       ASSIGN_OR_RETURN(auto active, ActiveRuns(workspace_id, pipeline_id, false));
@@ -297,9 +313,9 @@ core::StatusOr<StateChangeResult> SqliteCatalog::ChangeState(int64_t workspace_i
                                               "high_water_mark = CASE WHEN ?5 THEN NULL ELSE "
                                               "high_water_mark END WHERE workspace_id = ?1 AND "
                                               "pipeline_id = ?2 AND state = ?6"));
-    s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, change.to.empty() ? st.state : change.to);
+    s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, Name(change.to.value_or(st.state)));
     s.Bind(4, change.activated_at);
-    s.Bind(5, int64_t{change.reset_mark ? 1 : 0}).Bind(6, st.state);
+    s.Bind(5, int64_t{change.reset_mark ? 1 : 0}).Bind(6, Name(st.state));
     RETURN_IF_ERROR(s.Run());
     if (db_->Changes() != 1) return core::Internal("pipeline state changed inside a transaction");
     if (change.run) {
@@ -324,8 +340,8 @@ core::StatusOr<ConnectionState> SqliteCatalog::GetConnectionState(
   ASSIGN_OR_RETURN(bool row, s.Step());
   ConnectionState st;
   if (!row) return st;
-  st.state = s.Text(0);
-  st.status = s.Text(1);
+  ASSIGN_OR_RETURN(st.state, ReadEnum(s, 0, "connection_state.state", ParseVerifyState));
+  ASSIGN_OR_RETURN(st.status, ReadEnum(s, 1, "connection_state.status", ParseHealth));
   st.errors = json::parse(s.Text(2), nullptr, false);
   st.verified_at = s.OptInt(3);
   return st;
@@ -338,16 +354,16 @@ core::Status SqliteCatalog::PutConnectionState(int64_t workspace_id,
                    db_->Prepare("INSERT OR REPLACE INTO connection_state (workspace_id, "
                                 "connection_id, state, status, errors, verified_at) VALUES "
                                 "(?1, ?2, ?3, ?4, ?5, ?6)"));
-  s.Bind(1, workspace_id).Bind(2, connection_id).Bind(3, st.state).Bind(4, st.status);
+  s.Bind(1, workspace_id).Bind(2, connection_id).Bind(3, Name(st.state)).Bind(4, Name(st.status));
   s.Bind(5, st.errors.dump()).Bind(6, st.verified_at);
   return s.Run();
 }
 
 core::Status SqliteCatalog::SetHealth(int64_t workspace_id, const std::string& pipeline_id,
-                                      const std::string& status, const json& errors) {
+                                      Health status, const json& errors) {
   ASSIGN_OR_RETURN(db::Stmt s, db_->Prepare("UPDATE pipeline_state SET status = ?3, errors = ?4 "
                                             "WHERE workspace_id = ?1 AND pipeline_id = ?2"));
-  s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, status).Bind(4, errors.dump());
+  s.Bind(1, workspace_id).Bind(2, pipeline_id).Bind(3, Name(status)).Bind(4, errors.dump());
   return s.Run();
 }
 
@@ -386,7 +402,8 @@ core::StatusOr<int64_t> SqliteCatalog::InsertRun(const Run& run) {
                                 "WHERE workspace_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
                                 "CASE WHEN ?3 IN ('scheduled', 'once') THEN ?5 END) "
                                 "RETURNING run_id"));
-  s.Bind(1, run.workspace_id).Bind(2, run.pipeline_id).Bind(3, run.run_type).Bind(4, run.state);
+  s.Bind(1, run.workspace_id).Bind(2, run.pipeline_id).Bind(3, Name(run.run_type));
+  s.Bind(4, Name(run.state));
   s.Bind(5, run.logical_date).Bind(6, run.range_start).Bind(7, run.range_end);
   s.Bind(8, run.created_at).Bind(9, run.spec.dump());
   core::StatusOr<bool> row = s.Step();
@@ -420,7 +437,8 @@ core::StatusOr<std::vector<Run>> SqliteCatalog::QueryRuns(
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back(ReadRun(s));
+    ASSIGN_OR_RETURN(Run run, ReadRun(s));
+    out.push_back(std::move(run));
   }
   return out;
 }
@@ -470,16 +488,15 @@ core::StatusOr<std::vector<Run>> SqliteCatalog::UnfinishedRuns() {
   return QueryRuns("WHERE state IN ('queued', 'running') ORDER BY run_key", [](db::Stmt&) {});
 }
 
-core::Status SqliteCatalog::SetRunState(int64_t workspace_id, int64_t run_id,
-                                        const std::string& state, std::optional<std::string> error,
-                                        int64_t now) {
+core::Status SqliteCatalog::SetRunState(int64_t workspace_id, int64_t run_id, RunState state,
+                                        std::optional<std::string> error, int64_t now) {
   ASSIGN_OR_RETURN(
       db::Stmt s,
       db_->Prepare("UPDATE runs SET state = ?2, error = ?3, "
                    "started_at = CASE WHEN ?2 = 'running' THEN ?4 ELSE started_at END, "
                    "ended_at = CASE WHEN ?2 IN ('succeeded', 'failed', 'cancelled') THEN ?4 "
                    "ELSE ended_at END WHERE run_id = ?1 AND workspace_id = ?5"));
-  s.Bind(1, run_id).Bind(2, state).Bind(3, error).Bind(4, now).Bind(5, workspace_id);
+  s.Bind(1, run_id).Bind(2, Name(state)).Bind(3, error).Bind(4, now).Bind(5, workspace_id);
   RETURN_IF_ERROR(s.Run());
   if (db_->Changes() == 0) return core::NotFound("run " + std::to_string(run_id) + " not found");
   return core::Status::Ok();
@@ -527,7 +544,7 @@ core::Status SqliteCatalog::RecordCheckpoint(int64_t workspace_id, const RunChec
           .Bind(3, e.row)
           .Bind(4, e.key)
           .Bind(5, e.column)
-          .Bind(6, e.code)
+          .Bind(6, Name(e.code))
           .Bind(7, e.message);
       RETURN_IF_ERROR(err->Run());
     }
@@ -563,7 +580,9 @@ core::StatusOr<std::vector<mapping::RowError>> SqliteCatalog::RowErrors(int64_t 
   while (true) {
     ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4)});
+    ASSIGN_OR_RETURN(mapping::RowErrorCode code,
+                     ReadEnum(s, 3, "row_errors.code", mapping::ParseRowErrorCode));
+    out.push_back({s.Int(0), s.Text(1), s.Text(2), code, s.Text(4)});
   }
   return out;
 }
@@ -607,12 +626,14 @@ core::StatusOr<bool> SqliteCatalog::RequestCancel(int64_t workspace_id, int64_t 
   ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) {
     ASSIGN_OR_RETURN(Run run, GetRun(workspace_id, run_id));
-    return core::FailedPrecondition("run " + std::to_string(run_id) + " has already " +
-                                    (run.state == "cancelled" ? "been cancelled" : run.state));
+    return core::FailedPrecondition(
+        "run " + std::to_string(run_id) + " has already " +
+        (run.state == RunState::kCancelled ? "been cancelled" : std::string(Name(run.state))));
   }
-  const bool cancelled = s.Text(0) == "cancelled";
+  core::StatusOr<RunState> state = ReadEnum(s, 0, "runs.state", ParseRunState);
   RETURN_IF_ERROR(s.Run());  // completes the statement
-  return cancelled;
+  RETURN_IF_ERROR(state.status());
+  return *state == RunState::kCancelled;
 }
 
 core::StatusOr<int> SqliteCatalog::ExpireLeases(

@@ -41,8 +41,8 @@ class SqliteCatalog : public Catalog {
   core::StatusOr<StateChangeResult> ChangeState(int64_t workspace_id,
                                                 const std::string& pipeline_id,
                                                 const StateChange& change) override;
-  core::Status SetHealth(int64_t workspace_id, const std::string& pipeline_id,
-                         const std::string& status, const nlohmann::json& errors) override;
+  core::Status SetHealth(int64_t workspace_id, const std::string& pipeline_id, Health status,
+                         const nlohmann::json& errors) override;
   core::Status SetLastSlot(int64_t workspace_id, const std::string& pipeline_id,
                            int64_t slot) override;
   core::StatusOr<std::vector<LivePipeline>> LivePipelines() override;
@@ -58,7 +58,7 @@ class SqliteCatalog : public Catalog {
   core::StatusOr<std::vector<Run>> ActiveRuns(int64_t workspace_id, const std::string& pipeline_id,
                                               bool include_historical) override;
   core::StatusOr<std::vector<Run>> UnfinishedRuns() override;
-  core::Status SetRunState(int64_t workspace_id, int64_t run_id, const std::string& state,
+  core::Status SetRunState(int64_t workspace_id, int64_t run_id, RunState state,
                            std::optional<std::string> error, int64_t now) override;
   core::Status RecordCheckpoint(int64_t workspace_id, const RunCheckpoint& checkpoint) override;
   core::StatusOr<std::vector<mapping::RowError>> RowErrors(int64_t workspace_id, int64_t run_id,

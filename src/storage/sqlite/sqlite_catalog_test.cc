@@ -128,5 +128,71 @@ TEST(SqliteCatalogMigrationTest, Version5RunsAreNumberedPerWorkspace) {
   }
 }
 
+// States are parsed where the catalog reads its rows: a name this version does not know (a
+// newer version's, or a hand edit) is an error naming the column, never a silent default.
+TEST(SqliteCatalogStatesTest, UnknownStoredStatesAreInternalErrors) {
+  testing::TempDir dir;
+  auto opened = db::Db::Open(dir.File("w.db"));
+  ASSERT_TRUE(opened.ok());
+  std::shared_ptr<db::Db> db = std::move(*opened);
+  ASSERT_TRUE(db::Migrate(db.get()).ok());
+  core::FakeClock clock{1'700'000'000'000'000};
+  auto catalog = SqliteCatalog::OnConnection(db, &clock, &testing::BuiltinProviders(), nullptr);
+  catalog::Run run;
+  run.workspace_id = 1;
+  run.pipeline_id = "p";
+  auto created = catalog->CreateRun(run);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  ASSERT_EQ(created->state, RunState::kQueued);
+  ASSERT_EQ(created->run_type, RunType::kManual);
+  core::Status s = db->Exec(
+      "INSERT INTO pipeline_state (workspace_id, pipeline_id, state) VALUES (1, 'p', 'archived');"
+      "INSERT INTO pipeline_state (workspace_id, pipeline_id, status) VALUES (1, 'q', 'sick');"
+      "INSERT INTO connection_state (workspace_id, connection_id, state, status) VALUES "
+      "(1, 'c', 'pending', 'healthy'), (1, 'd', 'verified', 'Healthy');"
+      "INSERT INTO row_errors (run_key, seq, row, key, column_name, code, message) "
+      "SELECT run_key, 0, 1, 'k', '', 'mystery', 'm' FROM runs;");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+
+  auto expect_internal = [](const core::Status& status, const std::string& message) {
+    EXPECT_EQ(status.code(), core::StatusCode::kInternal) << status.ToString();
+    EXPECT_EQ(status.message(), message);
+  };
+  expect_internal(catalog->GetState(1, "p").status(),
+                  "the catalog's pipeline_state.state holds 'archived', which this version does "
+                  "not know");
+  expect_internal(catalog->GetState(1, "q").status(),
+                  "the catalog's pipeline_state.status holds 'sick', which this version does not "
+                  "know");
+  expect_internal(catalog->GetConnectionState(1, "c").status(),
+                  "the catalog's connection_state.state holds 'pending', which this version does "
+                  "not know");
+  expect_internal(catalog->GetConnectionState(1, "d").status(),
+                  "the catalog's connection_state.status holds 'Healthy', which this version "
+                  "does not know");
+  int64_t total = 0;
+  expect_internal(catalog->RowErrors(1, created->run_id, {1, 50}, &total).status(),
+                  "the catalog's row_errors.code holds 'mystery', which this version does not "
+                  "know");
+
+  ASSERT_TRUE(db->Exec("UPDATE runs SET state = 'paused'").ok());
+  const std::string bad_state =
+      "the catalog's runs.state holds 'paused', which this version does not know";
+  expect_internal(catalog->GetRun(1, created->run_id).status(), bad_state);
+  auto unfinished = catalog->UnfinishedRuns();  // a query that does not select the row
+  ASSERT_TRUE(unfinished.ok()) << unfinished.status().ToString();
+  EXPECT_TRUE(unfinished->empty());
+  ASSERT_TRUE(db->Exec("UPDATE runs SET state = 'queued', run_type = 'adhoc'").ok());
+  expect_internal(catalog->UnfinishedRuns().status(),
+                  "the catalog's runs.run_type holds 'adhoc', which this version does not know");
+  // Writes still name states as before: a known state read back is the one written.
+  ASSERT_TRUE(db->Exec("UPDATE runs SET run_type = 'historical'").ok());
+  ASSERT_TRUE(catalog->SetRunState(1, created->run_id, RunState::kCancelled, std::nullopt, 5).ok());
+  auto back = catalog->GetRun(1, created->run_id);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->state, RunState::kCancelled);
+  EXPECT_EQ(back->run_type, RunType::kHistorical);
+}
+
 }  // namespace
 }  // namespace wsync::catalog
