@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct BackendCase {
                              const std::string& body)>
       overwrite_body;
 };
+
+// gtest prints a case by its name (in test names and failure messages).
+inline void PrintTo(const BackendCase& c, std::ostream* os) { *os << c.name; }
 
 inline std::vector<BackendCase> EveryBackend() {
   return {{"Sqlite", [](const std::string& dir) { return OpenBackend(StoreInDataDir(dir)); },
