@@ -9,143 +9,60 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
-#include "app/engine.h"
-#include "catalog/config_file.h"
-#include "storage/sqlite/sqlite_db.h"
-#include "sync/run_executor.h"
-#include "sync/run_spec.h"
+#include "app/sample_data.h"
+#include "bench_util.h"
 #include "warehouse/sqlite/sqlite_connector.h"
 
 namespace {
 
-using wsync::core::Status;
-using Clock = std::chrono::steady_clock;
-
-constexpr const char* kModel =
-    "SELECT customer_id, email, plan, country, lifetime_value, orders, is_vip, signup_date, "
-    "last_seen, score FROM customers";
-
-double Seconds(Clock::time_point since) {
-  return std::chrono::duration<double>(Clock::now() - since).count();
-}
-
-long PeakRssKb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-  }
-  return 0;
-}
-
-void Check(const Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "bench: %s: %s\n", what, s.ToString().c_str());
-    std::exit(1);
-  }
-}
-
-void MakeWarehouse(const std::string& path, long rows) {
-  auto db = wsync::db::Db::Open(path);
-  Check(db.status(), "open warehouse");
-  Check(
-      (*db)->Exec(
-          "CREATE TABLE customers (customer_id INTEGER, email TEXT, plan TEXT, country TEXT, "
-          "lifetime_value REAL, orders INTEGER, is_vip BOOLEAN, signup_date DATE, "
-          "last_seen TIMESTAMP, score NUMERIC);"
-          "INSERT INTO customers WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-          "WHERE i < " +
-          std::to_string(rows) +
-          ") SELECT i, 'user' || i || '@example.com', "
-          "CASE i % 4 WHEN 0 THEN 'free' WHEN 1 THEN 'starter' WHEN 2 THEN 'pro' ELSE "
-          "'enterprise' END, CASE i % 3 WHEN 0 THEN 'DE' WHEN 1 THEN 'US' ELSE 'FR' END, "
-          "(i % 100000) / 100.0, i % 50, i % 2, date('2020-01-01', '+' || (i % 1500) || ' days'), "
-          "strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + i, 'unixepoch'), (i % 1000) + 0.5 "
-          "FROM n;"),
-      "fill warehouse");
-}
+using wsync::bench::Check;
+using wsync::bench::Clock;
+using wsync::bench::Seconds;
 
 // One size, in a child process: prints one result line to `out_fd`.
 void RunSize(long rows, int out_fd) {
   char tmpl[] = "/tmp/wsync-bench-XXXXXX";
   std::string dir = mkdtemp(tmpl);
   std::string warehouse = dir + "/warehouse.db";
-  MakeWarehouse(warehouse, rows);
+  Check(wsync::app::WriteBenchWarehouse(warehouse, rows), "fill warehouse");
 
   // Baseline: the same query streamed through the connector, nothing else.
   // The operator's own file: trusted, as a config file's connection is.
   auto connector = wsync::warehouse::NewSqliteConnector({{"path", warehouse}}, {.trusted = true});
   Check(connector.status(), "connector");
-  wsync::warehouse::Query query;
-  query.model_sql = kModel;
   auto start = Clock::now();
-  auto stream = (*connector)->Execute(query);
-  Check(stream.status(), "scan");
-  wsync::core::RowBatch batch;
-  long scanned = 0;
-  while (true) {
-    auto more = (*stream)->Next(&batch);
-    Check(more.status(), "scan");
-    if (!*more) break;
-    scanned += static_cast<long>(batch.rows.size());
-  }
+  const long scanned = wsync::bench::ScanRows(connector->get());
   double scan_s = Seconds(start);
 
-  auto engine = wsync::app::Engine::Open(dir + "/data", wsync::core::SystemClock::Default());
-  Check(engine.status(), "engine");
-  auto session = (*engine)->NewSession();
-  Check(session.status(), "session");
-  wsync::catalog::Catalog* catalog = (*session)->catalog();
-  nlohmann::json config = {
-      {"connections",
-       {{{"id", "wh"}, {"service_provider", "sqlite"}, {"config", {{"path", warehouse}}}}}},
-      {"data_models", {{{"id", "customers"}, {"sql_query", kModel}}}},
-      {"pipelines",
-       {{{"id", "bench"},
-         {"pipeline_type", "user_attributes"},
-         {"connection_id", "wh"},
-         {"data_model_id", "customers"},
-         {"environment", "production"}}}}};
-  Check(wsync::catalog::ApplyConfig(catalog, 1, config, "bench").status(), "config");
-  auto run = wsync::sync::CreateRun(catalog, 1, "bench", wsync::catalog::RunType::kManual,
-                                    wsync::core::SystemClock::Default()->NowMicros());
-  Check(run.status(), "create run");
-  wsync::sync::RunExecutor executor((*engine)->executor_deps(), session->get());
-  start = Clock::now();
-  Check(executor.Execute(1, run->run_id), "sync");
-  double sync_s = Seconds(start);
-  auto done = catalog->GetRun(1, run->run_id);
-  Check(done.status(), "run");
-  if (done->counters.profiles_created != rows || scanned != rows) {
+  wsync::bench::BenchPipeline pipeline(
+      dir + "/data",
+      {{"id", "wh"}, {"service_provider", "sqlite"}, {"config", {{"path", warehouse}}}});
+  double sync_s = 0;
+  const wsync::core::RunCounters done = pipeline.Run(&sync_s);
+  if (done.profiles_created != rows || scanned != rows) {
     std::fprintf(stderr, "bench: expected %ld rows, scanned %ld, created %lld profiles\n", rows,
-                 scanned, static_cast<long long>(done->counters.profiles_created));
+                 scanned, static_cast<long long>(done.profiles_created));
     std::exit(1);
   }
   // Change detection: the same full sync again over unchanged data applies nothing.
-  auto rerun = wsync::sync::CreateRun(catalog, 1, "bench", wsync::catalog::RunType::kManual,
-                                      wsync::core::SystemClock::Default()->NowMicros());
-  Check(rerun.status(), "create rerun");
-  start = Clock::now();
-  Check(executor.Execute(1, rerun->run_id), "rerun");
-  double rerun_s = Seconds(start);
-  auto again = catalog->GetRun(1, rerun->run_id);
-  if (again->counters.records_unchanged != rows || again->counters.profiles_updated != 0) {
+  double rerun_s = 0;
+  const wsync::core::RunCounters again = pipeline.Run(&rerun_s);
+  if (again.records_unchanged != rows || again.profiles_updated != 0) {
     std::fprintf(stderr, "bench: the rerun applied rows (%lld unchanged)\n",
-                 static_cast<long long>(again->counters.records_unchanged));
+                 static_cast<long long>(again.records_unchanged));
     std::exit(1);
   }
   std::string line = std::to_string(rows) + " " + std::to_string(rows / sync_s) + " " +
-                     std::to_string(rows / scan_s) + " " + std::to_string(PeakRssKb() / 1024) +
-                     " " + std::to_string(sync_s) + " " + std::to_string(rerun_s) + "\n";
+                     std::to_string(rows / scan_s) + " " +
+                     std::to_string(wsync::bench::PeakRssKb() / 1024) + " " +
+                     std::to_string(sync_s) + " " + std::to_string(rerun_s) + "\n";
   if (write(out_fd, line.data(), line.size()) < 0) std::exit(1);
   std::filesystem::remove_all(dir);
 }

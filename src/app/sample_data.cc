@@ -1,6 +1,7 @@
 #include "app/sample_data.h"
 
 #include <random>
+#include <string_view>
 
 #include "storage/sqlite/sqlite_db.h"
 
@@ -56,6 +57,46 @@ core::Status WriteSampleWarehouse(const std::string& path, const SampleOptions& 
     }
     return core::Status::Ok();
   });
+}
+
+namespace {
+
+// The columns of benchmark row i, around the three expressions the warehouses write differently.
+std::string BenchColumns(std::string_view is_vip, std::string_view signup_date,
+                         std::string_view last_seen) {
+  return "i, 'user' || i || '@example.com', "
+         "CASE i % 4 WHEN 0 THEN 'free' WHEN 1 THEN 'starter' WHEN 2 THEN 'pro' ELSE "
+         "'enterprise' END, CASE i % 3 WHEN 0 THEN 'DE' WHEN 1 THEN 'US' ELSE 'FR' END, "
+         "(i % 100000) / 100.0, i % 50, " +
+         std::string(is_vip) + ", " + std::string(signup_date) + ", " + std::string(last_seen) +
+         ", (i % 1000) + 0.5";
+}
+
+}  // namespace
+
+core::Status WriteBenchWarehouse(const std::string& path, int64_t rows) {
+  ASSIGN_OR_RETURN(auto db, db::Db::Open(path));
+  return db->Exec(
+      "DROP TABLE IF EXISTS customers; "
+      "CREATE TABLE customers (customer_id INTEGER, email TEXT, plan TEXT, country TEXT, "
+      "lifetime_value REAL, orders INTEGER, is_vip BOOLEAN, signup_date DATE, "
+      "last_seen TIMESTAMP, score NUMERIC);"
+      "INSERT INTO customers WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+      "WHERE i < " +
+      std::to_string(rows) + ") SELECT " +
+      BenchColumns("i % 2", "date('2020-01-01', '+' || (i % 1500) || ' days')",
+                   "strftime('%Y-%m-%dT%H:%M:%SZ', 1700000000 + i, 'unixepoch')") +
+      " FROM n;");
+}
+
+std::string BenchWarehousePostgresSql(int64_t rows) {
+  return "DROP TABLE IF EXISTS customers; CREATE TABLE customers (customer_id bigint, email text, "
+         "plan text, country text, lifetime_value float8, orders int4, is_vip bool, "
+         "signup_date date, last_seen timestamptz, score numeric); "
+         "INSERT INTO customers SELECT " +
+         BenchColumns("i % 2 = 1", "DATE '2020-01-01' + (i % 1500)::int",
+                      "to_timestamp(1700000000 + i)") +
+         " FROM generate_series(1, " + std::to_string(rows) + ") AS i";
 }
 
 }  // namespace wsync::app

@@ -204,6 +204,38 @@ std::string Value::ToJson() const {
   return out;
 }
 
+namespace {
+
+// A buffer that grew for a long value is not kept for short ones, so a recycled row holds
+// about what its values need (the batch's byte bound stays meaningful).
+constexpr size_t kMaxReusedCapacity = 1024;
+
+void Reuse(std::string* buffer, std::string_view text) {
+  if (buffer->capacity() > kMaxReusedCapacity && buffer->capacity() > 2 * text.size()) {
+    std::string(text).swap(*buffer);
+  } else {
+    buffer->assign(text);
+  }
+}
+
+}  // namespace
+
+void Value::SetString(std::string_view v) {
+  if (auto* s = std::get_if<std::string>(&rep_)) {
+    Reuse(s, v);
+  } else {
+    rep_.emplace<std::string>(v);
+  }
+}
+
+void Value::SetDecimal(std::string_view digits) {
+  if (auto* d = std::get_if<Decimal>(&rep_)) {
+    Reuse(&d->digits, digits);
+  } else {
+    rep_.emplace<Decimal>(Decimal{std::string(digits)});
+  }
+}
+
 bool Value::operator==(const Value& other) const {
   if (type() != other.type()) return false;
   if (type() == Type::kArray) return array_value() == other.array_value();

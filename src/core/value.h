@@ -64,6 +64,19 @@ class Value {
     return Value(Rep(std::make_shared<const std::vector<Value>>(std::move(items))));
   }
 
+  // Overwrite this value in place; each leaves what the factory of the same name makes. An
+  // extraction that refills the rows of its previous batch calls these for every cell: when the
+  // value already holds that type nothing is destroyed or allocated, and SetString / SetDecimal
+  // keep the text buffer unless it is oversized for the new text.
+  void SetNull() { rep_.emplace<std::monostate>(); }
+  void SetBool(bool v) { Set(v); }
+  void SetInt64(int64_t v) { Set(v); }
+  void SetDouble(double v) { Set(v); }
+  void SetDate(int32_t days) { Set(Date{days}); }
+  void SetTimestamp(int64_t micros) { Set(Timestamp{micros}); }
+  void SetString(std::string_view v);
+  void SetDecimal(std::string_view digits);
+
   Type type() const { return static_cast<Type>(rep_.index()); }
   bool is_null() const { return type() == Type::kNull; }
   bool bool_value() const { return std::get<bool>(rep_); }
@@ -93,6 +106,14 @@ class Value {
   using Rep = std::variant<std::monostate, bool, int64_t, double, Decimal, std::string, Date,
                            Timestamp, std::shared_ptr<const std::vector<Value>>, Blob>;
   explicit Value(Rep rep) : rep_(std::move(rep)) {}
+  template <typename T>
+  void Set(T v) {
+    if (T* held = std::get_if<T>(&rep_)) {
+      *held = v;
+    } else {
+      rep_.emplace<T>(v);
+    }
+  }
   Rep rep_;
 };
 

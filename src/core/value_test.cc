@@ -41,6 +41,45 @@ TEST(ValueTest, TypesAndAccessors) {
   EXPECT_FALSE(Value::Int64(0).is_null());
 }
 
+TEST(ValueTest, SettersOverwriteWhateverTheValueHeld) {
+  Value v = Value::Int64(7);
+  v.SetString("first");
+  EXPECT_EQ(v, Value::String("first"));
+  v.SetString("a longer string that does not fit in place");
+  EXPECT_EQ(v, Value::String("a longer string that does not fit in place"));
+  v.SetString("");
+  EXPECT_EQ(v, Value::String(""));
+  v.SetDecimal("-12.50");
+  EXPECT_EQ(v, Value::Dec("-12.50"));
+  v.SetDecimal("3");
+  EXPECT_EQ(v, Value::Dec("3"));
+  v.SetString(std::string(5000, 'x'));
+  EXPECT_EQ(v.string_value(), std::string(5000, 'x'));
+  v.SetString("short again");
+  EXPECT_EQ(v, Value::String("short again"));
+  v.SetInt64(-3);
+  EXPECT_EQ(v, Value::Int64(-3));
+  v.SetInt64(4);
+  EXPECT_EQ(v, Value::Int64(4));
+  v.SetDouble(0.5);
+  EXPECT_EQ(v, Value::Double(0.5));
+  v.SetBool(false);
+  EXPECT_EQ(v, Value::Bool(false));
+  v.SetDate(19753);
+  EXPECT_EQ(v, Value::DateValue(19753));
+  v.SetTimestamp(-5);
+  EXPECT_EQ(v, Value::TimestampValue(-5));
+  v.SetTimestamp(6);
+  EXPECT_EQ(v, Value::TimestampValue(6));
+  v.SetNull();
+  EXPECT_TRUE(v.is_null());
+  Value array = Value::Array({Value::String("kept")});
+  Value alias = array;
+  alias.SetString("replaced");
+  EXPECT_EQ(array, Value::Array({Value::String("kept")}));
+  EXPECT_EQ(alias, Value::String("replaced"));
+}
+
 struct TextCase {
   const char* name;
   Value value;

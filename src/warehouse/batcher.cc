@@ -44,4 +44,24 @@ void Batcher::Add(core::Row row, core::RowBatch* batch) const {
   batch->rows.push_back(std::move(row));
 }
 
+BatchFiller::BatchFiller(const Batcher& batcher, size_t columns, core::RowBatch* batch)
+    : batcher_(batcher), columns_(columns), batch_(batch) {
+  batch_->bytes = 0;
+  batch_->rows.reserve(std::min(batcher_.max_rows(), kMaxReservedRows));
+}
+
+core::Row& BatchFiller::Next() {
+  if (filled_ == batch_->rows.size()) batch_->rows.emplace_back();
+  core::Row& row = batch_->rows[filled_];
+  row.resize(columns_);
+  return row;
+}
+
+void BatchFiller::Added() { batch_->bytes += RowBytes(batch_->rows[filled_++]); }
+
+size_t BatchFiller::Finish() {
+  batch_->rows.resize(filled_);
+  return filled_;
+}
+
 }  // namespace wsync::warehouse

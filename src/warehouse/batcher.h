@@ -41,4 +41,32 @@ class Batcher {
   size_t max_bytes_;
 };
 
+// Fills one batch in place, for a stream that converts its rows cell by cell: the rows the
+// batch still holds from the previous call are overwritten rather than freed and built again,
+// and so are the text buffers of their values (core::Value::SetString), which at a million rows
+// a second is much of the cost of an extraction. Where the batch ends and what it holds are
+// exactly what Batcher::Start and Add would give. Lives for one Next() call.
+class BatchFiller {
+ public:
+  // Starts the next batch in `batch`, of rows of `columns` values.
+  BatchFiller(const Batcher& batcher, size_t columns, core::RowBatch* batch);
+
+  bool Full() const {
+    return filled_ >= batcher_.max_rows() || batch_->bytes >= batcher_.max_bytes();
+  }
+  // The next row: `columns` values, each still holding whatever the recycled row held, every
+  // one of which the caller overwrites before calling Added().
+  core::Row& Next();
+  // Counts the row Next() returned.
+  void Added();
+  // Drops the recycled rows that were not refilled; the number of rows in the batch.
+  size_t Finish();
+
+ private:
+  const Batcher& batcher_;
+  size_t columns_;
+  core::RowBatch* batch_;
+  size_t filled_ = 0;
+};
+
 }  // namespace wsync::warehouse

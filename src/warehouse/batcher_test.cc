@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace wsync::warehouse {
 namespace {
@@ -50,6 +51,66 @@ TEST(BatcherTest, EndsOnceTheBytesAreReachedKeepingTheRowThatCrossed) {
   batcher.Add({Value::String(std::string(10'000, 'c'))}, &batch);
   EXPECT_EQ(batch.rows.size(), 1u);
   EXPECT_TRUE(batcher.Full(batch));
+}
+
+TEST(BatchFillerTest, RefillsThePreviousRowsAndEndsWhereTheBatcherWould) {
+  Batcher batcher(3, 1 << 20);
+  core::RowBatch batch;
+  batch.rows = {{Value::String("old"), Value::Int64(1), Value::Null()},
+                {Value::Null()},
+                {Value::Int64(2), Value::Int64(3)},
+                {Value::Int64(4), Value::Int64(5)},
+                {Value::Int64(6), Value::Int64(7)}};
+  batch.bytes = 999;
+  int n = 0;
+  {
+    BatchFiller filler(batcher, 2, &batch);
+    EXPECT_EQ(batch.bytes, 0u);
+    while (!filler.Full()) {
+      core::Row& row = filler.Next();
+      ASSERT_EQ(row.size(), 2u);
+      row[0].SetString("row " + std::to_string(n));
+      row[1].SetInt64(n++);
+      filler.Added();
+    }
+    EXPECT_EQ(filler.Finish(), 3u);
+  }
+  EXPECT_EQ(batch.rows, (std::vector<core::Row>{{Value::String("row 0"), Value::Int64(0)},
+                                                {Value::String("row 1"), Value::Int64(1)},
+                                                {Value::String("row 2"), Value::Int64(2)}}));
+  EXPECT_EQ(batch.bytes, 3u * (16 + 5 + 16));
+
+  // Fewer rows than last time: the rest are dropped; more: new rows are added.
+  {
+    BatchFiller filler(batcher, 1, &batch);
+    filler.Next()[0].SetNull();
+    filler.Added();
+    EXPECT_EQ(filler.Finish(), 1u);
+  }
+  EXPECT_EQ(batch.rows, (std::vector<core::Row>{{Value::Null()}}));
+  {
+    BatchFiller filler(batcher, 1, &batch);
+    for (int i = 0; i < 2; ++i) {
+      filler.Next()[0].SetInt64(i);
+      filler.Added();
+    }
+    EXPECT_FALSE(filler.Full());
+    EXPECT_EQ(filler.Finish(), 2u);
+  }
+  EXPECT_EQ(batch.rows, (std::vector<core::Row>{{Value::Int64(0)}, {Value::Int64(1)}}));
+  EXPECT_EQ(BatchFiller(batcher, 1, &batch).Finish(), 0u);
+  EXPECT_TRUE(batch.rows.empty());
+
+  // The byte bound as in Batcher: the row that crosses it stays.
+  Batcher small(1000, 100);
+  BatchFiller filler(small, 1, &batch);
+  filler.Next()[0].SetString(std::string(50, 'a'));  // 66 bytes
+  filler.Added();
+  EXPECT_FALSE(filler.Full());
+  filler.Next()[0].SetString(std::string(50, 'b'));  // 132: over, but kept
+  filler.Added();
+  EXPECT_TRUE(filler.Full());
+  EXPECT_EQ(filler.Finish(), 2u);
 }
 
 TEST(BatcherTest, LimitsAreAtLeastOneAndComeFromTheQuery) {

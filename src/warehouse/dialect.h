@@ -25,6 +25,11 @@ namespace wsync::warehouse {
 // A bound parameter, in the order its '?' appears in the text.
 using SqlParam = std::variant<int64_t, std::string>;
 
+// Ok when `bound` is a value of `range`'s iterator kind (a timestamp, a date, or an int64 for
+// the integer kinds); otherwise InvalidArgument naming the column, its iterator type and the
+// bound. What every dialect's RangePredicate checks first.
+core::Status CheckRangeBound(const Range& range, const core::Value& bound);
+
 class Dialect {
  public:
   virtual ~Dialect() = default;
@@ -35,11 +40,15 @@ class Dialect {
   // "ID" names one column twice (refused by CheckDistinctColumnNames).
   virtual bool FoldsIdentifierCase() const = 0;
 
-  virtual std::string QuoteIdentifier(std::string_view name) const = 0;
-  virtual std::string QuoteLiteral(std::string_view text) const = 0;
-  // SELECT <expressions> FROM (<model>) AS m — the model as a subquery with alias m.
+  // Quoting and the wrap are standard SQL unless a dialect overrides them: "name" with embedded
+  // double quotes doubled.
+  virtual std::string QuoteIdentifier(std::string_view name) const;
+  // 'text' with embedded single quotes doubled; backslashes are plain characters.
+  virtual std::string QuoteLiteral(std::string_view text) const;
+  // SELECT <expressions> FROM (\n<model>\n) AS m — the model as a subquery with alias m; the
+  // newlines keep a trailing line comment of the model from hiding ')'.
   virtual std::string SelectFromModel(std::string_view expressions,
-                                      std::string_view model_sql) const = 0;
+                                      std::string_view model_sql) const;
   // The iterator column of the wrapped model (alias m) in a comparable form; NULL when the
   // value does not parse as `type`.
   virtual std::string IteratorExpression(std::string_view column, IteratorType type) const = 0;

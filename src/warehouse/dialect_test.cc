@@ -65,6 +65,34 @@ TEST(DialectTest, SharedStatementsAreComposedFromTheDialectsPieces) {
   EXPECT_EQ(params.size(), 1u);
 }
 
+TEST(DialectTest, StandardQuotingWrappingAndBoundChecks) {
+  // SQLite overrides none of the standard pieces.
+  const SqliteDialect sqlite;
+  const Dialect& d = sqlite;
+  EXPECT_EQ(d.QuoteIdentifier("we\"ird"), "\"we\"\"ird\"");
+  EXPECT_EQ(d.QuoteIdentifier(""), "\"\"");
+  EXPECT_EQ(d.QuoteLiteral("it's"), "'it''s'");
+  EXPECT_EQ(d.QuoteLiteral("a\"b\\"), "'a\"b\\'");
+  EXPECT_EQ(d.SelectFromModel("MAX(x)", "SELECT 1 -- note"),
+            "SELECT MAX(x) FROM (\nSELECT 1 -- note\n) AS m");
+
+  EXPECT_TRUE(CheckRangeBound({.column = "ts", .type = IteratorType::kTimestamp},
+                              core::Value::TimestampValue(0))
+                  .ok());
+  EXPECT_TRUE(
+      CheckRangeBound({.column = "d", .type = IteratorType::kDate}, core::Value::DateValue(3))
+          .ok());
+  EXPECT_TRUE(
+      CheckRangeBound({.column = "ms", .type = IteratorType::kUnixMs}, core::Value::Int64(3)).ok());
+  core::Status wrong =
+      CheckRangeBound({.column = "d", .type = IteratorType::kDate}, core::Value::Int64(7));
+  EXPECT_EQ(wrong.code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(wrong.message(), "range on column 'd' (date): bound 7 is not a date");
+  wrong =
+      CheckRangeBound({.column = "n", .type = IteratorType::kInteger}, core::Value::String("7"));
+  EXPECT_EQ(wrong.message(), "range on column 'n' (integer): bound 7 is not a int64");
+}
+
 TEST(SqliteDialectTest, ImplementsTheInterface) {
   const SqliteDialect sqlite;
   const Dialect& d = sqlite;

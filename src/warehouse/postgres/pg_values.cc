@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -132,47 +133,133 @@ int HexDigit(char c) {
   return -1;
 }
 
-core::Value ReadScalar(PgKind kind, std::string_view text) {
+// Digits of `text` from `pos` as a number; false when one is not a digit.
+bool Digits(std::string_view text, size_t pos, size_t n, int* out) {
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    const unsigned d = static_cast<unsigned char>(text[i]) - unsigned{'0'};
+    if (d > 9) return false;
+    v = v * 10 + static_cast<int>(d);
+  }
+  *out = v;
+  return true;
+}
+
+// The date of "YYYY-MM-DD" exactly, what the server writes for years 1..9999 in DateStyle ISO;
+// nullopt for any other form, which core::ParseDate then reads (it takes the same ten
+// characters to the same day and a few more forms besides).
+std::optional<int32_t> IsoDate(std::string_view text) {
+  int y, m, d;
+  if (text.size() < 10 || text[4] != '-' || text[7] != '-' || !Digits(text, 0, 4, &y) ||
+      !Digits(text, 5, 2, &m) || !Digits(text, 8, 2, &d) || m < 1 || m > 12 || d < 1 ||
+      d > core::DaysInMonth(y, m)) {
+    return std::nullopt;
+  }
+  return core::DaysFromCivil({y, m, d});
+}
+
+// "YYYY-MM-DD HH:MM:SS" with an optional fraction of 1 to 6 digits and an optional "+00", the
+// server's form in a UTC session, as micros; nullopt for anything else (ParsePgTimestamp reads
+// it). On these forms it gives what ParsePgTimestamp gives, range check included, without the
+// general parser's search for the optional parts.
+std::optional<int64_t> IsoTimestamp(std::string_view text) {
+  if (text.ends_with("+00")) text.remove_suffix(3);
+  int hh, mm, ss;
+  if (text.size() < 19 || text[10] != ' ' || text[13] != ':' || text[16] != ':' ||
+      !Digits(text, 11, 2, &hh) || !Digits(text, 14, 2, &mm) || !Digits(text, 17, 2, &ss) ||
+      hh > 23 || mm > 59 || ss > 59) {
+    return std::nullopt;
+  }
+  int64_t fraction = 0;
+  if (text.size() > 19) {
+    const size_t digits = text.size() - 20;
+    int f;
+    if (text[19] != '.' || digits < 1 || digits > 6 || !Digits(text, 20, digits, &f)) {
+      return std::nullopt;
+    }
+    fraction = f;
+    for (size_t i = digits; i < 6; ++i) fraction *= 10;
+  }
+  std::optional<int32_t> days = IsoDate(text.substr(0, 10));
+  if (!days) return std::nullopt;
+  const int64_t micros =
+      *days * core::kMicrosPerDay + ((hh * 60 + mm) * 60 + ss) * core::kMicrosPerSecond + fraction;
+  if (!core::InTimestampRange(micros)) return std::nullopt;
+  return micros;
+}
+
+bool ReadFloat(std::string_view text, double* out) {
+  if (text == "NaN") {
+    *out = std::numeric_limits<double>::quiet_NaN();
+  } else if (text == "Infinity") {
+    *out = std::numeric_limits<double>::infinity();
+  } else if (text == "-Infinity") {
+    *out = -std::numeric_limits<double>::infinity();
+  } else {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+    return ec == std::errc() && end == text.data() + text.size();
+  }
+  return true;
+}
+
+// Writes the value of `text` as `kind` over `*out`; a text that is not one of `kind` stays
+// text.
+void ReadScalar(PgKind kind, std::string_view text, core::Value* out) {
   switch (kind) {
     case PgKind::kBool:
-      if (text == "t") return core::Value::Bool(true);
-      if (text == "f") return core::Value::Bool(false);
+      if (text == "t" || text == "f") {
+        out->SetBool(text == "t");
+        return;
+      }
       break;
     case PgKind::kInt: {
       int64_t v;
       auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (ec == std::errc() && end == text.data() + text.size()) return core::Value::Int64(v);
+      if (ec == std::errc() && end == text.data() + text.size()) {
+        out->SetInt64(v);
+        return;
+      }
       break;
     }
     case PgKind::kFloat: {
-      if (text == "NaN") return core::Value::Double(std::numeric_limits<double>::quiet_NaN());
-      if (text == "Infinity") return core::Value::Double(std::numeric_limits<double>::infinity());
-      if (text == "-Infinity") {
-        return core::Value::Double(-std::numeric_limits<double>::infinity());
-      }
       double v;
-      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (ec == std::errc() && end == text.data() + text.size()) return core::Value::Double(v);
+      if (ReadFloat(text, &v)) {
+        out->SetDouble(v);
+        return;
+      }
       break;
     }
     case PgKind::kNumeric:
       // The server's text is already plain decimal digits with every digit of the scale.
       if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
-        return ReadScalar(PgKind::kFloat, text);
+        ReadScalar(PgKind::kFloat, text, out);
+      } else {
+        out->SetDecimal(text);
       }
-      return core::Value::Dec(std::string(text));
-    case PgKind::kDate:
-      if (auto days = core::ParseDate(text)) return core::Value::DateValue(*days);
+      return;
+    case PgKind::kDate: {
+      std::optional<int32_t> days = text.size() == 10 ? IsoDate(text) : std::nullopt;
+      if (!days) days = core::ParseDate(text);
+      if (days) {
+        out->SetDate(*days);
+        return;
+      }
       break;
+    }
     case PgKind::kTimestamp: {
-      int64_t micros;
-      if (ParsePgTimestamp(text, &micros)) return core::Value::TimestampValue(micros);
+      std::optional<int64_t> micros = IsoTimestamp(text);
+      int64_t parsed;
+      if (!micros && ParsePgTimestamp(text, &parsed)) micros = parsed;
+      if (micros) {
+        out->SetTimestamp(*micros);
+        return;
+      }
       break;
     }
     case PgKind::kBytes: {
       if (text.size() % 2 == 0 && text.starts_with("\\x")) {
-        std::string out;
-        out.reserve(text.size() / 2 - 1);
+        std::string bytes;
+        bytes.reserve(text.size() / 2 - 1);
         bool ok = true;
         for (size_t i = 2; i < text.size(); i += 2) {
           int hi = HexDigit(text[i]), lo = HexDigit(text[i + 1]);
@@ -180,9 +267,12 @@ core::Value ReadScalar(PgKind kind, std::string_view text) {
             ok = false;
             break;
           }
-          out.push_back(static_cast<char>(hi * 16 + lo));
+          bytes.push_back(static_cast<char>(hi * 16 + lo));
         }
-        if (ok) return core::Value::BytesValue(std::move(out));
+        if (ok) {
+          *out = core::Value::BytesValue(std::move(bytes));
+          return;
+        }
       }
       break;
     }
@@ -190,7 +280,7 @@ core::Value ReadScalar(PgKind kind, std::string_view text) {
     case PgKind::kArray:
       break;
   }
-  return core::Value::String(std::string(text));
+  out->SetString(text);
 }
 
 // A one-dimensional array literal: {a,"b c",NULL}. False for anything else (several
@@ -200,28 +290,36 @@ bool ReadArray(PgKind element, std::string_view text, std::vector<core::Value>* 
   size_t i = 1;
   const size_t end = text.size() - 1;
   if (i == end) return true;  // {}
-  std::string item;
+  std::string unescaped;
   for (;;) {
     if (i >= end) return false;
-    bool quoted = false;
-    item.clear();
     if (text[i] == '{') return false;  // several dimensions
+    std::string_view item;
+    bool quoted = false;
     if (text[i] == '"') {
       quoted = true;
-      ++i;
+      const size_t first = ++i;
+      bool escaped = false;
       for (; i < end && text[i] != '"'; ++i) {
-        if (text[i] == '\\' && i + 1 < end) ++i;
-        item += text[i];
+        if (text[i] == '\\' && i + 1 < end) {
+          if (!escaped) unescaped.assign(text.substr(first, i - first));
+          escaped = true;
+          ++i;
+        }
+        if (escaped) unescaped += text[i];
       }
       if (i >= end) return false;
+      item = escaped ? std::string_view(unescaped) : text.substr(first, i - first);
       ++i;  // the closing quote
     } else {
-      for (; i < end && text[i] != ','; ++i) item += text[i];
+      const size_t first = i;
+      while (i < end && text[i] != ',') ++i;
+      item = text.substr(first, i - first);
     }
     if (!quoted && item == "NULL") {
-      out->push_back(core::Value::Null());
+      out->emplace_back();
     } else {
-      out->push_back(ReadScalar(element, item));
+      ReadScalar(element, item, &out->emplace_back());
     }
     if (i == end) return true;
     if (text[i] != ',') return false;
@@ -277,10 +375,22 @@ bool ParsePgTimestamp(std::string_view text, int64_t* micros) {
 }
 
 core::Value ReadPgValue(const PgColumnReader& reader, std::string_view text) {
-  if (reader.kind != PgKind::kArray) return ReadScalar(reader.kind, text);
+  core::Value v;
+  ReadPgValueInto(reader, text, &v);
+  return v;
+}
+
+void ReadPgValueInto(const PgColumnReader& reader, std::string_view text, core::Value* out) {
+  if (reader.kind != PgKind::kArray) {
+    ReadScalar(reader.kind, text, out);
+    return;
+  }
   std::vector<core::Value> items;
-  if (!ReadArray(reader.element, text, &items)) return core::Value::String(std::string(text));
-  return core::Value::Array(std::move(items));
+  if (ReadArray(reader.element, text, &items)) {
+    *out = core::Value::Array(std::move(items));
+  } else {
+    out->SetString(text);
+  }
 }
 
 }  // namespace wsync::warehouse

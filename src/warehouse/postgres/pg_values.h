@@ -43,6 +43,9 @@ core::Type TypeForOid(PgOid oid);
 
 // The value of `text` (never NULL: the caller checks PQgetisnull).
 core::Value ReadPgValue(const PgColumnReader& reader, std::string_view text);
+// The same value written over `*out`, reusing the text buffer it holds where it can
+// (core::Value::SetString): what the extraction streams call for each cell of a recycled row.
+void ReadPgValueInto(const PgColumnReader& reader, std::string_view text, core::Value* out);
 
 // A timestamp or timestamptz text ("2024-01-02 03:04:05.123456", optional "+00") as micros;
 // false when it is not one wsync holds.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <utility>
@@ -63,19 +64,25 @@ std::vector<core::Column> Columns(const Shape& shape) {
   return out;
 }
 
-core::Row ReadRow(const PGresult* r, int row, const Shape& shape) {
-  core::Row out;
-  out.reserve(shape.readers.size());
+// Row `row` of `r` written over `*out` (`shape`'s column count of values).
+void ReadRowInto(const PGresult* r, int row, const Shape& shape, core::Row* out) {
   for (size_t i = 0; i < shape.readers.size(); ++i) {
     const int col = static_cast<int>(i);
+    core::Value& cell = (*out)[i];
     if (PQgetisnull(r, row, col)) {
-      out.emplace_back();
+      cell.SetNull();
       continue;
     }
-    out.push_back(ReadPgValue(
+    ReadPgValueInto(
         shape.readers[i],
-        std::string_view(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col)))));
+        std::string_view(PQgetvalue(r, row, col), static_cast<size_t>(PQgetlength(r, row, col))),
+        &cell);
   }
+}
+
+core::Row ReadRow(const PGresult* r, int row, const Shape& shape) {
+  core::Row out(shape.readers.size());
+  ReadRowInto(r, row, shape, &out);
   return out;
 }
 
@@ -93,8 +100,8 @@ class PgRowStream : public RowStream {
 
   core::StatusOr<bool> Next(core::RowBatch* batch) override {
     batch->columns = columns_;
-    batcher_.Start(batch);
-    while (!done_ && !batcher_.Full(*batch)) {
+    BatchFiller filler(batcher_, shape_.readers.size(), batch);
+    while (!done_ && !filler.Full()) {
       if (result_ == nullptr || row_ >= PQntuples(result_.get())) {
         core::Status s = NextResult();
         if (!s.ok()) {
@@ -105,9 +112,10 @@ class PgRowStream : public RowStream {
         }
         if (done_) break;
       }
-      batcher_.Add(ReadRow(result_.get(), row_++, shape_), batch);
+      ReadRowInto(result_.get(), row_++, shape_, &filler.Next());
+      filler.Added();
     }
-    return !batch->rows.empty();
+    return filler.Finish() > 0;
   }
 
  private:
@@ -145,10 +153,9 @@ class PgRowStream : public RowStream {
   bool done_ = false;
 };
 
-// One field of a COPY text line without its escapes (\\, \t, \n, \r, \b, \f, \v, octal \NNN,
-// hex \xHH); `scratch` holds the result when there were any.
+// One field of a COPY text line that holds a backslash, without its escapes (\\, \t, \n, \r,
+// \b, \f, \v, octal \NNN, hex \xHH), written to `scratch`.
 std::string_view Unescape(std::string_view field, std::string* scratch) {
-  if (field.find('\\') == std::string_view::npos) return field;
   scratch->clear();
   for (size_t i = 0; i < field.size(); ++i) {
     char c = field[i];
@@ -204,6 +211,29 @@ std::string_view Unescape(std::string_view field, std::string* scratch) {
   return *scratch;
 }
 
+// One line of COPY text output written over `*row`: fields end at tabs, "\\N" is NULL, and only
+// the fields of a line that has a backslash at all are searched for escapes to undo.
+void ReadCopyLine(std::string_view line, const std::vector<PgColumnReader>& readers, core::Row* row,
+                  std::string* scratch) {
+  const bool has_escapes = line.find('\\') != std::string_view::npos;
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  for (size_t i = 0; i < readers.size(); ++i) {
+    const char* tab = static_cast<const char*>(std::memchr(p, '\t', static_cast<size_t>(end - p)));
+    const char* const stop = tab == nullptr ? end : tab;
+    const std::string_view field(p, static_cast<size_t>(stop - p));
+    p = tab == nullptr ? end : tab + 1;
+    core::Value& cell = (*row)[i];
+    if (field == "\\N") {
+      cell.SetNull();
+    } else if (has_escapes && field.find('\\') != std::string_view::npos) {
+      ReadPgValueInto(readers[i], Unescape(field, scratch), &cell);
+    } else {
+      ReadPgValueInto(readers[i], field, &cell);
+    }
+  }
+}
+
 // Extraction through COPY (<model>) TO STDOUT: the server streams every row at once, with no
 // FETCH round trips; memory stays bounded because libpq hands over one line at a time.
 // PostgreSQL only (Redshift has no COPY TO STDOUT).
@@ -219,10 +249,9 @@ class PgCopyStream : public RowStream {
 
   core::StatusOr<bool> Next(core::RowBatch* batch) override {
     batch->columns = columns_;
-    batcher_.Start(batch);
+    BatchFiller filler(batcher_, shape_.readers.size(), batch);
     std::string_view line;
-    std::string scratch;
-    while (!done_ && !batcher_.Full(*batch)) {
+    while (!done_ && !filler.Full()) {
       core::StatusOr<bool> more = session_->CopyRow(&line, "reading the data model");
       if (!more.ok() || !*more) {
         done_ = true;
@@ -233,23 +262,10 @@ class PgCopyStream : public RowStream {
         }
         break;
       }
-      core::Row row;
-      row.reserve(shape_.readers.size());
-      size_t start = 0;
-      for (size_t i = 0; i < shape_.readers.size(); ++i) {
-        size_t tab = line.find('\t', start);
-        size_t end = tab == std::string_view::npos ? line.size() : tab;
-        std::string_view field = line.substr(start, end - start);
-        start = end + 1;
-        if (field == "\\N") {
-          row.emplace_back();
-        } else {
-          row.push_back(ReadPgValue(shape_.readers[i], Unescape(field, &scratch)));
-        }
-      }
-      batcher_.Add(std::move(row), batch);
+      ReadCopyLine(line, shape_.readers, &filler.Next(), &scratch_);
+      filler.Added();
     }
-    return !batch->rows.empty();
+    return filler.Finish() > 0;
   }
 
  private:
@@ -257,6 +273,7 @@ class PgCopyStream : public RowStream {
   Shape shape_;
   Batcher batcher_;
   std::shared_ptr<const std::vector<core::Column>> columns_;
+  std::string scratch_;  // a field with its escapes undone
   bool done_ = false;
 };
 

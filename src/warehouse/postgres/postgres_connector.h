@@ -8,7 +8,9 @@
 // COPY (<wrapped model>) TO STDOUT in text form, one line at a time from libpq, so memory stays
 // bounded whatever the row count; measured (make bench-pg) it converts several times faster
 // than FETCHing a cursor, and it reads the same text so the values are the same
-// (PostgresConnectorTest.CopyExtractionReadsTheSameValuesAsTheCursor). The COPY is one
+// (PostgresConnectorTest.CopyExtractionReadsTheSameValuesAsTheCursor). Both ways refill the
+// rows of the caller's previous batch in place (BatchFiller, batcher.h), each COPY line split
+// where it lies, so most cells cost no allocation. The COPY is one
 // statement: the connection's statement timeout bounds the whole extraction. Redshift has no
 // COPY TO STDOUT: there a server-side cursor (DECLARE ... CURSOR; FETCH FORWARD n) is read, the
 // next FETCH sent before the rows of the current one are converted, each FETCH under the

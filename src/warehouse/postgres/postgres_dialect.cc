@@ -23,29 +23,7 @@ std::string_view TrimBlanks(std::string_view s) {
 }  // namespace
 
 std::string PostgresDialect::QuoteIdentifier(std::string_view name) const {
-  std::string folded = flavor_ == Flavor::kRedshift ? Lower(name) : std::string(name);
-  std::string out = "\"";
-  for (char c : folded) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-std::string PostgresDialect::QuoteLiteral(std::string_view text) const {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  out += '\'';
-  return out;
-}
-
-std::string PostgresDialect::SelectFromModel(std::string_view expressions,
-                                             std::string_view model_sql) const {
-  return "SELECT " + std::string(expressions) + " FROM (\n" + std::string(model_sql) + "\n) AS m";
+  return Dialect::QuoteIdentifier(flavor_ == Flavor::kRedshift ? Lower(name) : std::string(name));
 }
 
 std::string PostgresDialect::IteratorExpression(std::string_view column, IteratorType type) const {
@@ -78,26 +56,19 @@ core::StatusOr<std::string> PostgresDialect::RangePredicate(
     const Range& range, bool /*include_unparsable*/, std::vector<SqlParam>* /*params*/) const {
   const std::string expr = IteratorExpression(range.column, range.type);
   const auto literal = [&](const core::Value& v) -> core::StatusOr<std::string> {
-    const auto mismatch = [&](std::string_view wanted) {
-      return core::InvalidArgument("range on column '" + range.column + "' (" +
-                                   std::string(IteratorTypeName(range.type)) + "): bound " +
-                                   v.ToText() + " is not a " + std::string(wanted));
-    };
+    RETURN_IF_ERROR(CheckRangeBound(range, v));
     switch (range.type) {
       case IteratorType::kTimestamp:
-        if (v.type() != core::Type::kTimestamp) return mismatch("timestamp");
         return "CAST(" + QuoteLiteral(FormatTimestampLiteral(v.timestamp_value())) +
                " AS TIMESTAMPTZ)";
       case IteratorType::kDate:
-        if (v.type() != core::Type::kDate) return mismatch("date");
         return "CAST(" + QuoteLiteral(core::FormatDate(v.date_value())) + " AS DATE)";
       case IteratorType::kUnixMs:
       case IteratorType::kUnixS:
       case IteratorType::kInteger:
-        if (v.type() != core::Type::kInt64) return mismatch("int64");
         return "CAST(" + QuoteLiteral(std::to_string(v.int64_value())) + " AS BIGINT)";
     }
-    return mismatch("known iterator type");
+    return core::Internal("unknown iterator type");  // CheckRangeBound refused it already
   };
   // A cast never yields NULL for a set value (it fails the statement instead), so "set but
   // unparsable" rows do not exist here and include_unparsable adds nothing.

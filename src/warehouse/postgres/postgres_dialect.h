@@ -41,15 +41,10 @@ class PostgresDialect : public Dialect {
   Flavor flavor() const { return flavor_; }
   SqlDialect guard() const override { return SqlDialect::kPostgres; }
   bool FoldsIdentifierCase() const override { return flavor_ == Flavor::kRedshift; }
-  // "name" with embedded quotes doubled; lowercased (ASCII) on Redshift.
+  // Dialect's standard quoting, lowercased (ASCII) on Redshift. Literals and the model's wrap
+  // are Dialect's standard ones: backslashes in a literal stay as they are, since both servers
+  // run with standard_conforming_strings on (the connector checks it on PostgreSQL).
   std::string QuoteIdentifier(std::string_view name) const override;
-  // 'text' with embedded quotes doubled. Backslashes stay as they are: both servers run with
-  // standard_conforming_strings on (the connector checks it on PostgreSQL).
-  std::string QuoteLiteral(std::string_view text) const override;
-  // SELECT <expressions> FROM (\n<model>\n) AS m; the newlines keep a trailing line comment
-  // from hiding ')'.
-  std::string SelectFromModel(std::string_view expressions,
-                              std::string_view model_sql) const override;
   std::string IteratorExpression(std::string_view column, IteratorType type) const override;
   core::StatusOr<std::string> RangePredicate(const Range& range, bool include_unparsable,
                                              std::vector<SqlParam>* params) const override;

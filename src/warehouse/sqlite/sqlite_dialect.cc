@@ -17,53 +17,21 @@ std::string Upper(std::string_view s) {
 }
 
 core::StatusOr<SqlParam> BoundParam(const Range& range, const core::Value& v) {
-  const auto mismatch = [&](std::string_view wanted) {
-    return core::InvalidArgument("range on column '" + range.column + "' (" +
-                                 std::string(IteratorTypeName(range.type)) + "): bound " +
-                                 v.ToText() + " is not a " + std::string(wanted));
-  };
+  RETURN_IF_ERROR(CheckRangeBound(range, v));
   switch (range.type) {
     case IteratorType::kTimestamp:
-      if (v.type() != core::Type::kTimestamp) return mismatch("timestamp");
       return SqlParam(SqliteDialect::FormatTimestampBound(v.timestamp_value()));
     case IteratorType::kDate:
-      if (v.type() != core::Type::kDate) return mismatch("date");
       return SqlParam(core::FormatDate(v.date_value()));
     case IteratorType::kUnixMs:
     case IteratorType::kUnixS:
     case IteratorType::kInteger:
-      if (v.type() != core::Type::kInt64) return mismatch("int64");
       return SqlParam(v.int64_value());
   }
-  return mismatch("known iterator type");
+  return core::Internal("unknown iterator type");  // CheckRangeBound refused it already
 }
 
 }  // namespace
-
-std::string SqliteDialect::QuoteIdentifier(std::string_view name) const {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
-std::string SqliteDialect::QuoteLiteral(std::string_view text) const {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  out += '\'';
-  return out;
-}
-
-std::string SqliteDialect::SelectFromModel(std::string_view expressions,
-                                           std::string_view model_sql) const {
-  return "SELECT " + std::string(expressions) + " FROM (\n" + std::string(model_sql) + "\n) AS m";
-}
 
 std::string SqliteDialect::IteratorExpression(std::string_view column, IteratorType type) const {
   const std::string c = "m." + QuoteIdentifier(column);

@@ -28,14 +28,7 @@ class SqliteDialect : public Dialect {
   SqlDialect guard() const override { return SqlDialect::kSqlite; }
   // SQLite matches identifiers ignoring ASCII case.
   bool FoldsIdentifierCase() const override { return true; }
-  // "name" with embedded quotes doubled.
-  std::string QuoteIdentifier(std::string_view name) const override;
-  // 'text' with embedded quotes doubled.
-  std::string QuoteLiteral(std::string_view text) const override;
-  // SELECT <expressions> FROM (\n<model>\n) AS m; the newlines keep a trailing line comment
-  // from hiding ')'.
-  std::string SelectFromModel(std::string_view expressions,
-                              std::string_view model_sql) const override;
+  // Quoting and the model's wrap are Dialect's standard ones.
   std::string IteratorExpression(std::string_view column, IteratorType type) const override;
   core::StatusOr<std::string> RangePredicate(const Range& range, bool include_unparsable,
                                              std::vector<SqlParam>* params) const override;
