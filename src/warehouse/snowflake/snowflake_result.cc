@@ -122,9 +122,9 @@ core::StatusOr<std::unique_ptr<ResultPage>> ResultPage::Parse(std::string body, 
   if (o["data"].get(data) == simdjson::SUCCESS && !data.is_null()) {
     if (data.get_array().get(impl->data) != simdjson::SUCCESS) return Malformed("data");
     impl->rows = impl->data.size();
+    impl->next = impl->data.begin();
+    impl->end = impl->data.end();
   }
-  impl->next = impl->data.begin();
-  impl->end = impl->data.end();
   return std::unique_ptr<ResultPage>(new ResultPage(std::move(impl)));
 }
 
