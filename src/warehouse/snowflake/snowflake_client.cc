@@ -130,6 +130,7 @@ core::StatusOr<SnowflakeConfig> ReadSnowflakeConfig(const nlohmann::json& config
     if (!c.region.empty()) host += "." + Lower(c.region);
     c.base_url = "https://" + host + ".snowflakecomputing.com";
   } else {
+    c.base_url_given = true;
     while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
     const std::string scheme = Lower(c.base_url.substr(0, 8));
     if (!scheme.starts_with("https://") && !scheme.starts_with("http://")) {
@@ -173,7 +174,7 @@ HttpRequest SnowflakeClient::NewRequest(std::string method, std::string path) {
   r.timeout = std::chrono::seconds(120);
   r.max_response_bytes = kMinAnswerBytes;
   r.trusted = context_.trusted;
-  r.origin = "the Snowflake URL of config.account_identifier";
+  r.origin = config_.base_url_given ? "config.base_url" : "config.account_identifier";
   r.headers = {{"Accept", "application/json"},
                {"X-Snowflake-Authorization-Token-Type",
                 keys_ != nullptr ? "KEYPAIR_JWT" : "PROGRAMMATIC_ACCESS_TOKEN"}};
