@@ -18,9 +18,8 @@ using wsync::warehouse::SnowflakeKindOf;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 2) return 0;
   const bool with_meta = (data[0] & 1) != 0;
-  static const char* kTypes[] = {"fixed", "real",          "text",          "boolean",
-                                 "date",  "time",          "timestamp_ntz", "timestamp_tz",
-                                 "binary", "variant"};
+  static const char* kTypes[] = {"fixed", "real",          "text",         "boolean", "date",
+                                 "time",  "timestamp_ntz", "timestamp_tz", "binary",  "variant"};
   std::vector<SnowflakeColumn> kinds;
   for (int i = 0; i < 3; ++i) {
     SnowflakeColumn c;

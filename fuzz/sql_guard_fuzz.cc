@@ -10,8 +10,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view sql(reinterpret_cast<const char*>(data), size);
-  for (auto dialect : {wsync::warehouse::SqlDialect::kSqlite, wsync::warehouse::SqlDialect::kPostgres,
-                       wsync::warehouse::SqlDialect::kSnowflake}) {
+  for (auto dialect :
+       {wsync::warehouse::SqlDialect::kSqlite, wsync::warehouse::SqlDialect::kPostgres,
+        wsync::warehouse::SqlDialect::kSnowflake}) {
     auto checked = wsync::warehouse::CheckReadOnlySql(sql, dialect);
     if (!checked.ok()) continue;
     auto again = wsync::warehouse::CheckReadOnlySql(*checked, dialect);

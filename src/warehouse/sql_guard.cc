@@ -90,11 +90,11 @@ core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Toke
       char close = c == '[' ? ']' : c;
       // PostgreSQL E'...' strings take backslash escapes; the E is the previous word token.
       // Snowflake strings always do.
-      bool escapes = (snowflake && c == '\'') ||
-                     (postgres && c == '\'' && !tokens->empty() &&
-                      tokens->back().kind == TokenKind::kWord && tokens->back().end == i &&
-                      tokens->back().end - tokens->back().begin == 1 &&
-                      (sql[i - 1] == 'E' || sql[i - 1] == 'e'));
+      bool escapes =
+          (snowflake && c == '\'') ||
+          (postgres && c == '\'' && !tokens->empty() && tokens->back().kind == TokenKind::kWord &&
+           tokens->back().end == i && tokens->back().end - tokens->back().begin == 1 &&
+           (sql[i - 1] == 'E' || sql[i - 1] == 'e'));
       size_t end = QuotedEnd(sql, i, close, escapes);
       if (end == std::string_view::npos) {
         return unterminated(c == '\'' ? "string literal" : "quoted identifier");

@@ -32,12 +32,18 @@ std::string Base64UrlDecode(std::string_view in) {
   int val = 0, bits = -8;
   for (char c : in) {
     int d;
-    if (c >= 'A' && c <= 'Z') d = c - 'A';
-    else if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') d = c - '0' + 52;
-    else if (c == '-') d = 62;
-    else if (c == '_') d = 63;
-    else return "";
+    if (c >= 'A' && c <= 'Z')
+      d = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      d = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      d = c - '0' + 52;
+    else if (c == '-')
+      d = 62;
+    else if (c == '_')
+      d = 63;
+    else
+      return "";
     val = (val << 6) + d;
     bits += 6;
     if (bits >= 0) {
@@ -175,7 +181,8 @@ int OffsetMinutes(std::string_view s) {
 std::optional<std::string> Wire(const ColumnType& t, sqlite3_stmt* st, int i) {
   const int kind = sqlite3_column_type(st, i);
   if (kind == SQLITE_NULL) return std::nullopt;
-  std::string text = kind == SQLITE_BLOB ? "" : reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+  std::string text =
+      kind == SQLITE_BLOB ? "" : reinterpret_cast<const char*>(sqlite3_column_text(st, i));
   if (t.type == "fixed" && kind == SQLITE_FLOAT) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.*f", t.scale, sqlite3_column_double(st, i));
@@ -195,7 +202,8 @@ std::optional<std::string> Wire(const ColumnType& t, sqlite3_stmt* st, int i) {
   }
   if (t.type.starts_with("timestamp")) {
     if (auto micros = core::ParseTimestamp(text)) {
-      if (t.type == "timestamp_tz") return Seconds(*micros) + " " + std::to_string(OffsetMinutes(text) + 1440);
+      if (t.type == "timestamp_tz")
+        return Seconds(*micros) + " " + std::to_string(OffsetMinutes(text) + 1440);
       return Seconds(*micros);
     }
   }
@@ -262,7 +270,8 @@ void ToTimestampTz(sqlite3_context* ctx, int, sqlite3_value** argv) {
   } else {
     micros = core::ParseTimestamp(ArgText(v));
   }
-  if (!micros) return Fail(ctx, "100035", "22007", "Timestamp '" + ArgText(v) + "' is not recognized");
+  if (!micros)
+    return Fail(ctx, "100035", "22007", "Timestamp '" + ArgText(v) + "' is not recognized");
   // Fixed-width UTC text: compares in time order as text.
   std::string out = core::FormatTimestamp(*micros);  // 2024-05-01T00:00:00[.f]Z
   int64_t frac = ((*micros % 1'000'000) + 1'000'000) % 1'000'000;
@@ -278,7 +287,8 @@ void ToDate(sqlite3_context* ctx, int, sqlite3_value** argv) {
   const std::string text = ArgText(v);
   std::optional<int64_t> micros = core::ParseTimestamp(text);
   if (!micros) return Fail(ctx, "100040", "22007", "Date '" + text + "' is not recognized");
-  const std::string out = core::FormatDate(static_cast<int32_t>(core::FloorDiv(*micros, core::kMicrosPerDay)));
+  const std::string out =
+      core::FormatDate(static_cast<int32_t>(core::FloorDiv(*micros, core::kMicrosPerDay)));
   sqlite3_result_text(ctx, out.c_str(), -1, SQLITE_TRANSIENT);
 }
 
@@ -311,8 +321,9 @@ void Current(sqlite3_context* ctx, int, sqlite3_value**) {
 
 void Wait(sqlite3_context* ctx, int, sqlite3_value** argv) {
   auto* s = static_cast<Statement*>(sqlite3_user_data(ctx));
-  const auto end = std::chrono::steady_clock::now() +
-                   std::chrono::milliseconds(static_cast<int64_t>(sqlite3_value_double(argv[0]) * 1000));
+  const auto end =
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(static_cast<int64_t>(sqlite3_value_double(argv[0]) * 1000));
   while (std::chrono::steady_clock::now() < end) {
     if (s->cancel) return Fail(ctx, "000604", "57014", "SQL execution canceled");
     if (std::chrono::steady_clock::now() >= s->deadline) {
@@ -343,7 +354,8 @@ int Progress(void* user) {
 Failure Translate(sqlite3* db, Statement* s, const std::string& sql) {
   const std::string m = sqlite3_errmsg(db);
   Failure f;
-  if (size_t bar = m.find('|'); bar != std::string::npos && m.find('|', bar + 1) != std::string::npos) {
+  if (size_t bar = m.find('|');
+      bar != std::string::npos && m.find('|', bar + 1) != std::string::npos) {
     size_t bar2 = m.find('|', bar + 1);
     f.code = m.substr(0, bar);
     f.sql_state = m.substr(bar + 1, bar2 - bar - 1);
@@ -401,13 +413,18 @@ void Execute(Statement* s, const std::string& path) {
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     failure = Failure{500, "000001", "XX000", "cannot open the test database"};
   } else {
-    sqlite3_create_function(db, "TO_TIMESTAMP_TZ", -1, SQLITE_UTF8, nullptr, ToTimestampTz, nullptr, nullptr);
+    sqlite3_create_function(db, "TO_TIMESTAMP_TZ", -1, SQLITE_UTF8, nullptr, ToTimestampTz, nullptr,
+                            nullptr);
     sqlite3_create_function(db, "TO_DATE", -1, SQLITE_UTF8, nullptr, ToDate, nullptr, nullptr);
     sqlite3_create_function(db, "TO_NUMBER", 1, SQLITE_UTF8, nullptr, ToNumber, nullptr, nullptr);
-    sqlite3_create_function(db, "CURRENT_WAREHOUSE", 0, SQLITE_UTF8, &s->warehouse, Current, nullptr, nullptr);
-    sqlite3_create_function(db, "CURRENT_DATABASE", 0, SQLITE_UTF8, &s->database, Current, nullptr, nullptr);
-    sqlite3_create_function(db, "CURRENT_SCHEMA", 0, SQLITE_UTF8, &s->schema, Current, nullptr, nullptr);
-    sqlite3_create_function(db, "CURRENT_ROLE", 0, SQLITE_UTF8, &s->role, Current, nullptr, nullptr);
+    sqlite3_create_function(db, "CURRENT_WAREHOUSE", 0, SQLITE_UTF8, &s->warehouse, Current,
+                            nullptr, nullptr);
+    sqlite3_create_function(db, "CURRENT_DATABASE", 0, SQLITE_UTF8, &s->database, Current, nullptr,
+                            nullptr);
+    sqlite3_create_function(db, "CURRENT_SCHEMA", 0, SQLITE_UTF8, &s->schema, Current, nullptr,
+                            nullptr);
+    sqlite3_create_function(db, "CURRENT_ROLE", 0, SQLITE_UTF8, &s->role, Current, nullptr,
+                            nullptr);
     sqlite3_create_function(db, "SYSTEM$WAIT", 1, SQLITE_UTF8, s, Wait, nullptr, nullptr);
     sqlite3_set_authorizer(db, Authorize, s);
     sqlite3_progress_handler(db, 1000, Progress, s);
@@ -506,7 +523,8 @@ void Answer(const Statement& s, size_t partition_rows, const std::string& partit
   const size_t parts = std::max<size_t>(1, (s.rows.size() + per - 1) / per);
   const auto data = [&](size_t p) {
     json d = json::array();
-    for (size_t i = p * per; i < std::min(s.rows.size(), (p + 1) * per); ++i) d.push_back(s.rows[i]);
+    for (size_t i = p * per; i < std::min(s.rows.size(), (p + 1) * per); ++i)
+      d.push_back(s.rows[i]);
     return d;
   };
   if (!partition.empty()) {
@@ -629,12 +647,14 @@ FakeSnowflake::FakeSnowflake(Options options)
                                     "to login with another role, e.g. PUBLIC."}});
     }
     if (!s->database.empty() && options_.databases.count(s->database) == 0) {
-      return Reply(res, 422, {{"code", "390201"},
-                              {"message", "The requested database does not exist or not authorized."}});
+      return Reply(res, 422,
+                   {{"code", "390201"},
+                    {"message", "The requested database does not exist or not authorized."}});
     }
     if (!s->schema.empty() && options_.schemas.count(s->schema) == 0) {
-      return Reply(res, 422, {{"code", "390201"},
-                              {"message", "The requested schema does not exist or not authorized."}});
+      return Reply(res, 422,
+                   {{"code", "390201"},
+                    {"message", "The requested schema does not exist or not authorized."}});
     }
     // An unknown warehouse is not an error by itself: the session has none (CURRENT_WAREHOUSE()
     // is NULL) and statements that read tables fail with 000606.
@@ -662,43 +682,45 @@ FakeSnowflake::FakeSnowflake(Options options)
     Answer(*s, options_.partition_rows, "", false, res);
   });
 
-  svr.Get(R"(/api/v2/statements/([^/]+))", [this](const httplib::Request& req,
-                                                  httplib::Response& res) {
-    std::shared_ptr<Statement> s;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = running_.find(req.matches[1]);
-      if (it != running_.end()) s = it->second;
-    }
-    if (s == nullptr) {
-      return Reply(res, 404, {{"code", "333333"}, {"message", "Statement not found."}});
-    }
-    std::lock_guard<std::mutex> lock(s->mu);
-    const std::string partition = req.get_param_value("partition");
-    if (!s->done || (partition.empty() && s->polls_left > 0)) {
-      if (s->done) --s->polls_left;
-      return Reply(res, 202, Pending(*s));
-    }
-    Answer(*s, options_.partition_rows, partition,
-           req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos, res);
-  });
+  svr.Get(R"(/api/v2/statements/([^/]+))",
+          [this](const httplib::Request& req, httplib::Response& res) {
+            std::shared_ptr<Statement> s;
+            {
+              std::lock_guard<std::mutex> lock(mu_);
+              auto it = running_.find(req.matches[1]);
+              if (it != running_.end()) s = it->second;
+            }
+            if (s == nullptr) {
+              return Reply(res, 404, {{"code", "333333"}, {"message", "Statement not found."}});
+            }
+            std::lock_guard<std::mutex> lock(s->mu);
+            const std::string partition = req.get_param_value("partition");
+            if (!s->done || (partition.empty() && s->polls_left > 0)) {
+              if (s->done) --s->polls_left;
+              return Reply(res, 202, Pending(*s));
+            }
+            Answer(*s, options_.partition_rows, partition,
+                   req.get_header_value("Accept-Encoding").find("gzip") != std::string::npos, res);
+          });
 
-  svr.Post(R"(/api/v2/statements/([^/]+)/cancel)", [this](const httplib::Request& req,
-                                                         httplib::Response& res) {
-    std::shared_ptr<Statement> s;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = running_.find(req.matches[1]);
-      if (it != running_.end()) s = it->second;
-    }
-    if (s == nullptr) return Reply(res, 404, {{"code", "333333"}, {"message", "Statement not found."}});
-    s->cancel = true;
-    ++cancels_;
-    Reply(res, 200, {{"code", "000604"},
-                     {"sqlState", "57014"},
-                     {"message", "SQL execution canceled"},
-                     {"statementHandle", s->handle}});
-  });
+  svr.Post(R"(/api/v2/statements/([^/]+)/cancel)",
+           [this](const httplib::Request& req, httplib::Response& res) {
+             std::shared_ptr<Statement> s;
+             {
+               std::lock_guard<std::mutex> lock(mu_);
+               auto it = running_.find(req.matches[1]);
+               if (it != running_.end()) s = it->second;
+             }
+             if (s == nullptr)
+               return Reply(res, 404, {{"code", "333333"}, {"message", "Statement not found."}});
+             s->cancel = true;
+             ++cancels_;
+             Reply(res, 200,
+                   {{"code", "000604"},
+                    {"sqlState", "57014"},
+                    {"message", "SQL execution canceled"},
+                    {"statementHandle", s->handle}});
+           });
 
   port_ = svr.bind_to_any_port("127.0.0.1");
   handlers_->thread = std::thread([this] { handlers_->server.listen_after_bind(); });

@@ -69,8 +69,8 @@ struct SeenRequest {
   std::string method;
   std::string path;
   std::multimap<std::string, std::string> params;
-  std::string token_type;       // X-Snowflake-Authorization-Token-Type
-  std::string accept_encoding;  // of the request
+  std::string token_type;        // X-Snowflake-Authorization-Token-Type
+  std::string accept_encoding;   // of the request
   std::string content_encoding;  // of the answer
   int status = 0;
   std::string body;

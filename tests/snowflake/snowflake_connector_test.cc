@@ -1,6 +1,8 @@
 // The Snowflake connector end to end: SnowflakeConnector → CurlTransport → FakeSnowflake (the
 // SQL API v2 shapes, fake_snowflake.h) → SQLite. Each test names the API reference section it
 // exercises.
+#include "warehouse/snowflake/snowflake_connector.h"
+
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -15,7 +17,6 @@
 #include "testing/temp_dir.h"
 #include "warehouse/egress.h"
 #include "warehouse/http/curl_transport.h"
-#include "warehouse/snowflake/snowflake_connector.h"
 #include "warehouse/warehouse_error.h"
 
 namespace wsync::warehouse {
@@ -103,10 +104,14 @@ class SnowflakeConnectorTest : public ::testing::Test {
   void Start() { server_ = std::make_unique<FakeSnowflake>(options_); }
 
   json Config() const {
-    return {{"account_identifier", "myorg-acct"}, {"user", "wsync_user"},
-            {"private_key", Keys().private_pem},  {"warehouse", "COMPUTE_WH"},
-            {"database", "ANALYTICS"},            {"schema", "PUBLIC"},
-            {"role", "WSYNC_READER"},             {"base_url", server_->base_url()}};
+    return {{"account_identifier", "myorg-acct"},
+            {"user", "wsync_user"},
+            {"private_key", Keys().private_pem},
+            {"warehouse", "COMPUTE_WH"},
+            {"database", "ANALYTICS"},
+            {"schema", "PUBLIC"},
+            {"role", "WSYNC_READER"},
+            {"base_url", server_->base_url()}};
   }
 
   std::unique_ptr<Connector> Connect(const json& config, const core::StopToken* stop = nullptr,
@@ -221,13 +226,13 @@ TEST_F(SnowflakeConnectorTest, EveryTypeAndNullMapToWsyncValues) {
   auto d = c->Discover("SELECT * FROM types ORDER BY id", 0);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   std::vector<std::pair<std::string, core::Type>> want = {
-      {"ID", core::Type::kInt64},        {"AMOUNT", core::Type::kDecimal},
-      {"RATIO", core::Type::kDouble},    {"NAME", core::Type::kString},
-      {"ACTIVE", core::Type::kBool},     {"RAW", core::Type::kBytes},
-      {"DAY", core::Type::kDate},        {"AT_TIME", core::Type::kString},
+      {"ID", core::Type::kInt64},         {"AMOUNT", core::Type::kDecimal},
+      {"RATIO", core::Type::kDouble},     {"NAME", core::Type::kString},
+      {"ACTIVE", core::Type::kBool},      {"RAW", core::Type::kBytes},
+      {"DAY", core::Type::kDate},         {"AT_TIME", core::Type::kString},
       {"TS_NTZ", core::Type::kTimestamp}, {"TS_LTZ", core::Type::kTimestamp},
-      {"TS_TZ", core::Type::kTimestamp}, {"V", core::Type::kString},
-      {"O", core::Type::kString},        {"A", core::Type::kString}};
+      {"TS_TZ", core::Type::kTimestamp},  {"V", core::Type::kString},
+      {"O", core::Type::kString},         {"A", core::Type::kString}};
   ASSERT_EQ(d->columns.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(d->columns[i].name, want[i].first);
@@ -240,8 +245,9 @@ TEST_F(SnowflakeConnectorTest, EveryTypeAndNullMapToWsyncValues) {
             "column 'RAW' holds binary data: the default mapping skips it and mapping it is a row "
             "error (binary_value); select HEX_ENCODE(column) to sync it as text");
   // Discovery read no table: one statement, the LIMIT 0 wrap.
-  EXPECT_EQ(server_->statements(),
-            std::vector<std::string>{"SELECT * FROM (\nSELECT * FROM types ORDER BY id\n) AS m LIMIT 0"});
+  EXPECT_EQ(
+      server_->statements(),
+      std::vector<std::string>{"SELECT * FROM (\nSELECT * FROM types ORDER BY id\n) AS m LIMIT 0"});
 
   auto rows = ReadAll(c.get(), {.model_sql = "SELECT * FROM types ORDER BY id"});
   ASSERT_EQ(rows.size(), 2u);
@@ -302,8 +308,8 @@ TEST_F(SnowflakeConnectorTest, IncrementalWindowsForEveryIteratorType) {
   EXPECT_EQ(*max_ms, core::Value::Int64((kStart + 2500 * 60) * 1000));
   auto max_day = c->MaxIterator(model, {.column = "signup_date", .type = IteratorType::kDate});
   ASSERT_TRUE(max_day.ok()) << max_day.status().ToString();
-  EXPECT_EQ(*max_day, core::Value::DateValue(static_cast<int32_t>(
-                          core::FloorDiv(kStart + 2500 * 3600, 86400))));
+  EXPECT_EQ(*max_day, core::Value::DateValue(
+                          static_cast<int32_t>(core::FloorDiv(kStart + 2500 * 3600, 86400))));
 
   // Timestamp: (start + 2400 min, start + 2450 min] → customers 2401..2450.
   Range ts{.column = "updated_at",
@@ -315,13 +321,14 @@ TEST_F(SnowflakeConnectorTest, IncrementalWindowsForEveryIteratorType) {
   EXPECT_EQ(rows.front()[0], core::Value::Int64(2401));
   EXPECT_EQ(rows.back()[0], core::Value::Int64(2450));
   const std::string last = server_->statements().back();
-  EXPECT_EQ(last,
-            "SELECT * FROM (\n" + model +
-                "\n) AS m WHERE (TO_TIMESTAMP_TZ(m.\"UPDATED_AT\") IS NOT NULL AND "
-                "TO_TIMESTAMP_TZ(m.\"UPDATED_AT\") > TO_TIMESTAMP_TZ('2024-05-02 16:00:00.000000 "
-                "+00:00', 'YYYY-MM-DD HH24:MI:SS.FF6 TZH:TZM') AND TO_TIMESTAMP_TZ(m.\"UPDATED_AT\") "
-                "<= TO_TIMESTAMP_TZ('2024-05-02 16:50:00.000000 +00:00', 'YYYY-MM-DD "
-                "HH24:MI:SS.FF6 TZH:TZM'))");
+  EXPECT_EQ(
+      last,
+      "SELECT * FROM (\n" + model +
+          "\n) AS m WHERE (TO_TIMESTAMP_TZ(m.\"UPDATED_AT\") IS NOT NULL AND "
+          "TO_TIMESTAMP_TZ(m.\"UPDATED_AT\") > TO_TIMESTAMP_TZ('2024-05-02 16:00:00.000000 "
+          "+00:00', 'YYYY-MM-DD HH24:MI:SS.FF6 TZH:TZM') AND TO_TIMESTAMP_TZ(m.\"UPDATED_AT\") "
+          "<= TO_TIMESTAMP_TZ('2024-05-02 16:50:00.000000 +00:00', 'YYYY-MM-DD "
+          "HH24:MI:SS.FF6 TZH:TZM'))");
 
   // Date: [2024-06-01, 2024-06-03) by signup_date, checked against SQLite's own count.
   Range day{.column = "SIGNUP_DATE",
@@ -331,10 +338,12 @@ TEST_F(SnowflakeConnectorTest, IncrementalWindowsForEveryIteratorType) {
             .upper = core::Value::DateValue(*core::ParseDate("2024-06-03")),
             .upper_exclusive = true};
   EXPECT_EQ(static_cast<int64_t>(ReadAll(c.get(), {.model_sql = model, .ranges = {day}}).size()),
-            Scalar(db_, "SELECT COUNT(*) FROM CUSTOMERS WHERE SIGNUP_DATE >= '2024-06-01' AND "
-                        "SIGNUP_DATE < '2024-06-03'"));
-  EXPECT_EQ(Scalar(db_, "SELECT COUNT(*) FROM CUSTOMERS WHERE SIGNUP_DATE >= '2024-06-01' AND "
-                        "SIGNUP_DATE < '2024-06-03'"),
+            Scalar(db_,
+                   "SELECT COUNT(*) FROM CUSTOMERS WHERE SIGNUP_DATE >= '2024-06-01' AND "
+                   "SIGNUP_DATE < '2024-06-03'"));
+  EXPECT_EQ(Scalar(db_,
+                   "SELECT COUNT(*) FROM CUSTOMERS WHERE SIGNUP_DATE >= '2024-06-01' AND "
+                   "SIGNUP_DATE < '2024-06-03'"),
             48);
 
   // Unix milliseconds and plain integers, both ends inclusive, with a LIMIT.
@@ -343,22 +352,23 @@ TEST_F(SnowflakeConnectorTest, IncrementalWindowsForEveryIteratorType) {
            .lower = core::Value::Int64((kStart + 10 * 60) * 1000),
            .lower_inclusive = true,
            .upper = core::Value::Int64((kStart + 20 * 60) * 1000)};
-  Range id{.column = "customer_id", .type = IteratorType::kInteger,
-           .lower = core::Value::Int64(12)};
+  Range id{
+      .column = "customer_id", .type = IteratorType::kInteger, .lower = core::Value::Int64(12)};
   rows = ReadAll(c.get(), {.model_sql = model, .ranges = {ms, id}, .limit = 5});
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_EQ(rows.front()[0], core::Value::Int64(13));
-  EXPECT_NE(server_->statements().back().find(
-                "TO_NUMBER(m.\"EPOCH_MS\") >= TO_NUMBER(1714522200000)"),
-            std::string::npos);
+  EXPECT_NE(
+      server_->statements().back().find("TO_NUMBER(m.\"EPOCH_MS\") >= TO_NUMBER(1714522200000)"),
+      std::string::npos);
 
   // A bound of the wrong kind is refused before anything is sent.
-  Range wrong{.column = "updated_at", .type = IteratorType::kTimestamp,
-              .lower = core::Value::Int64(5)};
+  Range wrong{
+      .column = "updated_at", .type = IteratorType::kTimestamp, .lower = core::Value::Int64(5)};
   auto refused = c->Execute({.model_sql = model, .ranges = {wrong}});
   EXPECT_EQ(refused.status().code(), core::StatusCode::kInvalidArgument);
   auto unknown = c->Execute({.model_sql = model, .ranges = {{.column = "nope"}}});
-  EXPECT_EQ(unknown.status().code(), core::StatusCode::kInvalidArgument) << unknown.status().ToString();
+  EXPECT_EQ(unknown.status().code(), core::StatusCode::kInvalidArgument)
+      << unknown.status().ToString();
 }
 
 // "Authenticating to the server" failures, and the session's objects of "POST
@@ -369,9 +379,10 @@ TEST_F(SnowflakeConnectorTest, VerifyTellsEachFailureApart) {
   json wrong_key = Config();
   wrong_key["private_key"] = other.private_pem;
   core::Status s = Connect(wrong_key)->Verify();
-  ExpectFailure(s, core::StatusCode::kUnauthenticated, kReasonAuthenticationFailed,
-                "Snowflake refused the key-pair token of user 'wsync_user' in account "
-                "'MYORG-ACCT' while verifying the connection (JWT token is invalid. (code 390144))");
+  ExpectFailure(
+      s, core::StatusCode::kUnauthenticated, kReasonAuthenticationFailed,
+      "Snowflake refused the key-pair token of user 'wsync_user' in account "
+      "'MYORG-ACCT' while verifying the connection (JWT token is invalid. (code 390144))");
   EXPECT_NE(s.message().find("fingerprint SHA256:"), std::string::npos);
   EXPECT_EQ(s.message().find("PRIVATE KEY"), std::string::npos);
 
@@ -394,8 +405,7 @@ TEST_F(SnowflakeConnectorTest, VerifyTellsEachFailureApart) {
                 "schema 'NOPE' does not exist");
   json warehouse = Config();
   warehouse["warehouse"] = "GHOST_WH";
-  ExpectFailure(Connect(warehouse)->Verify(), core::StatusCode::kNotFound,
-                kReasonWarehouseNotFound,
+  ExpectFailure(Connect(warehouse)->Verify(), core::StatusCode::kNotFound, kReasonWarehouseNotFound,
                 "warehouse 'GHOST_WH' does not exist or role 'WSYNC_READER' may not use it: check "
                 "config.warehouse and GRANT USAGE ON WAREHOUSE to the role");
   json role = Config();

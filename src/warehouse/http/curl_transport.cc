@@ -159,10 +159,10 @@ core::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request,
                                                  const core::StopToken* stop) {
   if (stop != nullptr) RETURN_IF_ERROR(stop->Check());
   ASSIGN_OR_RETURN(UrlParts url, ParseUrl(request));
-  const std::string where = request.origin + " (" + url.scheme + "://" +
-                            (url.host.find(':') != std::string::npos ? "[" + url.host + "]"
-                                                                     : url.host) +
-                            ":" + url.port + ")";
+  const std::string where =
+      request.origin + " (" + url.scheme + "://" +
+      (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" + url.port +
+      ")";
 
   SlistPtr resolve;
   if (!request.trusted) {
@@ -207,7 +207,8 @@ core::StatusOr<HttpResponse> CurlTransport::Send(const HttpRequest& request,
   x.stop = stop;
   x.max_bytes = request.max_response_bytes;
   char error[CURL_ERROR_SIZE] = {0};
-  const auto timeout = std::max<std::chrono::milliseconds>(request.timeout, std::chrono::milliseconds(1));
+  const auto timeout =
+      std::max<std::chrono::milliseconds>(request.timeout, std::chrono::milliseconds(1));
   const auto connect_timeout = std::min(request.connect_timeout, timeout);
   CURL* e = easy.get();
   curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());

@@ -95,9 +95,9 @@ class CurlTransportTest : public ::testing::Test {
 
 TEST_F(CurlTransportTest, SendsHeadersAndReadsStatusHeadersAndBody) {
   CurlTransport t(&loopback_);
-  auto r = t.Send({.url = Url("/hello"),
-                   .headers = {{"X-Name", "wsync"}, {"Authorization", "Bearer tok"}}},
-                  nullptr);
+  auto r = t.Send(
+      {.url = Url("/hello"), .headers = {{"X-Name", "wsync"}, {"Authorization", "Bearer tok"}}},
+      nullptr);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "hello wsync");
@@ -145,9 +145,8 @@ TEST_F(CurlTransportTest, TimeoutEndsTheRequest) {
   const auto start = std::chrono::steady_clock::now();
   auto r = t.Send({.url = Url("/slow"), .timeout = milliseconds(300)}, nullptr);
   EXPECT_EQ(r.status().code(), core::StatusCode::kDeadlineExceeded) << r.status().ToString();
-  EXPECT_EQ(r.status().message(),
-            "the warehouse URL (http://127.0.0.1:" + std::to_string(port_) +
-                ") did not answer within 300 ms");
+  EXPECT_EQ(r.status().message(), "the warehouse URL (http://127.0.0.1:" + std::to_string(port_) +
+                                      ") did not answer within 300 ms");
   EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(1500));
 }
 
@@ -175,9 +174,9 @@ TEST_F(CurlTransportTest, AnswersLargerThanTheLimitAreRefused) {
   CurlTransport t(&loopback_);
   auto r = t.Send({.url = Url("/big"), .max_response_bytes = 1000}, nullptr);
   EXPECT_EQ(r.status().code(), core::StatusCode::kResourceExhausted);
-  EXPECT_EQ(r.status().message(), "the answer of the warehouse URL (http://127.0.0.1:" +
-                                      std::to_string(port_) +
-                                      ") is larger than 1000 bytes, the limit of this request");
+  EXPECT_EQ(r.status().message(),
+            "the answer of the warehouse URL (http://127.0.0.1:" + std::to_string(port_) +
+                ") is larger than 1000 bytes, the limit of this request");
   EXPECT_TRUE(t.Send({.url = Url("/big"), .max_response_bytes = 10'000}, nullptr).ok());
 }
 

@@ -69,15 +69,14 @@ TEST_F(RetryTest, HonoursRetryAfterThenBacksOffAndMarksRetries) {
   t_.script.push_back(Answer(200));
   int marked = 0;
   auto r = SendWithRetry(&t_, {.url = "https://x/"}, nullptr,
-                         {.initial_backoff = milliseconds(100)}, &env_,
-                         [&](HttpRequest* req) {
+                         {.initial_backoff = milliseconds(100)}, &env_, [&](HttpRequest* req) {
                            ++marked;
                            req->url = "https://x/?retry=true";
                          });
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 200);
-  EXPECT_EQ(waits_, (std::vector<milliseconds>{milliseconds(3000), milliseconds(150),
-                                               milliseconds(300)}));
+  EXPECT_EQ(waits_,
+            (std::vector<milliseconds>{milliseconds(3000), milliseconds(150), milliseconds(300)}));
   EXPECT_EQ(marked, 3);
   EXPECT_EQ(t_.sent.size(), 4u);
   EXPECT_EQ(t_.sent[0].url, "https://x/");

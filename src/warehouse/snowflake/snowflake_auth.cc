@@ -20,8 +20,8 @@ std::string Base64(std::string_view bytes, bool url) {
   std::string out;
   size_t i = 0;
   for (; i + 2 < bytes.size(); i += 3) {
-    uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8) |
-                 static_cast<uint8_t>(bytes[i + 2]);
+    uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
+                 (static_cast<uint8_t>(bytes[i + 1]) << 8) | static_cast<uint8_t>(bytes[i + 2]);
     for (int s = 18; s >= 0; s -= 6) out += kBase64[(v >> s) & 63];
   }
   if (size_t rest = bytes.size() - i; rest > 0) {
@@ -137,8 +137,7 @@ core::StatusOr<std::string> SnowflakeKeyPair::Jwt(std::string_view account_ident
   std::vector<unsigned char> signature;
   bool ok = EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, key_) == 1 &&
             EVP_DigestSign(ctx, nullptr, &size,
-                           reinterpret_cast<const unsigned char*>(input.data()),
-                           input.size()) == 1;
+                           reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
   if (ok) {
     signature.resize(size);
     ok = EVP_DigestSign(ctx, signature.data(), &size,
@@ -147,8 +146,7 @@ core::StatusOr<std::string> SnowflakeKeyPair::Jwt(std::string_view account_ident
   EVP_MD_CTX_free(ctx);
   ERR_clear_error();
   if (!ok) return core::Internal("could not sign the Snowflake key-pair token");
-  return input + "." +
-         Base64Url(std::string_view(reinterpret_cast<char*>(signature.data()), size));
+  return input + "." + Base64Url(std::string_view(reinterpret_cast<char*>(signature.data()), size));
 }
 
 }  // namespace wsync::warehouse

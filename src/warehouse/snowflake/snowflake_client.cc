@@ -66,8 +66,7 @@ std::string ShiftErrorLines(std::string message) {
   for (size_t p = 0; (p = message.find(kLine, p)) != std::string::npos;) {
     size_t digits = p + kLine.size(), end = digits;
     while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
-    if (end == digits || end - digits > 9 ||
-        message.compare(end, 12, " at position") != 0) {
+    if (end == digits || end - digits > 9 || message.compare(end, 12, " at position") != 0) {
       p = digits;
       continue;
     }
@@ -121,8 +120,7 @@ core::StatusOr<SnowflakeConfig> ReadSnowflakeConfig(const nlohmann::json& config
                                       "is required (as in myorg-myaccount)");
   }
   if (!c.private_key.empty() && c.user.empty()) {
-    return core::Status::InvalidField("config.user",
-                                      "is required for key-pair authentication");
+    return core::Status::InvalidField("config.user", "is required for key-pair authentication");
   }
   if (c.base_url.empty()) {
     std::string host = Lower(c.account_identifier);
@@ -160,8 +158,8 @@ core::StatusOr<std::string> SnowflakeClient::AuthorizationValue() {
   if (keys_ == nullptr) return "Bearer " + config_.token;
   const int64_t now = clock_->NowMicros() / core::kMicrosPerSecond;
   if (jwt_.empty() || now + kJwtRenewS >= jwt_expires_s_) {
-    ASSIGN_OR_RETURN(jwt_, keys_->Jwt(config_.account_identifier, config_.user, now,
-                                      kJwtLifetimeS));
+    ASSIGN_OR_RETURN(jwt_,
+                     keys_->Jwt(config_.account_identifier, config_.user, now, kJwtLifetimeS));
     jwt_expires_s_ = now + kJwtLifetimeS;
   }
   return "Bearer " + jwt_;
@@ -192,9 +190,9 @@ core::StatusOr<HttpResponse> SnowflakeClient::Exchange(HttpRequest request, std:
       if (r->url.find("&retry=true") == std::string::npos) r->url += "&retry=true";
     };
   }
-  ASSIGN_OR_RETURN(HttpResponse response, SendWithRetry(transport_, std::move(request),
-                                                        context_.stop, RetryPolicy(), retry_env_,
-                                                        before_retry));
+  ASSIGN_OR_RETURN(HttpResponse response,
+                   SendWithRetry(transport_, std::move(request), context_.stop, RetryPolicy(),
+                                 retry_env_, before_retry));
   if (response.status == 200 || response.status == 202) return response;
   return ErrorFor(response, what, wrapped);
 }
@@ -206,12 +204,13 @@ core::Status SnowflakeClient::ErrorFor(const HttpResponse& response, std::string
   if (wrapped) detail = ShiftErrorLines(detail);
   std::string codes;
   if (!info.code.empty()) codes = "code " + info.code;
-  if (!info.sql_state.empty()) codes += (codes.empty() ? "" : ", ") + ("SQL state " + info.sql_state);
-  const std::string said =
-      (detail.empty() ? "HTTP " + std::to_string(response.status) : detail) +
-      (codes.empty() ? "" : " (" + codes + ")");
+  if (!info.sql_state.empty())
+    codes += (codes.empty() ? "" : ", ") + ("SQL state " + info.sql_state);
+  const std::string said = (detail.empty() ? "HTTP " + std::to_string(response.status) : detail) +
+                           (codes.empty() ? "" : " (" + codes + ")");
   const std::string doing = " while " + std::string(what);
-  const std::string role = config_.role.empty() ? "the user's default role" : "role '" + config_.role + "'";
+  const std::string role =
+      config_.role.empty() ? "the user's default role" : "role '" + config_.role + "'";
   using core::StatusCode;
   const int s = response.status;
   if (s == 401) {
@@ -231,8 +230,8 @@ core::Status SnowflakeClient::ErrorFor(const HttpResponse& response, std::string
   }
   if (s == 429) {
     return WarehouseError(StatusCode::kResourceExhausted, kReasonThrottled,
-                          "Snowflake is throttling this account's requests" + doing + " (" +
-                              said + "); the run will be retried later");
+                          "Snowflake is throttling this account's requests" + doing + " (" + said +
+                              "); the run will be retried later");
   }
   if (s >= 500) {
     return WarehouseError(StatusCode::kUnavailable, kReasonUnreachable,
@@ -306,14 +305,13 @@ void SnowflakeClient::Cancel(const std::string& handle) {
 core::StatusOr<std::unique_ptr<ResultPage>> SnowflakeClient::Run(std::string_view sql,
                                                                  std::string_view what,
                                                                  bool wrapped) {
-  nlohmann::json body = {
-      {"statement", sql},
-      {"timeout", config_.statement_timeout.count()},
-      {"parameters",
-       {{"timezone", "UTC"},
-        {"multi_statement_count", "1"},
-        {"binary_output_format", "HEX"},
-        {"query_tag", "wsync"}}}};
+  nlohmann::json body = {{"statement", sql},
+                         {"timeout", config_.statement_timeout.count()},
+                         {"parameters",
+                          {{"timezone", "UTC"},
+                           {"multi_statement_count", "1"},
+                           {"binary_output_format", "HEX"},
+                           {"query_tag", "wsync"}}}};
   for (auto [key, value] : {std::pair{"warehouse", &config_.warehouse},
                             {"database", &config_.database},
                             {"schema", &config_.schema},
@@ -344,8 +342,8 @@ core::StatusOr<std::unique_ptr<ResultPage>> SnowflakeClient::Run(std::string_vie
           Exchange(NewRequest("GET", "/api/v2/statements/" + handle), what, wrapped);
       if (!next.ok()) {
         const core::StatusCode code = next.status().code();
-        if (context_.stop != nullptr && (code == core::StatusCode::kCancelled ||
-                                         code == core::StatusCode::kDeadlineExceeded)) {
+        if (context_.stop != nullptr &&
+            (code == core::StatusCode::kCancelled || code == core::StatusCode::kDeadlineExceeded)) {
           if (core::Status stop = context_.stop->Check(); !stop.ok()) return stopped(stop);
         }
         return next.status();
@@ -370,11 +368,11 @@ core::StatusOr<std::unique_ptr<ResultPage>> SnowflakeClient::Partition(const std
   HttpRequest r =
       NewRequest("GET", "/api/v2/statements/" + handle + "?partition=" + std::to_string(index));
   const int64_t wanted = std::max<int64_t>(expected_bytes, 0) * 2 + (1 << 20);
-  r.max_response_bytes = static_cast<size_t>(
-      std::clamp<int64_t>(wanted, kMinAnswerBytes, kMaxAnswerBytes));
-  ASSIGN_OR_RETURN(HttpResponse response,
-                   Exchange(std::move(r), "reading result partition " + std::to_string(index),
-                            false));
+  r.max_response_bytes =
+      static_cast<size_t>(std::clamp<int64_t>(wanted, kMinAnswerBytes, kMaxAnswerBytes));
+  ASSIGN_OR_RETURN(
+      HttpResponse response,
+      Exchange(std::move(r), "reading result partition " + std::to_string(index), false));
   return ResultPage::Parse(std::move(response.body), false);
 }
 

@@ -53,7 +53,7 @@ struct SnowflakeConfig {
   std::string user;
   std::string private_key;  // one of private_key and token
   std::string token;
-  std::string base_url;  // without a trailing '/'
+  std::string base_url;         // without a trailing '/'
   bool base_url_given = false;  // from config.base_url, not made from the account identifier
   std::chrono::seconds statement_timeout{3600};
   int max_columns = 100;

@@ -89,8 +89,8 @@ class SnowflakeRowStream : public RowStream {
 class SnowflakeConnector : public Connector {
  public:
   SnowflakeConnector(SnowflakeConfig config, std::shared_ptr<const SnowflakeKeyPair> keys,
-                     ConnectorContext context, const ConnectorDeps& deps,
-                     const RetryEnv* retry_env, SnowflakePolling polling)
+                     ConnectorContext context, const ConnectorDeps& deps, const RetryEnv* retry_env,
+                     SnowflakePolling polling)
       : config_(std::move(config)),
         keys_(std::move(keys)),
         context_(context),
@@ -117,10 +117,9 @@ class SnowflakeConnector : public Connector {
       const char* what;
       std::string_view reason;
     };
-    const Check checks[] = {
-        {config_.warehouse, "warehouse", "WAREHOUSE", kReasonWarehouseNotFound},
-        {config_.database, "database", "DATABASE", kReasonDatabaseNotFound},
-        {config_.schema, "schema", "SCHEMA", kReasonSchemaNotFound}};
+    const Check checks[] = {{config_.warehouse, "warehouse", "WAREHOUSE", kReasonWarehouseNotFound},
+                            {config_.database, "database", "DATABASE", kReasonDatabaseNotFound},
+                            {config_.schema, "schema", "SCHEMA", kReasonSchemaNotFound}};
     for (size_t i = 0; i < 3; ++i) {
       const Check& c = checks[i];
       if (c.wanted.empty() || !row[i].is_null()) continue;
@@ -138,8 +137,8 @@ class SnowflakeConnector : public Connector {
     auto client = NewClient();
     std::unique_ptr<ResultPage> page;
     if (sample_rows == 0) {
-      ASSIGN_OR_RETURN(page, client->Run(dialect_.DescribeQuery(sql), "describing the data model",
-                                         true));
+      ASSIGN_OR_RETURN(page,
+                       client->Run(dialect_.DescribeQuery(sql), "describing the data model", true));
     } else {
       ASSIGN_OR_RETURN(std::string text, dialect_.ExtractStatement(sql, {}, sample_rows));
       ASSIGN_OR_RETURN(page, client->Run(text, "reading sample rows", true));
@@ -209,11 +208,9 @@ class SnowflakeConnector : public Connector {
 
  private:
   std::unique_ptr<SnowflakeClient> NewClient() const {
-    return std::make_unique<SnowflakeClient>(config_, keys_, context_, deps_.http,
-                                             deps_.clock != nullptr
-                                                 ? deps_.clock
-                                                 : core::SystemClock::Default(),
-                                             retry_env_, polling_);
+    return std::make_unique<SnowflakeClient>(
+        config_, keys_, context_, deps_.http,
+        deps_.clock != nullptr ? deps_.clock : core::SystemClock::Default(), retry_env_, polling_);
   }
 
   core::Status CheckShape(const std::vector<SnowflakeColumn>& columns) const {
@@ -259,7 +256,8 @@ core::StatusOr<std::unique_ptr<Connector>> NewSnowflakeConnector(const nlohmann:
   }
   std::shared_ptr<const SnowflakeKeyPair> keys;
   if (!c.private_key.empty()) {
-    ASSIGN_OR_RETURN(std::unique_ptr<SnowflakeKeyPair> loaded, SnowflakeKeyPair::Load(c.private_key));
+    ASSIGN_OR_RETURN(std::unique_ptr<SnowflakeKeyPair> loaded,
+                     SnowflakeKeyPair::Load(c.private_key));
     keys = std::move(loaded);
   }
   return std::unique_ptr<Connector>(std::make_unique<SnowflakeConnector>(

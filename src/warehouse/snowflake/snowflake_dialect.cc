@@ -40,8 +40,7 @@ std::string SnowflakeDialect::SelectFromModel(std::string_view expressions,
   return "SELECT " + std::string(expressions) + " FROM (\n" + std::string(model_sql) + "\n) AS m";
 }
 
-std::string SnowflakeDialect::IteratorExpression(std::string_view column,
-                                                 IteratorType type) const {
+std::string SnowflakeDialect::IteratorExpression(std::string_view column, IteratorType type) const {
   const std::string c = "m." + QuoteIdentifier(column);
   switch (type) {
     case IteratorType::kTimestamp:
@@ -107,9 +106,9 @@ core::StatusOr<std::string> SnowflakeDialect::RangePredicate(
   return out + ")";
 }
 
-core::StatusOr<std::string> SnowflakeDialect::ExtractStatement(
-    std::string_view model_sql, const std::vector<Range>& ranges,
-    std::optional<int64_t> limit) const {
+core::StatusOr<std::string> SnowflakeDialect::ExtractStatement(std::string_view model_sql,
+                                                               const std::vector<Range>& ranges,
+                                                               std::optional<int64_t> limit) const {
   std::vector<SqlParam> params;
   ASSIGN_OR_RETURN(std::string text, ExtractQuery(model_sql, ranges, std::nullopt, &params));
   if (limit) text += " LIMIT " + std::to_string(*limit < 0 ? 0 : *limit);
@@ -136,8 +135,8 @@ std::optional<core::Type> SnowflakeDialect::ColumnType(std::string_view declared
       d == "BYTEINT") {
     return core::Type::kInt64;
   }
-  if (d == "FLOAT" || d == "FLOAT4" || d == "FLOAT8" || d == "DOUBLE" ||
-      d == "DOUBLE PRECISION" || d == "REAL") {
+  if (d == "FLOAT" || d == "FLOAT4" || d == "FLOAT8" || d == "DOUBLE" || d == "DOUBLE PRECISION" ||
+      d == "REAL") {
     return core::Type::kDouble;
   }
   if (d == "BOOLEAN") return core::Type::kBool;

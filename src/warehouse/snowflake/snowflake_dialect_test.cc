@@ -45,9 +45,9 @@ TEST(SnowflakeDialectTest, TypedLiteralsForEveryIteratorType) {
             "(TO_DATE(m.\"D\") IS NOT NULL AND TO_DATE(m.\"D\") < TO_DATE('0099-01-02', "
             "'YYYY-MM-DD'))");
   for (IteratorType t : {IteratorType::kInteger, IteratorType::kUnixMs, IteratorType::kUnixS}) {
-    auto n = sf.RangePredicate({.column = "N", .type = t, .lower = core::Value::Int64(-7),
-                                .upper = core::Value::Int64(9)},
-                               true, &params);
+    auto n = sf.RangePredicate(
+        {.column = "N", .type = t, .lower = core::Value::Int64(-7), .upper = core::Value::Int64(9)},
+        true, &params);
     ASSERT_TRUE(n.ok());
     EXPECT_EQ(*n,
               "(TO_NUMBER(m.\"N\") IS NOT NULL AND TO_NUMBER(m.\"N\") > TO_NUMBER(-7) AND "

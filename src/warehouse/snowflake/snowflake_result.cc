@@ -103,7 +103,8 @@ core::StatusOr<std::unique_ptr<ResultPage>> ResultPage::Parse(std::string body, 
       SnowflakeColumn col;
       col.name = StringField(c, "name");
       col.type = StringField(c, "type");
-      for (char& ch : col.type) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      for (char& ch : col.type)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
       col.kind = SnowflakeKindOf(col.type);
       col.scale = static_cast<int>(std::clamp<int64_t>(IntField(c, "scale"), 0, 1000));
       impl->meta.columns.push_back(std::move(col));

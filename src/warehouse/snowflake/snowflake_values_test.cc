@@ -25,7 +25,8 @@ TEST(SnowflakeValuesTest, ValuesOfEveryKind) {
   EXPECT_EQ(ReadSnowflakeValue(Col("real"), "1.25e+02"), core::Value::Double(125));
   EXPECT_EQ(ReadSnowflakeValue(Col("boolean"), "false"), core::Value::Bool(false));
   EXPECT_EQ(ReadSnowflakeValue(Col("date"), "18262"), core::Value::DateValue(18262));
-  EXPECT_EQ(ReadSnowflakeValue(Col("date"), "-719162"), core::Value::DateValue(-719162));  // 0001-01-01
+  EXPECT_EQ(ReadSnowflakeValue(Col("date"), "-719162"),
+            core::Value::DateValue(-719162));  // 0001-01-01
   EXPECT_EQ(ReadSnowflakeValue(Col("date"), "-719163"), core::Value::String("-719163"));
   EXPECT_EQ(ReadSnowflakeValue(Col("date"), "99999999"), core::Value::String("99999999"));
   EXPECT_EQ(ReadSnowflakeValue(Col("time"), "82919.000000000"), core::Value::String("23:01:59"));
@@ -40,7 +41,8 @@ TEST(SnowflakeValuesTest, ValuesOfEveryKind) {
             core::Value::TimestampValue(-1));
   EXPECT_EQ(ReadSnowflakeValue(Col("timestamp_ntz"), "999999999999999.0"),
             core::Value::String("999999999999999.0"));
-  EXPECT_EQ(ReadSnowflakeValue(Col("binary"), "DEADbeef"), core::Value::BytesValue("\xDE\xAD\xBE\xEF"));
+  EXPECT_EQ(ReadSnowflakeValue(Col("binary"), "DEADbeef"),
+            core::Value::BytesValue("\xDE\xAD\xBE\xEF"));
   EXPECT_EQ(ReadSnowflakeValue(Col("binary"), "XYZ"), core::Value::String("XYZ"));
   EXPECT_EQ(ReadSnowflakeValue(Col("variant"), "{\"a\":[1]}"), core::Value::String("{\"a\":[1]}"));
   EXPECT_EQ(SnowflakeColumnType(Col("FIXED", 3)), core::Type::kDecimal);
@@ -90,9 +92,9 @@ TEST(SnowflakeResultTest, MalformedAnswersAreStatuses) {
   auto none = ResultPage::Parse("{\"data\":null}", false);
   ASSERT_TRUE(none.ok());
   EXPECT_EQ((*none)->row_count(), 0u);
-  EXPECT_EQ(ReadStatementInfo("{\"code\":\"002003\",\"sqlState\":\"42S02\",\"message\":\"m\"}")
-                .sql_state,
-            "42S02");
+  EXPECT_EQ(
+      ReadStatementInfo("{\"code\":\"002003\",\"sqlState\":\"42S02\",\"message\":\"m\"}").sql_state,
+      "42S02");
   EXPECT_EQ(ReadStatementInfo("<html>").code, "");
 }
 
@@ -104,15 +106,14 @@ TEST(SnowflakeClientTest, ErrorLinesCountFromTheModel) {
 }
 
 TEST(SnowflakeClientTest, ConfigDefaultsTheAccountUrl) {
-  auto c = ReadSnowflakeConfig({{"account_identifier", "MyOrg-My_Acct"},
-                                {"region", "us-east-1"},
-                                {"token", "t"}});
+  auto c = ReadSnowflakeConfig(
+      {{"account_identifier", "MyOrg-My_Acct"}, {"region", "us-east-1"}, {"token", "t"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->base_url, "https://myorg-my-acct.us-east-1.snowflakecomputing.com");
   EXPECT_EQ(c->statement_timeout, std::chrono::seconds(3600));
-  auto pasted = ReadSnowflakeConfig(
-      {{"account_identifier", "xy12345.snowflakecomputing.com"}, {"token", "t"},
-       {"base_url", "https://private.example.com/"}});
+  auto pasted = ReadSnowflakeConfig({{"account_identifier", "xy12345.snowflakecomputing.com"},
+                                     {"token", "t"},
+                                     {"base_url", "https://private.example.com/"}});
   ASSERT_TRUE(pasted.ok());
   EXPECT_EQ(pasted->account_identifier, "xy12345");
   EXPECT_EQ(pasted->base_url, "https://private.example.com");
