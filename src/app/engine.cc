@@ -11,9 +11,10 @@ namespace wsync::app {
 
 Engine::Engine(const core::Clock* clock, warehouse::NetworkPolicy network)
     : clock_(clock),
-      // No REST connector exists yet, so no HTTP transport either (warehouse/http/).
       network_(std::move(network)),
-      registry_(warehouse::ConnectorDeps{.clock = clock, .http = nullptr, .network = &network_}) {}
+      // One transport per process, under the same egress rule as the drivers' connections.
+      http_(&network_),
+      registry_(warehouse::ConnectorDeps{.clock = clock, .http = &http_, .network = &network_}) {}
 
 core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const std::string& data_dir,
                                                      const core::Clock* clock,

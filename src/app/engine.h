@@ -20,6 +20,7 @@
 #include "sync/deployment.h"
 #include "sync/run_executor.h"
 #include "warehouse/egress.h"
+#include "warehouse/http/curl_transport.h"
 #include "warehouse/registry.h"
 
 namespace wsync::app {
@@ -61,7 +62,8 @@ class Engine : public sync::Deployment {
  private:
   Engine(const core::Clock* clock, warehouse::NetworkPolicy network);
   const core::Clock* clock_;
-  warehouse::NetworkPolicy network_;  // before registry_, whose deps point at it
+  warehouse::NetworkPolicy network_;  // before http_ and registry_, which point at it
+  warehouse::CurlTransport http_;     // the REST warehouses' one transport (before registry_)
   warehouse::Registry registry_;
   std::unique_ptr<storage::Backend> backend_;
   std::unique_ptr<core::SecretBox> secrets_;

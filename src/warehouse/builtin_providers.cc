@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "warehouse/postgres/postgres_connector.h"
+#include "warehouse/snowflake/snowflake_connector.h"
 #include "warehouse/sqlite/sqlite_connector.h"
 
 namespace wsync::warehouse {
@@ -71,7 +72,7 @@ void RegisterBuiltinProviders(Registry* registry, SqliteOptions sqlite) {
   RegisterSqlite(registry, std::move(sqlite));
   registry->Register(PostgresProviderInfo(), PostgresConnectorFactory(false));
   registry->Register(RedshiftProviderInfo(), PostgresConnectorFactory(true));
-  registry->Register(SnowflakeProviderInfo());
+  registry->Register(SnowflakeProviderInfo(), SnowflakeConnectorFactory());
   registry->Register(BigQueryProviderInfo());
   registry->Register(DatabricksProviderInfo());
 }

@@ -173,11 +173,15 @@ core::StatusOr<NetworkPolicy> NetworkPolicy::Allowing(const std::vector<std::str
   return policy;
 }
 
-bool NetworkPolicy::Allows(const IpAddress& a) const {
+bool NetworkPolicy::InAllowedNetwork(const IpAddress& a) const {
   for (const IpNetwork& n : allowed_) {
     if (n.Contains(a)) return true;
   }
-  return IsPublicAddress(a);
+  return false;
+}
+
+bool NetworkPolicy::Allows(const IpAddress& a) const {
+  return InAllowedNetwork(a) || IsPublicAddress(a);
 }
 
 core::StatusOr<std::vector<IpAddress>> NetworkPolicy::Resolve(std::string_view host,

@@ -6,8 +6,8 @@
 // are not checked.
 //
 // Connectors resolve the host once, check every address it resolves to, and connect to those
-// checked addresses (libpq's hostaddr), so a DNS answer that changes between the check and the
-// connect (rebinding) cannot bypass the rule.
+// checked addresses (libpq's hostaddr; CURLOPT_RESOLVE in warehouse/http/curl_transport.h), so a
+// DNS answer that changes between the check and the connect (rebinding) cannot bypass the rule.
 //
 // NetworkPolicy is immutable after it is built; every method is const and thread-safe.
 #pragma once
@@ -55,6 +55,9 @@ class NetworkPolicy {
   static core::StatusOr<NetworkPolicy> Allowing(const std::vector<std::string>& cidrs);
 
   bool Allows(const IpAddress& a) const;
+  // Whether `a` is inside a network the operator allowed (not merely public): where plain http
+  // may go (SPEC §12: https for HTTP, except inside an allowed network).
+  bool InAllowedNetwork(const IpAddress& a) const;
 
   // The addresses `host` resolves to, every one of them allowed; PermissionDenied (reason
   // "address_not_allowed") when any is not, Unavailable when the name does not resolve. `what`

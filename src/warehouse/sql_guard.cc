@@ -68,6 +68,7 @@ size_t DollarTagLength(std::string_view sql, size_t pos) {
 
 core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Token>* tokens) {
   const bool postgres = dialect == SqlDialect::kPostgres;
+  const bool snowflake = dialect == SqlDialect::kSnowflake;
   const auto unterminated = [](std::string_view what) {
     return core::InvalidArgument("the data model has an unterminated " + std::string(what));
   };
@@ -88,18 +89,22 @@ core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Toke
     } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
       char close = c == '[' ? ']' : c;
       // PostgreSQL E'...' strings take backslash escapes; the E is the previous word token.
-      bool escapes = postgres && c == '\'' && !tokens->empty() &&
-                     tokens->back().kind == TokenKind::kWord && tokens->back().end == i &&
-                     tokens->back().end - tokens->back().begin == 1 &&
-                     (sql[i - 1] == 'E' || sql[i - 1] == 'e');
+      // Snowflake strings always do.
+      bool escapes =
+          (snowflake && c == '\'') ||
+          (postgres && c == '\'' && !tokens->empty() && tokens->back().kind == TokenKind::kWord &&
+           tokens->back().end == i && tokens->back().end - tokens->back().begin == 1 &&
+           (sql[i - 1] == 'E' || sql[i - 1] == 'e'));
       size_t end = QuotedEnd(sql, i, close, escapes);
       if (end == std::string_view::npos) {
         return unterminated(c == '\'' ? "string literal" : "quoted identifier");
       }
       tokens->push_back({TokenKind::kQuoted, i, end});
       i = end;
-    } else if (postgres && c == '$' && DollarTagLength(sql, i) > 0) {
-      size_t len = DollarTagLength(sql, i);
+    } else if ((postgres && c == '$' && DollarTagLength(sql, i) > 0) ||
+               (snowflake && sql.substr(i, 2) == "$$")) {
+      // Snowflake's $$...$$ has no tag.
+      size_t len = snowflake ? 2 : DollarTagLength(sql, i);
       size_t close = sql.find(sql.substr(i, len), i + len);
       if (close == std::string_view::npos) return unterminated("dollar-quoted string");
       tokens->push_back({TokenKind::kQuoted, i, close + len});

@@ -11,7 +11,8 @@ namespace wsync::warehouse {
 // How the text is tokenised. SQLite has neither E'...' strings (backslash escapes) nor
 // $tag$...$tag$ quotes: reading them as PostgreSQL does would hide a keyword from the guard
 // (`SELECT e'\' ... DELETE ... '` is a string, then DELETE, to SQLite).
-enum class SqlDialect { kSqlite, kPostgres };
+// kSnowflake: string literals take backslash escapes ('it\'s') and $$...$$ quotes text.
+enum class SqlDialect { kSqlite, kPostgres, kSnowflake };
 
 // Returns the statement without a trailing ';' (and surrounding blanks) when it is one
 // statement that starts with SELECT or WITH and holds none of INSERT, UPDATE, DELETE, MERGE,

@@ -24,6 +24,10 @@ inline constexpr std::string_view kReasonTlsRefused = "tls_refused";    // Faile
 inline constexpr std::string_view kReasonPermissionDenied = "permission_denied";     // PermissionD.
 inline constexpr std::string_view kReasonStatementTimeout = "statement_timeout";     // DeadlineEx.
 inline constexpr std::string_view kReasonAddressNotAllowed = "address_not_allowed";  // PermissionD.
+// The REST warehouses' own (Snowflake: an unknown warehouse or schema, HTTP 429 after retries).
+inline constexpr std::string_view kReasonWarehouseNotFound = "warehouse_not_found";  // NotFound
+inline constexpr std::string_view kReasonSchemaNotFound = "schema_not_found";        // NotFound
+inline constexpr std::string_view kReasonThrottled = "throttled";  // ResourceExhausted
 
 // Status(code, message) carrying `reason`.
 core::Status WarehouseError(core::StatusCode code, std::string_view reason, std::string message);
