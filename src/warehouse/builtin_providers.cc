@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "warehouse/databricks/databricks_connector.h"
 #include "warehouse/postgres/postgres_connector.h"
 #include "warehouse/snowflake/snowflake_connector.h"
 #include "warehouse/sqlite/sqlite_connector.h"
@@ -62,9 +63,12 @@ ProviderInfo BigQueryProviderInfo() {
 }
 
 ProviderInfo DatabricksProviderInfo() {
+  // A personal access token (token) or a service principal's OAuth secret (client_id and
+  // client_secret, machine-to-machine).
   return Info("databricks",
               {String("host"), String("warehouse_id"), String("catalog"), String("schema"),
-               Secret("token"), String("base_url")},
+               Secret("token"), String("client_id"), Secret("client_secret"), String("base_url"),
+               String("disposition")},
               {.max_iterator = true, .streaming = true, .billed = true, .http = true});
 }
 
@@ -74,7 +78,7 @@ void RegisterBuiltinProviders(Registry* registry, SqliteOptions sqlite) {
   registry->Register(RedshiftProviderInfo(), PostgresConnectorFactory(true));
   registry->Register(SnowflakeProviderInfo(), SnowflakeConnectorFactory());
   registry->Register(BigQueryProviderInfo());
-  registry->Register(DatabricksProviderInfo());
+  registry->Register(DatabricksProviderInfo(), DatabricksConnectorFactory());
 }
 
 }  // namespace wsync::warehouse

@@ -69,6 +69,7 @@ size_t DollarTagLength(std::string_view sql, size_t pos) {
 core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Token>* tokens) {
   const bool postgres = dialect == SqlDialect::kPostgres;
   const bool snowflake = dialect == SqlDialect::kSnowflake;
+  const bool databricks = dialect == SqlDialect::kDatabricks;
   const auto unterminated = [](std::string_view what) {
     return core::InvalidArgument("the data model has an unterminated " + std::string(what));
   };
@@ -89,9 +90,9 @@ core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Toke
     } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
       char close = c == '[' ? ']' : c;
       // PostgreSQL E'...' strings take backslash escapes; the E is the previous word token.
-      // Snowflake strings always do.
+      // Snowflake strings always do, and so do Databricks' '...' and "..." strings.
       bool escapes =
-          (snowflake && c == '\'') ||
+          (snowflake && c == '\'') || (databricks && (c == '\'' || c == '"')) ||
           (postgres && c == '\'' && !tokens->empty() && tokens->back().kind == TokenKind::kWord &&
            tokens->back().end == i && tokens->back().end - tokens->back().begin == 1 &&
            (sql[i - 1] == 'E' || sql[i - 1] == 'e'));
