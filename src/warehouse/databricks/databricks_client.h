@@ -3,7 +3,7 @@
 // adb-1234.5.azuredatabricks.net), warehouse_id, catalog, schema, and either token* (a personal
 // access token) or client_id and client_secret* (a service principal, OAuth machine-to-machine:
 // POST <base_url>/oidc/v1/token with grant_type=client_credentials and scope all-apis; the
-// access token is cached by the connector and fetched again a minute before it expires);
+// access token is cached for the process and fetched again a minute before it expires);
 // base_url (default https://<host>); disposition (EXTERNAL_LINKS, the default, or INLINE, for
 // extraction; the small statements of verify, discovery and MaxIterator are always INLINE); and
 // the shared statement_timeout_s / max_columns (common_config.h).
@@ -78,7 +78,8 @@ struct DatabricksPolling {
   int wait_timeout_s = 5;  // 0, or 5 to 50 (the API's range)
 };
 
-// An OAuth access token shared by the clients of one connector.
+// An OAuth access token shared by the clients of every connector with the same workspace, client
+// and secret.
 struct DatabricksTokenCache {
   std::mutex mu;
   std::string access_token;

@@ -1,6 +1,8 @@
 #include "warehouse/databricks/databricks_connector.h"
 
 #include <algorithm>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -36,8 +38,31 @@ std::vector<core::Column> Columns(const std::vector<DatabricksColumn>& columns) 
 // The shared state of one connector: its config and the OAuth token its clients share.
 struct Shared {
   DatabricksConfig config;
-  DatabricksTokenCache tokens;
+  std::shared_ptr<DatabricksTokenCache> tokens;
 };
+
+// The process's OAuth tokens, one per workspace, client and secret (the secret is part of the
+// key, so a wrong secret never finds the token a right one earned): connectors are made per
+// call and per run, and the token outlives them until it is due for renewal. At most
+// kMaxTokenCaches are kept; those no connector uses are dropped first.
+constexpr size_t kMaxTokenCaches = 256;
+
+std::shared_ptr<DatabricksTokenCache> TokenCacheFor(const DatabricksConfig& c) {
+  if (c.client_id.empty()) return std::make_shared<DatabricksTokenCache>();
+  static std::mutex mu;
+  static auto* caches = new std::map<std::string, std::shared_ptr<DatabricksTokenCache>>();
+  const std::string key = c.base_url + '\n' + c.client_id + '\n' + c.client_secret;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = caches->find(key);
+  if (it != caches->end()) return it->second;
+  if (caches->size() >= kMaxTokenCaches) {
+    for (auto i = caches->begin(); i != caches->end();) {
+      i = i->second.use_count() == 1 ? caches->erase(i) : std::next(i);
+    }
+    if (caches->size() >= kMaxTokenCaches) return std::make_shared<DatabricksTokenCache>();
+  }
+  return caches->emplace(key, std::make_shared<DatabricksTokenCache>()).first->second;
+}
 
 // The rows page of a chunk: its inline rows, or those of its external link.
 core::StatusOr<std::unique_ptr<DatabricksPage>> RowsOf(DatabricksClient* client,
@@ -113,6 +138,7 @@ class DatabricksConnector : public Connector {
         retry_env_(retry_env),
         polling_(polling) {
     shared_->config = std::move(config);
+    shared_->tokens = TokenCacheFor(shared_->config);
   }
 
   core::Status Verify() override {
@@ -220,7 +246,7 @@ class DatabricksConnector : public Connector {
   std::unique_ptr<DatabricksClient> NewClient() const {
     return std::make_unique<DatabricksClient>(
         &shared_->config, context_, deps_.http,
-        deps_.clock != nullptr ? deps_.clock : core::SystemClock::Default(), &shared_->tokens,
+        deps_.clock != nullptr ? deps_.clock : core::SystemClock::Default(), shared_->tokens.get(),
         retry_env_, polling_);
   }
 

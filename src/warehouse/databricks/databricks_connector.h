@@ -11,8 +11,9 @@
 //  - Execute streams: the first chunk comes with the statement's answer, each later one is
 //    fetched by its next_chunk_internal_link when the previous one is used up (its rows inline,
 //    or from its external link), so memory holds one chunk's text and one batch.
-// Each call and each stream has its own client (the OAuth token cache is shared), so a stream
-// can outlive the call and move to another thread. Cancellation: the ConnectorContext's
+// Each call and each stream has its own client, so a stream can outlive the call and move to
+// another thread. OAuth tokens are shared by every connector of the process with the same
+// workspace, client and secret, so each run does not fetch a new one. Cancellation: the ConnectorContext's
 // StopToken ends a running statement with a cancel request to Databricks.
 //
 // Threads: as for every Connector — one thread at a time per connector and per stream.
