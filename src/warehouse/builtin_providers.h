@@ -1,7 +1,7 @@
 // The providers of SPEC §2, registered by one explicit call at start-up. Each has its
 // ProviderInfo (config fields, secret keys, capabilities) whether or not this build has its
-// connector: sqlite, postgres and redshift have one; snowflake, bigquery and databricks are
-// described only, so their connections can be saved (secrets sealed, masked in answers) while
+// connector: sqlite, postgres, redshift, snowflake and databricks have one; bigquery is
+// described only, so its connections can be saved (secrets sealed, masked in answers) while
 // creating a connector for them fails with "unknown warehouse provider". When a connector lands,
 // its folder's Register function replaces the description with a factory (same name, same
 // place in the order).
