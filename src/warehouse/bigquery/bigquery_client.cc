@@ -16,7 +16,11 @@ using nlohmann::json;
 
 constexpr std::chrono::seconds kCancelTimeout{10};
 constexpr size_t kMaxAnswerBytes = 64u << 20;
-constexpr int64_t kLongPollMs = 10'000;  // timeoutMs: how long BigQuery holds a poll open
+// timeoutMs: how long BigQuery holds a request open waiting for the job. jobs.query waits only
+// briefly, so that a cancelled run soon knows the job's id (jobs.cancel needs it); the polls
+// that follow wait longer, and a cancel interrupts them.
+constexpr int64_t kQueryWaitMs = 1'000;
+constexpr int64_t kLongPollMs = 10'000;
 
 bool Chars(std::string_view s, std::string_view extra) {
   return std::all_of(s.begin(), s.end(), [&](char c) {
@@ -294,7 +298,7 @@ core::StatusOr<std::unique_ptr<BigQueryPage>> BigQueryClient::Query(std::string_
                {"useLegacySql", false},
                {"requestId", NewRequestId()},
                {"maxResults", polling_.max_results},
-               {"timeoutMs", kLongPollMs},
+               {"timeoutMs", kQueryWaitMs},
                {"jobTimeoutMs", std::to_string(config_.statement_timeout.count() * 1000)},
                {"labels", {{"wsync", "extract"}}}};
   if (!config_.location.empty()) body["location"] = config_.location;

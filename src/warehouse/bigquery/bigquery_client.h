@@ -8,9 +8,11 @@
 //
 // Run(sql) sends jobs.query — POST {base}/bigquery/v2/projects/{project}/queries with
 // useLegacySql false, the location, defaultDataset, jobTimeoutMs (the statement timeout),
-// timeoutMs, maxResults and a requestId (so a retried request makes one job) — and, while the
-// answer says jobComplete false, polls jobs.getQueryResults (GET …/queries/{jobId}?location=…)
-// with a growing pause, until the first page is there. NextPage fetches the following pages by
+// timeoutMs (1 s: a cancel needs the job's id, which only the answer gives), maxResults and a
+// requestId (so a retried request makes one job) — and, while the answer says jobComplete
+// false, polls jobs.getQueryResults (GET …/queries/{jobId}?location=…&timeoutMs=10000, a long
+// poll) with a growing pause, until the first page is there. A run cancelled during that first
+// second cannot name its job; the job then ends at its jobTimeoutMs. NextPage fetches the following pages by
 // pageToken, one at a time. A dry run (dryRun true) returns the result's schema without running
 // the query. Every exchange is retried on 429 / 5xx / connection failures and on 403
 // rateLimitExceeded (retry.h: backoff with jitter, Retry-After honoured); a 401 fetches a new
