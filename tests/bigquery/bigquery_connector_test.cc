@@ -256,8 +256,11 @@ TEST_F(BigQueryConnectorTest, EveryTypeAndNullMapToWsyncValues) {
       core::Value::Array({core::Value::Int64(3), core::Value::Int64(4)}),
       core::Value::String("{\"city\":\"Paris\",\"geo\":{\"lat\":48.85},\"zip\":75001}")};
   EXPECT_EQ(rows[0], expected);
+  // BigQuery has no NULL arrays: REPEATED fields without values are empty.
   core::Row nulls(expected.size());
   nulls[0] = core::Value::Int64(2);
+  nulls[12] = core::Value::Array({});
+  nulls[13] = core::Value::Array({});
   EXPECT_EQ(rows[1], nulls);
 }
 

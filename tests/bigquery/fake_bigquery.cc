@@ -317,8 +317,11 @@ json ScalarWire(const std::string& type, const json& value, bool int64_micros) {
   }
   if (type == "DATETIME") {
     if (auto micros = core::ParseTimestamp(text)) {
-      std::string iso = core::FormatTimestamp(*micros);  // …Z
-      return iso.substr(0, iso.size() - 1);
+      std::string iso = core::FormatTimestamp(*micros);  // …[.f]Z
+      iso.pop_back();
+      // BigQuery writes a DATETIME's fraction with all six digits.
+      if (iso.size() > 19) iso.resize(26, '0');
+      return iso;
     }
   }
   if (type == "TIME" && text.size() > 8 && text[8] == '.') {
@@ -332,7 +335,8 @@ json RecordWire(const json& fields, const json& object, bool int64_micros);
 json FieldWire(const json& field, const json& value, bool int64_micros) {
   const std::string type = field.value("type", "STRING");
   const bool repeated = field.value("mode", "") == "REPEATED";
-  if (value.is_null()) return nullptr;
+  // BigQuery has no NULL array: a REPEATED field without values is [].
+  if (value.is_null()) return repeated ? json::array() : json(nullptr);
   const auto one = [&](const json& v) -> json {
     if (type == "RECORD") {
       return v.is_object() ? RecordWire(field["fields"], v, int64_micros) : json(nullptr);
