@@ -8,7 +8,8 @@
 //  - "Preparing to make an authorized API call" (service accounts): POST /token with
 //    grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer and an RS256 assertion whose
 //    signature is checked against the test key pair's public key (iss = the account's email,
-//    scope naming bigquery, aud = this token URL, at most an hour long); answers
+//    scope naming bigquery, aud = this token URL, at most an hour long; not compared with
+//    the machine's clock, since the API tests run wsync on a fake one); answers
 //    {"access_token","expires_in","token_type"} or 400 {"error":"invalid_grant",
 //    "error_description"}. API requests without a token it issued get 401 (reason authError).
 //  - jobs.query: POST /bigquery/v2/projects/{projectId}/queries (QueryRequest: query,
