@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the npm packages the tests use, pinned by their package-lock.json files, when their
 # node_modules is missing or older than the lockfile (`npm ci`). Idempotent; installs Debian's
-# nodejs and npm first when npm is missing. Used by `make deps` and by the tests that need the packages.
+# nodejs and npm first when npm is missing. Used by `make deps` and by the tests that need
+# the packages.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if ! command -v npm >/dev/null 2>&1; then
