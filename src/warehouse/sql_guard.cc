@@ -95,7 +95,8 @@ core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Toke
       // A triple-quoted string ends at the next unescaped run of its three quotes.
       const bool raw = RawPrefix(sql, i, *tokens);
       size_t j = i + 3;
-      while (j < sql.size() && sql.substr(j, 3) != std::string(3, c)) j += !raw && sql[j] == '\\' ? 2 : 1;
+      while (j < sql.size() && sql.substr(j, 3) != std::string(3, c))
+        j += !raw && sql[j] == '\\' ? 2 : 1;
       if (j >= sql.size()) return unterminated("string literal");
       tokens->push_back({TokenKind::kQuoted, i, j + 3});
       i = j + 3;

@@ -75,9 +75,7 @@ class BigQueryConnectorTest : public ::testing::Test {
     options_.record_fields["address"] = {
         {{"name", "city"}, {"type", "STRING"}},
         {{"name", "zip"}, {"type", "INTEGER"}},
-        {{"name", "geo"},
-         {"type", "RECORD"},
-         {"fields", {{{"name", "lat"}, {"type", "FLOAT"}}}}}};
+        {{"name", "geo"}, {"type", "RECORD"}, {"fields", {{{"name", "lat"}, {"type", "FLOAT"}}}}}};
     network_ = *NetworkPolicy::Allowing({"127.0.0.0/8"});
     env_.sleep = [this](milliseconds d, const core::StopToken* stop) {
       {
@@ -214,13 +212,13 @@ TEST_F(BigQueryConnectorTest, EveryTypeAndNullMapToWsyncValues) {
   auto d = c->Discover("SELECT * FROM types ORDER BY id", 0);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   std::vector<std::pair<std::string, core::Type>> want = {
-      {"id", core::Type::kInt64},         {"amount", core::Type::kDecimal},
-      {"big", core::Type::kDecimal},      {"ratio", core::Type::kDouble},
-      {"name", core::Type::kString},      {"active", core::Type::kBool},
-      {"raw", core::Type::kBytes},        {"day", core::Type::kDate},
+      {"id", core::Type::kInt64},           {"amount", core::Type::kDecimal},
+      {"big", core::Type::kDecimal},        {"ratio", core::Type::kDouble},
+      {"name", core::Type::kString},        {"active", core::Type::kBool},
+      {"raw", core::Type::kBytes},          {"day", core::Type::kDate},
       {"local_at", core::Type::kTimestamp}, {"at_time", core::Type::kString},
-      {"ts", core::Type::kTimestamp},     {"doc", core::Type::kString},
-      {"tags", core::Type::kArray},       {"scores", core::Type::kArray},
+      {"ts", core::Type::kTimestamp},       {"doc", core::Type::kString},
+      {"tags", core::Type::kArray},         {"scores", core::Type::kArray},
       {"address", core::Type::kString}};
   ASSERT_EQ(d->columns.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
@@ -233,8 +231,9 @@ TEST_F(BigQueryConnectorTest, EveryTypeAndNullMapToWsyncValues) {
             "column 'raw' holds binary data: the default mapping skips it and mapping it is a row "
             "error (binary_value); select TO_BASE64(column) or TO_HEX(column) to sync it as text");
   // Discovery ran nothing: one dry run of the LIMIT 0 wrap.
-  EXPECT_EQ(server_->queries(), std::vector<std::string>{
-                                    "SELECT * FROM (\nSELECT * FROM types ORDER BY id\n) AS m LIMIT 0"});
+  EXPECT_EQ(
+      server_->queries(),
+      std::vector<std::string>{"SELECT * FROM (\nSELECT * FROM types ORDER BY id\n) AS m LIMIT 0"});
   EXPECT_EQ(json::parse(Requests("/queries").at(0).body)["dryRun"], true);
 
   auto rows = ReadAll(c.get(), {.model_sql = "SELECT * FROM types ORDER BY id"});

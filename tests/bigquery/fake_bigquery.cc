@@ -45,9 +45,9 @@ std::string Base64UrlDecode(std::string s) {
   for (char& c : s) c = c == '-' ? '+' : c == '_' ? '/' : c;
   while (s.size() % 4 != 0) s += '=';
   std::string out(s.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   if (n < 0) return "";
   size_t pad = s.ends_with("==") ? 2 : s.ends_with("=") ? 1 : 0;
   out.resize(static_cast<size_t>(n) - pad);
@@ -75,11 +75,10 @@ std::string CheckAssertion(EVP_PKEY* key, const std::string& jwt, const Options&
   const std::string sig = Base64UrlDecode(jwt.substr(b + 1));
   const std::string input = jwt.substr(0, b);
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = key != nullptr &&
-            EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
-            EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                             reinterpret_cast<const unsigned char*>(input.data()),
-                             input.size()) == 1;
+  bool ok =
+      key != nullptr && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
+      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) return "Invalid JWT Signature.";
   if (claims.value("iss", "") != o.client_email) return "Invalid grant: account not found";
@@ -425,9 +424,8 @@ Failure Fail(sqlite3* db, Job* job, const std::string& sql) {
   }
   if (sqlite3_errcode(db) == SQLITE_AUTH) {
     return {403, "PERMISSION_DENIED", "accessDenied",
-            "Access Denied: Table " + table +
-                ": User does not have permission to query table " + table +
-                ", or perhaps it does not exist."};
+            "Access Denied: Table " + table + ": User does not have permission to query table " +
+                table + ", or perhaps it does not exist."};
   }
   if (m.starts_with("near \"")) {
     const std::string token = m.substr(6, m.find('"', 6) - 6);
@@ -549,9 +547,9 @@ std::string PageToken(size_t offset) {
 std::optional<size_t> PageOffset(const std::string& token) {
   std::string s = token;
   std::string out(s.size(), '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(s.data()),
-                          static_cast<int>(s.size()));
+  int n =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(s.data()), static_cast<int>(s.size()));
   if (n < 0) return std::nullopt;
   out.resize(static_cast<size_t>(n));
   if (!out.starts_with("offset=")) return std::nullopt;
@@ -615,9 +613,11 @@ FakeBigQuery::FakeBigQuery(Options options)
     }
     if (fail_ > 0) {
       --fail_;
-      Reply(res, 503, ErrorBody(503, "UNAVAILABLE", "backendError", "Error encountered during "
-                                                                    "execution. Retrying may "
-                                                                    "solve the problem."));
+      Reply(res, 503,
+            ErrorBody(503, "UNAVAILABLE", "backendError",
+                      "Error encountered during "
+                      "execution. Retrying may "
+                      "solve the problem."));
       return httplib::Server::HandlerResponse::Handled;
     }
     const std::string auth = req.get_header_value("Authorization");
@@ -650,8 +650,7 @@ FakeBigQuery::FakeBigQuery(Options options)
   svr.Post("/token", [this](const httplib::Request& req, httplib::Response& res) {
     if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") ==
         std::string::npos) {
-      return Reply(res, 400, {{"error", "invalid_request"},
-                              {"error_description", "Bad Request"}});
+      return Reply(res, 400, {{"error", "invalid_request"}, {"error_description", "Bad Request"}});
     }
     httplib::Params form;
     httplib::detail::parse_query_text(req.body, form);
@@ -660,8 +659,9 @@ FakeBigQuery::FakeBigQuery(Options options)
       return it == form.end() ? std::string() : it->second;
     };
     if (field("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer") {
-      return Reply(res, 400, {{"error", "unsupported_grant_type"},
-                              {"error_description", "Invalid grant_type: " + field("grant_type")}});
+      return Reply(res, 400,
+                   {{"error", "unsupported_grant_type"},
+                    {"error_description", "Invalid grant_type: " + field("grant_type")}});
     }
     const std::string problem =
         CheckAssertion(handlers_->key, field("assertion"), options_, token_url());
@@ -698,32 +698,38 @@ FakeBigQuery::FakeBigQuery(Options options)
     if (wrong_project(res, req.matches[1])) return;
     json body = json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body["query"].is_string()) {
-      return Reply(res, 400, ErrorBody(400, "INVALID_ARGUMENT", "invalid",
-                                       "Required parameter is missing: query"));
+      return Reply(
+          res, 400,
+          ErrorBody(400, "INVALID_ARGUMENT", "invalid", "Required parameter is missing: query"));
     }
     if (body.value("useLegacySql", true) != false) {
-      return Reply(res, 400, ErrorBody(400, "INVALID_ARGUMENT", "invalidQuery",
-                                       "This fake speaks standard SQL only (useLegacySql false)"));
+      return Reply(res, 400,
+                   ErrorBody(400, "INVALID_ARGUMENT", "invalidQuery",
+                             "This fake speaks standard SQL only (useLegacySql false)"));
     }
     if (!options_.may_create_jobs) {
       return Reply(res, 403,
                    ErrorBody(403, "PERMISSION_DENIED", "accessDenied",
                              "Access Denied: Project " + options_.project +
                                  ": User does not have bigquery.jobs.create permission in "
-                                 "project " + options_.project + "."));
+                                 "project " +
+                                 options_.project + "."));
     }
     const std::string location = body.value("location", options_.location);
     if (Upper(location) != Upper(options_.location)) {
-      return Reply(res, 400, ErrorBody(400, "INVALID_ARGUMENT", "invalid",
-                                       "Location " + location + " does not support this "
-                                       "operation."));
+      return Reply(res, 400,
+                   ErrorBody(400, "INVALID_ARGUMENT", "invalid",
+                             "Location " + location +
+                                 " does not support this "
+                                 "operation."));
     }
     if (body.contains("defaultDataset")) {
       const std::string ds = body["defaultDataset"].value("datasetId", "");
       if (options_.datasets.count(ds) == 0) {
-        return Reply(res, 404, ErrorBody(404, "NOT_FOUND", "notFound",
-                                         "Not found: Dataset " + options_.project + ":" + ds +
-                                             " was not found in location " + options_.location));
+        return Reply(res, 404,
+                     ErrorBody(404, "NOT_FOUND", "notFound",
+                               "Not found: Dataset " + options_.project + ":" + ds +
+                                   " was not found in location " + options_.location));
       }
     }
     const bool dry_run = body.value("dryRun", false);
@@ -734,8 +740,9 @@ FakeBigQuery::FakeBigQuery(Options options)
     int64_t job_timeout = 0;
     if (body.contains("jobTimeoutMs")) {
       const json& t = body["jobTimeoutMs"];
-      job_timeout = t.is_string() ? std::atoll(t.get<std::string>().c_str())
-                                  : t.is_number_integer() ? t.get<int64_t>() : 0;
+      job_timeout = t.is_string()           ? std::atoll(t.get<std::string>().c_str())
+                    : t.is_number_integer() ? t.get<int64_t>()
+                                            : 0;
     }
     job->timeout_ms = job_timeout > 0 ? job_timeout : 6 * 3600 * 1000;
     job->deadline = Clock::now() + std::chrono::milliseconds(job->timeout_ms);
@@ -751,13 +758,14 @@ FakeBigQuery::FakeBigQuery(Options options)
     if (dry_run) {
       Execute(job.get(), options_.database_path, true);
       if (job->failure) return ReplyFailure(res, *job->failure);
-      return Reply(res, 200, {{"kind", "bigquery#queryResponse"},
-                              {"schema", {{"fields", job->schema}}},
-                              {"jobReference", {{"projectId", options_.project},
-                                                {"location", job->location}}},
-                              {"totalBytesProcessed", "0"},
-                              {"jobComplete", true},
-                              {"cacheHit", false}});
+      return Reply(
+          res, 200,
+          {{"kind", "bigquery#queryResponse"},
+           {"schema", {{"fields", job->schema}}},
+           {"jobReference", {{"projectId", options_.project}, {"location", job->location}}},
+           {"totalBytesProcessed", "0"},
+           {"jobComplete", true},
+           {"cacheHit", false}});
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -769,16 +777,16 @@ FakeBigQuery::FakeBigQuery(Options options)
     std::unique_lock<std::mutex> lock(job->mu);
     job->done_cv.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return job->done; });
     if (!job->done || job->polls_left > 0) {
-      return Reply(res, 200, {{"kind", "bigquery#queryResponse"},
-                              {"jobReference", JobReference(options_, *job)},
-                              {"jobComplete", false}});
+      return Reply(res, 200,
+                   {{"kind", "bigquery#queryResponse"},
+                    {"jobReference", JobReference(options_, *job)},
+                    {"jobComplete", false}});
     }
     AnswerPage(options_, *job, "bigquery#queryResponse", 0,
                static_cast<size_t>(body.value("maxResults", int64_t{1} << 40)), int64_micros, res);
   });
 
-  svr.Get(api + "/queries/([^/]+)", [=, this](const httplib::Request& req,
-                                              httplib::Response& res) {
+  svr.Get(api + "/queries/([^/]+)", [=, this](const httplib::Request& req, httplib::Response& res) {
     if (wrong_project(res, req.matches[1])) return;
     std::shared_ptr<Job> job = find_job(req.matches[2]);
     if (job == nullptr) return no_job(res, req.matches[2]);
@@ -788,19 +796,21 @@ FakeBigQuery::FakeBigQuery(Options options)
       return Reply(res, 400, ErrorBody(400, "INVALID_ARGUMENT", "invalid", "Invalid page token"));
     }
     const std::string max = req.get_param_value("maxResults");
-    const size_t max_results = max.empty() ? SIZE_MAX : static_cast<size_t>(std::atoll(max.c_str()));
+    const size_t max_results =
+        max.empty() ? SIZE_MAX : static_cast<size_t>(std::atoll(max.c_str()));
     const bool int64_micros = req.get_param_value("formatOptions.useInt64Timestamp") == "true";
     const std::string wait = req.get_param_value("timeoutMs");
-    const int64_t wait_ms = std::clamp<int64_t>(wait.empty() ? 10000 : std::atoll(wait.c_str()),
-                                                0, 10000);
+    const int64_t wait_ms =
+        std::clamp<int64_t>(wait.empty() ? 10000 : std::atoll(wait.c_str()), 0, 10000);
     std::unique_lock<std::mutex> lock(job->mu);
     job->done_cv.wait_for(lock, std::chrono::milliseconds(wait_ms), [&] { return job->done; });
     if (!job->done || (token.empty() && job->polls_left > 0)) {
       if (job->done) --job->polls_left;
-      return Reply(res, 200, {{"kind", "bigquery#getQueryResultsResponse"},
-                              {"etag", "\"fake-etag\""},
-                              {"jobReference", JobReference(options_, *job)},
-                              {"jobComplete", false}});
+      return Reply(res, 200,
+                   {{"kind", "bigquery#getQueryResultsResponse"},
+                    {"etag", "\"fake-etag\""},
+                    {"jobReference", JobReference(options_, *job)},
+                    {"jobComplete", false}});
     }
     AnswerPage(options_, *job, "bigquery#getQueryResultsResponse", *offset, max_results,
                int64_micros, res);
@@ -809,15 +819,14 @@ FakeBigQuery::FakeBigQuery(Options options)
   const auto job_resource = [this](const Job& job) {
     json status = {{"state", job.done ? "DONE" : "RUNNING"}};
     if (job.done && job.failure) {
-      status["errorResult"] = {{"reason", job.failure->reason},
-                               {"message", job.failure->message}};
+      status["errorResult"] = {{"reason", job.failure->reason}, {"message", job.failure->message}};
       status["errors"] = json::array({status["errorResult"]});
     }
     return json{{"kind", "bigquery#job"},
                 {"id", options_.project + ":" + job.location + "." + job.id},
                 {"jobReference", JobReference(options_, job)},
-                {"configuration", {{"jobType", "QUERY"}, {"query", {{"query", job.sql},
-                                                                     {"useLegacySql", false}}}}},
+                {"configuration",
+                 {{"jobType", "QUERY"}, {"query", {{"query", job.sql}, {"useLegacySql", false}}}}},
                 {"status", status}};
   };
 
@@ -829,30 +838,32 @@ FakeBigQuery::FakeBigQuery(Options options)
     Reply(res, 200, job_resource(*job));
   });
 
-  svr.Post(api + "/jobs/([^/]+)/cancel", [=, this](const httplib::Request& req,
-                                                   httplib::Response& res) {
-    if (wrong_project(res, req.matches[1])) return;
-    std::shared_ptr<Job> job = find_job(req.matches[2]);
-    if (job == nullptr) return no_job(res, req.matches[2]);
-    job->cancel = true;
-    ++cancels_;
-    std::lock_guard<std::mutex> lock(job->mu);
-    Reply(res, 200, {{"kind", "bigquery#jobCancelResponse"}, {"job", job_resource(*job)}});
-  });
+  svr.Post(api + "/jobs/([^/]+)/cancel",
+           [=, this](const httplib::Request& req, httplib::Response& res) {
+             if (wrong_project(res, req.matches[1])) return;
+             std::shared_ptr<Job> job = find_job(req.matches[2]);
+             if (job == nullptr) return no_job(res, req.matches[2]);
+             job->cancel = true;
+             ++cancels_;
+             std::lock_guard<std::mutex> lock(job->mu);
+             Reply(res, 200, {{"kind", "bigquery#jobCancelResponse"}, {"job", job_resource(*job)}});
+           });
 
-  svr.Get(api + "/datasets/([^/]+)", [=, this](const httplib::Request& req,
-                                               httplib::Response& res) {
-    if (wrong_project(res, req.matches[1])) return;
-    const std::string ds = req.matches[2];
-    if (options_.datasets.count(ds) == 0) {
-      return Reply(res, 404, ErrorBody(404, "NOT_FOUND", "notFound",
-                                       "Not found: Dataset " + options_.project + ":" + ds));
-    }
-    Reply(res, 200, {{"kind", "bigquery#dataset"},
-                     {"id", options_.project + ":" + ds},
-                     {"datasetReference", {{"projectId", options_.project}, {"datasetId", ds}}},
-                     {"location", options_.location}});
-  });
+  svr.Get(api + "/datasets/([^/]+)",
+          [=, this](const httplib::Request& req, httplib::Response& res) {
+            if (wrong_project(res, req.matches[1])) return;
+            const std::string ds = req.matches[2];
+            if (options_.datasets.count(ds) == 0) {
+              return Reply(res, 404,
+                           ErrorBody(404, "NOT_FOUND", "notFound",
+                                     "Not found: Dataset " + options_.project + ":" + ds));
+            }
+            Reply(res, 200,
+                  {{"kind", "bigquery#dataset"},
+                   {"id", options_.project + ":" + ds},
+                   {"datasetReference", {{"projectId", options_.project}, {"datasetId", ds}}},
+                   {"location", options_.location}});
+          });
 
   port_ = svr.bind_to_any_port("127.0.0.1");
   handlers_->thread = std::thread([this] { handlers_->server.listen_after_bind(); });

@@ -40,8 +40,9 @@ core::StatusOr<ServiceAccountKey> ReadServiceAccountKey(const json& value) {
   if (value.is_string()) {
     key = json::parse(value.get<std::string>(), nullptr, false);
     if (key.is_discarded()) {
-      return BadKey("is not JSON: paste the whole key file that `gcloud iam service-accounts keys "
-                    "create` (or the console's Keys tab) wrote");
+      return BadKey(
+          "is not JSON: paste the whole key file that `gcloud iam service-accounts keys "
+          "create` (or the console's Keys tab) wrote");
     }
   }
   if (!key.is_object()) return BadKey("must be the service account's JSON key file");
@@ -115,9 +116,9 @@ core::StatusOr<std::string> GoogleTokenSource::Authorization(const core::StopTok
   ASSIGN_OR_RETURN(HttpResponse response,
                    SendWithRetry(transport_, std::move(r), stop, RetryPolicy(), retry_env_));
   ++fetches_;
-  const std::string who = "service account '" + key_.client_email + "'" +
-                          (key_.private_key_id.empty() ? ""
-                                                       : " (key id " + key_.private_key_id + ")");
+  const std::string who =
+      "service account '" + key_.client_email + "'" +
+      (key_.private_key_id.empty() ? "" : " (key id " + key_.private_key_id + ")");
   if (response.status != 200) {
     const BigQueryError e = ReadBigQueryError(response.body);
     std::string said = e.oauth_error.empty() ? e.message : e.oauth_error;

@@ -83,8 +83,7 @@ std::string ShiftBigQueryPositions(std::string message) {
     size_t digits = p + 1, end = digits;
     while (end < message.size() && std::isdigit(static_cast<unsigned char>(message[end]))) ++end;
     size_t col = end + 1, col_end = col;
-    while (col_end < message.size() &&
-           std::isdigit(static_cast<unsigned char>(message[col_end])))
+    while (col_end < message.size() && std::isdigit(static_cast<unsigned char>(message[col_end])))
       ++col_end;
     if (end == digits || end - digits > 9 || end >= message.size() || message[end] != ':' ||
         col_end == col || col_end >= message.size() || message[col_end] != ']') {
@@ -117,8 +116,10 @@ core::StatusOr<BigQueryConfig> ReadBigQueryConfig(const json& config) {
   ASSIGN_OR_RETURN(c.key, ReadServiceAccountKey(*key));
   if (!account.empty() && account != c.key.client_email) {
     return core::Status::InvalidField("config.service_account_id",
-                                      "is '" + account + "' but config.service_account_key is a "
-                                      "key of '" + c.key.client_email + "'");
+                                      "is '" + account +
+                                          "' but config.service_account_key is a "
+                                          "key of '" +
+                                          c.key.client_email + "'");
   }
   if (c.project_id.empty()) c.project_id = c.key.project_id;
   if (c.project_id.empty()) {
@@ -131,16 +132,15 @@ core::StatusOr<BigQueryConfig> ReadBigQueryConfig(const json& config) {
                                       "may hold only letters, digits, '-', '.' and ':'");
   }
   if (!Chars(c.dataset_id, "_")) {
-    return core::Status::InvalidField("config.dataset_id",
-                                      "may hold only letters, digits and '_'");
+    return core::Status::InvalidField("config.dataset_id", "may hold only letters, digits and '_'");
   }
   if (!Chars(c.location, "-_")) {
     return core::Status::InvalidField("config.region",
                                       "may hold only letters, digits and '-' (as in US, EU, "
                                       "europe-west1)");
   }
-  ASSIGN_OR_RETURN(c.base_url,
-                   ReadUrl(config, "base_url", "https://bigquery.googleapis.com", &c.base_url_given));
+  ASSIGN_OR_RETURN(c.base_url, ReadUrl(config, "base_url", "https://bigquery.googleapis.com",
+                                       &c.base_url_given));
   ASSIGN_OR_RETURN(c.token_url, ReadUrl(config, "token_url", kGoogleTokenUrl, &c.token_url_given));
   ASSIGN_OR_RETURN(CommonConfig common, ReadCommonConfig(config));
   c.statement_timeout = common.statement_timeout;
@@ -214,8 +214,8 @@ core::Status BigQueryClient::ErrorFor(const HttpResponse& response, std::string_
   const std::string& r = e.reason;
   if (s == 401) {
     return WarehouseError(StatusCode::kUnauthenticated, kReasonAuthenticationFailed,
-                          "BigQuery refused the access token of " + account + doing + " (" +
-                              said + "): check that the service account and its key are enabled");
+                          "BigQuery refused the access token of " + account + doing + " (" + said +
+                              "): check that the service account and its key are enabled");
   }
   if (s == 429 || r == "rateLimitExceeded" || r == "quotaExceeded") {
     return WarehouseError(StatusCode::kResourceExhausted, kReasonThrottled,
@@ -303,8 +303,7 @@ core::StatusOr<std::unique_ptr<BigQueryPage>> BigQueryClient::Query(std::string_
                {"labels", {{"wsync", "extract"}}}};
   if (!config_.location.empty()) body["location"] = config_.location;
   if (!config_.dataset_id.empty()) {
-    body["defaultDataset"] = {{"projectId", config_.project_id},
-                              {"datasetId", config_.dataset_id}};
+    body["defaultDataset"] = {{"projectId", config_.project_id}, {"datasetId", config_.dataset_id}};
   }
   if (dry_run) body["dryRun"] = true;
   HttpRequest post = NewRequest("POST", "/queries");
@@ -312,7 +311,8 @@ core::StatusOr<std::unique_ptr<BigQueryPage>> BigQueryClient::Query(std::string_
   post.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
   const int64_t started = clock_->NowMicros();
   ASSIGN_OR_RETURN(HttpResponse response, Exchange(std::move(post), what, wrapped));
-  ASSIGN_OR_RETURN(std::unique_ptr<BigQueryPage> page, BigQueryPage::Parse(std::move(response.body)));
+  ASSIGN_OR_RETURN(std::unique_ptr<BigQueryPage> page,
+                   BigQueryPage::Parse(std::move(response.body)));
   if (dry_run || page->job_complete()) return page;
 
   const BigQueryJob job = page->job();
@@ -330,8 +330,7 @@ core::StatusOr<std::unique_ptr<BigQueryPage>> BigQueryClient::Query(std::string_
       return stopped(WarehouseError(
           core::StatusCode::kDeadlineExceeded, kReasonStatementTimeout,
           "the query ran past its time limit (" +
-              std::to_string(config_.statement_timeout.count()) + " s) while " +
-              std::string(what) +
+              std::to_string(config_.statement_timeout.count()) + " s) while " + std::string(what) +
               ": raise config.statement_timeout_s or make the data model cheaper"));
     }
     core::Status slept = retry_env_->sleep(pause, context_.stop);

@@ -12,9 +12,9 @@
 // requestId (so a retried request makes one job) — and, while the answer says jobComplete
 // false, polls jobs.getQueryResults (GET …/queries/{jobId}?location=…&timeoutMs=10000, a long
 // poll) with a growing pause, until the first page is there. A run cancelled during that first
-// second cannot name its job; the job then ends at its jobTimeoutMs. NextPage fetches the following pages by
-// pageToken, one at a time. A dry run (dryRun true) returns the result's schema without running
-// the query. Every exchange is retried on 429 / 5xx / connection failures and on 403
+// second cannot name its job; the job then ends at its jobTimeoutMs. NextPage fetches the following
+// pages by pageToken, one at a time. A dry run (dryRun true) returns the result's schema without
+// running the query. Every exchange is retried on 429 / 5xx / connection failures and on 403
 // rateLimitExceeded (retry.h: backoff with jitter, Retry-After honoured); a 401 fetches a new
 // token once. When the StopToken fires — or the statement timeout passes — while a job runs,
 // the client sends jobs.cancel (POST …/jobs/{jobId}/cancel) and returns Cancelled /
@@ -88,8 +88,8 @@ class BigQueryClient {
   core::StatusOr<std::unique_ptr<BigQueryPage>> Run(std::string_view sql, std::string_view what,
                                                     bool wrapped);
   // The schema of `sql` from a dry run (nothing is read or billed); a page without rows.
-  core::StatusOr<std::unique_ptr<BigQueryPage>> DryRun(std::string_view sql,
-                                                       std::string_view what, bool wrapped);
+  core::StatusOr<std::unique_ptr<BigQueryPage>> DryRun(std::string_view sql, std::string_view what,
+                                                       bool wrapped);
   // The page after the one that gave `page_token`.
   core::StatusOr<std::unique_ptr<BigQueryPage>> NextPage(const BigQueryJob& job,
                                                          const std::string& page_token);

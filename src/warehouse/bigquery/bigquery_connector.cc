@@ -92,8 +92,8 @@ class BigQueryRowStream : public RowStream {
 class BigQueryConnector : public Connector {
  public:
   BigQueryConnector(BigQueryConfig config, std::shared_ptr<GoogleTokenSource> tokens,
-                    ConnectorContext context, const ConnectorDeps& deps,
-                    const RetryEnv* retry_env, BigQueryPolling polling)
+                    ConnectorContext context, const ConnectorDeps& deps, const RetryEnv* retry_env,
+                    BigQueryPolling polling)
       : config_(std::move(config)),
         tokens_(std::move(tokens)),
         context_(context),

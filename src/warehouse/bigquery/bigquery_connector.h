@@ -32,9 +32,11 @@ namespace wsync::warehouse {
 // Validates the config (ReadBigQueryConfig: the key parses) without contacting Google.
 // FailedPrecondition when `deps.http` is null. `retry_env` and `polling` are for tests (null:
 // real sleeping).
-core::StatusOr<std::unique_ptr<Connector>> NewBigQueryConnector(
-    const nlohmann::json& config, const ConnectorContext& context, const ConnectorDeps& deps,
-    const RetryEnv* retry_env = nullptr, BigQueryPolling polling = {});
+core::StatusOr<std::unique_ptr<Connector>> NewBigQueryConnector(const nlohmann::json& config,
+                                                                const ConnectorContext& context,
+                                                                const ConnectorDeps& deps,
+                                                                const RetryEnv* retry_env = nullptr,
+                                                                BigQueryPolling polling = {});
 
 // The factory of provider "bigquery".
 ConnectorFactory BigQueryConnectorFactory();

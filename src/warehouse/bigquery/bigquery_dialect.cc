@@ -65,10 +65,9 @@ std::string BigQueryDialect::FormatTimestamp(int64_t micros) {
   int64_t rest = micros - days * core::kMicrosPerDay;
   core::CivilDate d = core::CivilFromDays(static_cast<int32_t>(days));
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00:00", d.year, d.month,
-                d.day, static_cast<int>(rest / 3'600'000'000),
-                static_cast<int>(rest / 60'000'000 % 60), static_cast<int>(rest / 1'000'000 % 60),
-                static_cast<int>(rest % 1'000'000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%06d+00:00", d.year, d.month, d.day,
+                static_cast<int>(rest / 3'600'000'000), static_cast<int>(rest / 60'000'000 % 60),
+                static_cast<int>(rest / 1'000'000 % 60), static_cast<int>(rest % 1'000'000));
   return buf;
 }
 

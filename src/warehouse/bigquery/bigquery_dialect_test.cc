@@ -52,7 +52,8 @@ TEST(BigQueryDialectTest, TypedLiteralsForEveryIteratorType) {
     EXPECT_EQ(*n, "(CAST(m.`n` AS INT64) IS NOT NULL AND CAST(m.`n` AS INT64) <= -7)");
   }
   EXPECT_TRUE(params.empty());
-  auto max = d.MaxIteratorQuery("SELECT 1", {.column = "n", .type = IteratorType::kInteger}, &params);
+  auto max =
+      d.MaxIteratorQuery("SELECT 1", {.column = "n", .type = IteratorType::kInteger}, &params);
   EXPECT_EQ(*max,
             "SELECT MAX(CAST(m.`n` AS INT64)) FROM (\nSELECT 1\n) AS m WHERE (CAST(m.`n` AS INT64) "
             "IS NOT NULL)");
@@ -65,9 +66,9 @@ TEST(BigQueryDialectTest, TheGuardReadsGoogleSql) {
   EXPECT_TRUE(CheckReadOnlySql("SELECT 'it\\'s DELETE' AS a", SqlDialect::kBigQuery).ok());
   EXPECT_TRUE(CheckReadOnlySql("SELECT \"x\\\" DROP\" AS a", SqlDialect::kBigQuery).ok());
   EXPECT_TRUE(CheckReadOnlySql("SELECT '''a ' DROP ''' AS a", SqlDialect::kBigQuery).ok());
-  EXPECT_TRUE(CheckReadOnlySql("SELECT `my-project.ds.t`.x FROM `my-project.ds.t`",
-                               SqlDialect::kBigQuery)
-                  .ok());
+  EXPECT_TRUE(
+      CheckReadOnlySql("SELECT `my-project.ds.t`.x FROM `my-project.ds.t`", SqlDialect::kBigQuery)
+          .ok());
   // A raw string ends at its first quote: what follows is code.
   auto raw = CheckReadOnlySql("SELECT r'\\' DELETE FROM t --'", SqlDialect::kBigQuery);
   EXPECT_EQ(raw.status().code(), core::StatusCode::kInvalidArgument);

@@ -81,7 +81,8 @@ core::Status RecordJson(const BigQueryField& field, dom::element v, int depth, j
   if (depth > kMaxDepth) return Malformed("a value nested too deep");
   dom::object o;
   dom::array cells;
-  if (v.get_object().get(o) != simdjson::SUCCESS || o["f"].get_array().get(cells) != simdjson::SUCCESS) {
+  if (v.get_object().get(o) != simdjson::SUCCESS ||
+      o["f"].get_array().get(cells) != simdjson::SUCCESS) {
     return Malformed("a RECORD value is not {\"f\":[…]}");
   }
   if (cells.size() != field.fields.size()) return Malformed("a RECORD value's width");
@@ -186,8 +187,8 @@ BigQueryError ReadBigQueryError(std::string_view body) {
   if (auto c = o.find("code"); c != o.end() && c->is_number_integer()) e.code = c->get<int>();
   if (auto m = o.find("message"); m != o.end() && m->is_string()) e.message = m->get<std::string>();
   if (auto s = o.find("status"); s != o.end() && s->is_string()) e.status = s->get<std::string>();
-  if (auto errors = o.find("errors"); errors != o.end() && errors->is_array() &&
-                                      !errors->empty() && (*errors)[0].is_object()) {
+  if (auto errors = o.find("errors");
+      errors != o.end() && errors->is_array() && !errors->empty() && (*errors)[0].is_object()) {
     const json& first = (*errors)[0];
     if (auto r = first.find("reason"); r != first.end() && r->is_string()) {
       e.reason = r->get<std::string>();

@@ -156,8 +156,8 @@ core::Value ReadBigQueryScalar(BigQueryKind kind, std::string_view text) {
       break;
     }
     case BigQueryKind::kFloat64: {
-      if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text.back())) ||
-                            text.back() == '.')) {
+      if (text.empty() ||
+          !(std::isdigit(static_cast<unsigned char>(text.back())) || text.back() == '.')) {
         break;  // NaN, Infinity, -Infinity: no wsync double holds them
       }
       double d = 0;

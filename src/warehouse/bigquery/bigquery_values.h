@@ -46,8 +46,8 @@ struct BigQueryField {
   std::string name;
   std::string type;  // as the schema names it, upper case ("INTEGER", "RECORD", …)
   BigQueryKind kind = BigQueryKind::kOther;
-  bool repeated = false;               // mode REPEATED
-  std::vector<BigQueryField> fields;   // of a RECORD
+  bool repeated = false;              // mode REPEATED
+  std::vector<BigQueryField> fields;  // of a RECORD
 };
 
 // The kind of a schema `type` (any case; legacy and standard names).

@@ -86,10 +86,11 @@ TEST(BigQueryResultTest, PagesWithRepeatedAndRecordFields) {
   EXPECT_EQ(BigQueryColumnType(p.schema()[2]), core::Type::kString);
   core::Row row;
   ASSERT_TRUE(*(*page)->NextRow(p.schema(), &row));
-  EXPECT_EQ(row, (core::Row{core::Value::Int64(1),
-                            core::Value::Array({core::Value::String("a"), core::Value::String("b")}),
-                            core::Value::String("{\"city\":\"Paris\",\"codes\":[7],\"n\":\"1.50\","
-                                                "\"since\":\"2024-05-01T00:00:00Z\",\"zip\":75001}")}));
+  EXPECT_EQ(row,
+            (core::Row{core::Value::Int64(1),
+                       core::Value::Array({core::Value::String("a"), core::Value::String("b")}),
+                       core::Value::String("{\"city\":\"Paris\",\"codes\":[7],\"n\":\"1.50\","
+                                           "\"since\":\"2024-05-01T00:00:00Z\",\"zip\":75001}")}));
   ASSERT_TRUE(*(*page)->NextRow(p.schema(), &row));
   EXPECT_EQ(row, (core::Row{core::Value::Int64(2), core::Value::Array({}), core::Value::Null()}));
   EXPECT_FALSE(*(*page)->NextRow(p.schema(), &row));
@@ -112,7 +113,8 @@ TEST(BigQueryResultTest, ErrorBodies) {
   EXPECT_EQ(e.reason, "invalidQuery");
   EXPECT_EQ(e.status, "INVALID_ARGUMENT");
   EXPECT_EQ(e.message, "Syntax error: x at [2:5]");
-  e = ReadBigQueryError(R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})");
+  e = ReadBigQueryError(
+      R"({"error":"invalid_grant","error_description":"Invalid JWT Signature."})");
   EXPECT_EQ(e.oauth_error, "invalid_grant");
   EXPECT_EQ(e.message, "Invalid JWT Signature.");
   EXPECT_EQ(ReadBigQueryError("<html>").code, 0);

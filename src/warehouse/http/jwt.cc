@@ -52,9 +52,9 @@ core::StatusOr<std::unique_ptr<RsaPrivateKey>> RsaPrivateKey::Load(std::string_v
                                                                    std::string_view hint) {
   const std::string text = NormalisePem(pem);
   if (text.find("ENCRYPTED") != std::string::npos) {
-    return core::Status::InvalidField(std::string(field),
-                                      "is an encrypted key; give the unencrypted key (" +
-                                          std::string(hint) + ")");
+    return core::Status::InvalidField(
+        std::string(field),
+        "is an encrypted key; give the unencrypted key (" + std::string(hint) + ")");
   }
   BIO* bio = BIO_new_mem_buf(text.data(), static_cast<int>(text.size()));
   if (bio == nullptr) return core::ResourceExhausted("out of memory reading a private key");
