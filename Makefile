@@ -6,6 +6,7 @@ DEMO_DIR ?= $(CURDIR)/demo-data
 
 deps:
 	@scripts/install-deps.sh
+	@scripts/npm-deps.sh
 
 build-asan: deps
 	@cmake --preset asan >/dev/null

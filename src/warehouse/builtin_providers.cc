@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "warehouse/bigquery/bigquery_connector.h"
 #include "warehouse/postgres/postgres_connector.h"
 #include "warehouse/snowflake/snowflake_connector.h"
 #include "warehouse/sqlite/sqlite_connector.h"
@@ -73,7 +74,7 @@ void RegisterBuiltinProviders(Registry* registry, SqliteOptions sqlite) {
   registry->Register(PostgresProviderInfo(), PostgresConnectorFactory(false));
   registry->Register(RedshiftProviderInfo(), PostgresConnectorFactory(true));
   registry->Register(SnowflakeProviderInfo(), SnowflakeConnectorFactory());
-  registry->Register(BigQueryProviderInfo());
+  registry->Register(BigQueryProviderInfo(), BigQueryConnectorFactory());
   registry->Register(DatabricksProviderInfo());
 }
 
