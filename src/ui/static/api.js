@@ -110,8 +110,9 @@ export async function api(method, path, body) {
   return data;
 }
 
+// Back to sign-in, keeping a notice already left (an expiry found by session() says more).
 function expired(message) {
-  signOut(message);
+  signOut(sessionStorage.getItem(NOTICE) ? null : message);
   if (location.hash !== '#/signin') location.hash = '#/signin';
 }
 

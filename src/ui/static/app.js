@@ -12,13 +12,15 @@ const main = document.getElementById('main');
 const topbar = document.getElementById('topbar');
 let cleanup = null;
 
+// Each page renders into a fresh element of its own: a page still loading when the user moves on
+// draws into a detached element, never over the next page.
 const routes = [
-  [/^#\/syncs\/new$/, (m) => wizard.render(main, {})],
+  [/^#\/syncs\/new$/, (m, el) => wizard.render(el, {})],
   [/^#\/syncs\/([^/]+)\/edit\/(connection|model|mapping|settings)$/,
-    (m) => wizard.render(main, { pipelineId: decodeURIComponent(m[1]), step: m[2] })],
-  [/^#\/syncs\/([^/]+)$/, (m) => detail.render(main, { id: decodeURIComponent(m[1]) })],
-  [/^#\/syncs$/, () => syncs.render(main)],
-  [/^#\/profiles$/, () => profiles.render(main, {})],
+    (m, el) => wizard.render(el, { pipelineId: decodeURIComponent(m[1]), step: m[2] })],
+  [/^#\/syncs\/([^/]+)$/, (m, el) => detail.render(el, { id: decodeURIComponent(m[1]) })],
+  [/^#\/syncs$/, (m, el) => syncs.render(el)],
+  [/^#\/profiles$/, (m, el) => profiles.render(el, {})],
 ];
 
 function renderTopbar(s) {
@@ -95,15 +97,19 @@ async function route() {
   for (const [re, fn] of routes) {
     const m = location.hash.match(re);
     if (m) {
+      const page = h('div', { class: 'page' });
+      replace(main, page);
       try {
-        cleanup = (await fn(m)) || null;
+        const stop = (await fn(m, page)) || null;
+        if (page.isConnected) cleanup = stop;
+        else if (stop) stop();  // the user moved on while it loaded
       } catch (err) {
         if (err instanceof ApiError && err.status === 401) return;
-        replace(main, h('h1', { tabindex: '-1' }, 'Something went wrong'),
+        replace(page, h('h1', { tabindex: '-1' }, 'Something went wrong'),
           h('p', { class: 'form-error', role: 'alert' }, err.message || String(err)),
           h('p', {}, h('a', { href: '#/syncs' }, 'Back to syncs')));
       }
-      focusHeading();
+      if (page.isConnected) focusHeading();
       return;
     }
   }

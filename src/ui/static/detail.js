@@ -191,7 +191,7 @@ function tabs(view) {
         h('dt', {}, 'Name'), h('dd', {}, m.name || m.id),
         h('dt', {}, 'SQL'), h('dd', {}, h('pre', { class: 'mono sql' }, m.sql_query)),
         h('dt', {}, 'Timestamp field'), h('dd', {}, m.timestamp_field || '—'),
-        h('dt', {}, 'Primary key'), h('dd', {}, m.primary_key ? m.primary_key.join(', ') : '—'),
+        h('dt', {}, 'Primary key'), h('dd', {}, m.primary_key && m.primary_key.length ? m.primary_key.join(', ') : '—'),
         h('dt', {}, 'Connection'), h('dd', {}, view.connection ? `${view.connection.name || view.connection.id} (${view.connection.service_provider})` : p.connection_id))
         : h('p', {}, 'The data model is missing.'),
       h('div', { class: 'actions' }, edit('model', 'data model'), edit('connection', 'connection'))]],

@@ -5,13 +5,14 @@ import { h, replace, field, showError, setInvalid, select, table, formatTime, sh
 import { get, enc, ApiError } from './api.js';
 import { USER_IDENTITIES, DEVICE_IDENTITIES } from './common.js';
 
-let last = { environment: 'development', type: 'email', value: '' };
+// The environment and identity type of the last lookup in this tab (never the value looked up).
+let last = { environment: 'development', type: 'email' };
 
 export function render(main) {
   document.title = 'Profiles · wsync';
   const env = field('Environment', select([['development', 'Development'], ['production', 'Production']], last.environment));
   const type = field('Identity type', select([['mpid', 'mpid'], ...USER_IDENTITIES, ...DEVICE_IDENTITIES.map((t) => [t, `${t} (device)`])], last.type));
-  const value = field('Identity value', h('input', { type: 'search', value: last.value, spellcheck: 'false', required: true }),
+  const value = field('Identity value', h('input', { type: 'search', spellcheck: 'false', required: true }),
     { hint: 'Matched as stored: trimmed, e-mail addresses lower-cased.' });
   const result = h('div', { class: 'profile-result', 'aria-live': 'polite' });
   const button = h('button', { type: 'submit', class: 'primary' }, 'Look up');
@@ -25,11 +26,11 @@ export function render(main) {
       setInvalid(value.input, true);
       return;
     }
-    last = { environment: env.input.value, type: type.input.value, value: v };
+    last = { environment: env.input.value, type: type.input.value };
     button.disabled = true;
     replace(result, h('p', { class: 'muted' }, 'Looking up…'));
     try {
-      await lookUp(result, last);
+      await lookUp(result, { ...last, value: v });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) return;
       const fieldError = err.errors && err.errors.find((x) => x.field === 'value' || x.field === 'identity_type');
@@ -45,7 +46,6 @@ export function render(main) {
     }
   } }, h('div', { class: 'grid-3' }, env.row, type.row, value.row), h('div', { class: 'actions' }, button));
   replace(main, h('h1', {}, 'Profiles'), form, result);
-  if (last.value) form.requestSubmit();
   return null;
 }
 
