@@ -23,7 +23,7 @@ struct Response {
   std::optional<std::string> raw_body;
   std::string content_type = "application/json";
   std::optional<std::string> www_authenticate;
-  std::optional<int64_t> retry_after_seconds;  // 429: the Retry-After header
+  std::optional<int64_t> retry_after_seconds;                // 429: the Retry-After header
   std::vector<std::pair<std::string, std::string>> headers;  // any others
 };
 

@@ -186,16 +186,18 @@ Response Status(Services* services, RequestContext& ctx) {
   const std::string& id = ctx.params["id"];
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   catalog::Catalog* catalog = lease.catalog();
-  ASSIGN_OR_RESPOND(catalog::Resource pipeline, catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
+  ASSIGN_OR_RESPOND(catalog::Resource pipeline,
+                    catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
   ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
   ASSIGN_OR_RESPOND(auto latest, LatestRun(catalog, ctx.workspace_id, id));
-  return JsonResponse(200, {{"pipeline_id", id},
-                            {"state", Name(st.state)},
-                            {"status", Name(st.status)},
-                            {"errors", st.errors},
-                            {"high_water_mark", MarkJson(st.high_water_mark)},
-                            {"latest_run", latest ? RunJson(*latest) : json()},
-                            {"next_run_at", NextRunJson(pipeline, st, services->clock->NowMicros())}});
+  return JsonResponse(200,
+                      {{"pipeline_id", id},
+                       {"state", Name(st.state)},
+                       {"status", Name(st.status)},
+                       {"errors", st.errors},
+                       {"high_water_mark", MarkJson(st.high_water_mark)},
+                       {"latest_run", latest ? RunJson(*latest) : json()},
+                       {"next_run_at", NextRunJson(pipeline, st, services->clock->NowMicros())}});
 }
 
 Response ListRuns(Services* services, RequestContext& ctx) {

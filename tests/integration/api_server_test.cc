@@ -157,7 +157,7 @@ TEST(ApiServerTest, ListsTheProvidersWithTheirConfigFields) {
     if (f["name"] == "password") password = f;
   }
   EXPECT_EQ(password["secret"], true);
-  EXPECT_EQ(postgres["config"][1]["type"], "integer");  // port
+  EXPECT_EQ(postgres["config"][1]["type"], "integer");            // port
   EXPECT_EQ(r.body["items"][3]["capabilities"]["billed"], true);  // snowflake
 
   EXPECT_EQ(server.Request("GET", "/platform/v2/workspaces/1/providers", "").status, 401);
