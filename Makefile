@@ -2,11 +2,15 @@
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-.PHONY: deps build-asan build-release build-fuzz test fuzz demo bench bench-pg format format-check clean
+# ui-deps: the UI tests' npm packages (tests/ui/package-lock.json), installed when missing.
+.PHONY: deps ui-deps ui-screenshots build-asan build-release build-fuzz test fuzz demo bench bench-pg format format-check clean
 
 deps:
 	@scripts/install-deps.sh
 	@scripts/npm-deps.sh
+
+ui-deps: deps
+	@scripts/ui-test-deps.sh
 
 build-asan: deps
 	@cmake --preset asan >/dev/null
@@ -24,7 +28,7 @@ build-fuzz: deps
 fuzz: build-fuzz
 	@scripts/fuzz-run.sh
 
-test: build-asan format-check
+test: build-asan format-check ui-deps
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory fuzz
 
@@ -40,6 +44,10 @@ bench-pg: deps
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j $(JOBS) --target pg_bench
 	@bench/pg_bench.sh build/release/bench/pg_bench
+
+# The UI test again, saving every page at 1280 and 800 px to docs/screenshots/ (docs/ui.md).
+ui-screenshots: build-asan ui-deps
+	@bash tests/ui/run_ui_test.sh build/asan/src/cli/wsync $(CURDIR)/docs/screenshots
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
