@@ -2,15 +2,12 @@
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-# ui-deps: the UI tests' npm packages (tests/ui/package-lock.json), installed when missing.
-.PHONY: deps ui-deps ui-screenshots build-asan build-release build-fuzz test fuzz demo bench bench-pg format format-check clean
+.PHONY: deps ui-screenshots build-asan build-release build-fuzz test fuzz demo bench bench-pg format format-check clean
 
+# Debian's packages, then the tests' npm packages (pinned by their package-lock.json files).
 deps:
 	@scripts/install-deps.sh
 	@scripts/npm-deps.sh
-
-ui-deps: deps
-	@scripts/ui-test-deps.sh
 
 build-asan: deps
 	@cmake --preset asan >/dev/null
@@ -28,7 +25,7 @@ build-fuzz: deps
 fuzz: build-fuzz
 	@scripts/fuzz-run.sh
 
-test: build-asan format-check ui-deps
+test: build-asan format-check
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory fuzz
 
@@ -46,7 +43,7 @@ bench-pg: deps
 	@bench/pg_bench.sh build/release/bench/pg_bench
 
 # The UI test again, saving every page at 1280 and 800 px to docs/screenshots/ (docs/ui.md).
-ui-screenshots: build-asan ui-deps
+ui-screenshots: build-asan
 	@bash tests/ui/run_ui_test.sh build/asan/src/cli/wsync $(CURDIR)/docs/screenshots
 
 format:

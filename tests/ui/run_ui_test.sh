@@ -14,7 +14,7 @@ if [ ! -x "$chromium" ]; then
   echo "run_ui_test: $chromium is missing; run scripts/install-deps.sh (Debian package chromium)" >&2
   exit 1
 fi
-"$root/scripts/ui-test-deps.sh"
+"$root/scripts/npm-deps.sh"
 
 work=$(mktemp -d /tmp/wsync-ui-XXXXXX)
 pid=""
