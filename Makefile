@@ -2,10 +2,12 @@
 JOBS ?= $(shell nproc)
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-.PHONY: deps build-asan build-release build-fuzz test fuzz demo bench bench-pg format format-check clean
+.PHONY: deps ui-screenshots build-asan build-release build-fuzz test fuzz demo bench bench-pg format format-check clean
 
+# Debian's packages, then the tests' npm packages (pinned by their package-lock.json files).
 deps:
 	@scripts/install-deps.sh
+	@scripts/npm-deps.sh
 
 build-asan: deps
 	@cmake --preset asan >/dev/null
@@ -39,6 +41,10 @@ bench-pg: deps
 	@cmake --preset release >/dev/null
 	@cmake --build build/release -j $(JOBS) --target pg_bench
 	@bench/pg_bench.sh build/release/bench/pg_bench
+
+# The UI test again, saving every page at 1280 and 800 px to docs/screenshots/ (docs/ui.md).
+ui-screenshots: build-asan
+	@bash tests/ui/run_ui_test.sh build/asan/src/cli/wsync $(CURDIR)/docs/screenshots
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -9,19 +9,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 
 namespace wsync::api {
 
-// One HTTP answer: JSON unless `raw_body` is set (the OpenAPI document is served as text).
+// One HTTP answer: JSON unless `raw_body` is set (the OpenAPI document and the UI's files).
 struct Response {
   int status = 200;
   nlohmann::json body;
   std::optional<std::string> raw_body;
   std::string content_type = "application/json";
   std::optional<std::string> www_authenticate;
-  std::optional<int64_t> retry_after_seconds;  // 429: the Retry-After header
+  std::optional<int64_t> retry_after_seconds;                // 429: the Retry-After header
+  std::vector<std::pair<std::string, std::string>> headers;  // any others
 };
 
 // {"errors": [{"code": code, "field": field or null, "message": message}]}.

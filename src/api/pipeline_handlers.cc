@@ -7,6 +7,7 @@
 #include "api/handlers.h"
 #include "core/time.h"
 #include "mapping/identity_types.h"
+#include "scheduler/schedule.h"
 #include "sync/prepare.h"
 #include "sync/run_spec.h"
 
@@ -165,19 +166,38 @@ core::StatusOr<std::optional<catalog::Run>> LatestRun(catalog::Catalog* catalog,
   }
 }
 
+// When the scheduler next queues a run of an active pipeline: a slot already due (queued within
+// a tick), else the first slot after `now`; null while draft or paused, for on_demand, and after
+// a schedule's last slot.
+json NextRunJson(const catalog::Resource& pipeline, const catalog::PipelineState& st, int64_t now) {
+  if (st.state != catalog::Lifecycle::kActive || !st.activated_at) return nullptr;
+  core::StatusOr<scheduler::Schedule> schedule =
+      scheduler::ParseSchedule(pipeline.body.value("schedule", json()));
+  if (!schedule.ok()) return nullptr;
+  const int64_t anchor = scheduler::AnchorFor(*schedule, *st.activated_at);
+  if (auto due = scheduler::DueSlot(*schedule, anchor, st.last_slot, now)) {
+    return core::FormatTimestamp(*due);
+  }
+  std::optional<int64_t> next = scheduler::NextSlotAfter(*schedule, anchor, now);
+  return next ? json(core::FormatTimestamp(*next)) : json();
+}
+
 Response Status(Services* services, RequestContext& ctx) {
   const std::string& id = ctx.params["id"];
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   catalog::Catalog* catalog = lease.catalog();
-  RESPOND_IF_ERROR(catalog->Get(ctx.workspace_id, Kind::kPipeline, id).status());
+  ASSIGN_OR_RESPOND(catalog::Resource pipeline,
+                    catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
   ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
   ASSIGN_OR_RESPOND(auto latest, LatestRun(catalog, ctx.workspace_id, id));
-  return JsonResponse(200, {{"pipeline_id", id},
-                            {"state", Name(st.state)},
-                            {"status", Name(st.status)},
-                            {"errors", st.errors},
-                            {"high_water_mark", MarkJson(st.high_water_mark)},
-                            {"latest_run", latest ? RunJson(*latest) : json()}});
+  return JsonResponse(200,
+                      {{"pipeline_id", id},
+                       {"state", Name(st.state)},
+                       {"status", Name(st.status)},
+                       {"errors", st.errors},
+                       {"high_water_mark", MarkJson(st.high_water_mark)},
+                       {"latest_run", latest ? RunJson(*latest) : json()},
+                       {"next_run_at", NextRunJson(pipeline, st, services->clock->NowMicros())}});
 }
 
 Response ListRuns(Services* services, RequestContext& ctx) {

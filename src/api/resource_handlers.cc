@@ -1,11 +1,12 @@
 // Connections, data models, field transformations and pipelines: create, list, get, replace,
-// delete; connection verify; data model discover.
+// delete; connection verify; data model discover; the warehouse providers a connection may use.
 #include <chrono>
 
 #include "api/handler_macros.h"
 #include "api/handlers.h"
 #include "catalog/secrets.h"
 #include "sync/prepare.h"
+#include "warehouse/registry.h"
 
 namespace wsync::api {
 
@@ -226,6 +227,48 @@ Response Discover(Services* services, RequestContext& ctx) {
                       {{"columns", columns}, {"sample_rows", rows}, {"warnings", d->warnings}});
 }
 
+std::string_view ConfigTypeName(warehouse::ConfigType type) {
+  switch (type) {
+    case warehouse::ConfigType::kString:
+      return "string";
+    case warehouse::ConfigType::kInteger:
+      return "integer";
+    case warehouse::ConfigType::kBoolean:
+      return "boolean";
+    case warehouse::ConfigType::kJson:
+      return "json";
+  }
+  return "string";
+}
+
+// The registry as data (what the UI builds its connection forms from): each provider's config
+// fields with their types, which are required and which secret, and what its connector can do.
+// `connectable` is false for a provider whose connections can be stored but not yet reached.
+Response Providers(Services* services) {
+  const warehouse::Registry& registry = services->deployment->registry();
+  json items = json::array();
+  for (const warehouse::ProviderInfo* info : registry.providers()) {
+    json config = json::array();
+    for (const warehouse::ConfigField& f : info->config) {
+      config.push_back({{"name", f.name},
+                        {"type", ConfigTypeName(f.type)},
+                        {"required", f.required},
+                        {"secret", f.secret}});
+    }
+    items.push_back({{"name", info->name},
+                     {"dialect", info->dialect},
+                     {"connectable", registry.HasConnector(info->name)},
+                     {"config", std::move(config)},
+                     {"capabilities",
+                      {{"max_iterator", info->capabilities.max_iterator},
+                       {"streaming", info->capabilities.streaming},
+                       {"billed", info->capabilities.billed},
+                       {"http", info->capabilities.http}}}});
+  }
+  const auto n = static_cast<int64_t>(items.size());
+  return JsonResponse(200, PageJson(std::move(items), catalog::Page{1, n}, n));
+}
+
 }  // namespace
 
 void AddResourceRoutes(Router* router, Services* services) {
@@ -237,6 +280,8 @@ void AddResourceRoutes(Router* router, Services* services) {
               [services](RequestContext& ctx) { return Verify(services, ctx); });
   router->Add("POST", Path(Kind::kDataModel, "/{id}/discover"),
               [services](RequestContext& ctx) { return Discover(services, ctx); });
+  router->Add("GET", std::string(kBase) + "/providers",
+              [services](RequestContext&) { return Providers(services); });
 }
 
 }  // namespace wsync::api

@@ -14,6 +14,7 @@
 #include "api/openapi_json.h"
 #include "api/request_checks.h"
 #include "core/log.h"
+#include "ui/assets.h"
 
 namespace wsync::api {
 
@@ -188,6 +189,7 @@ void WriteResponse(const Response& out, httplib::Response* res) {
     if (out.retry_after_seconds) {
       res->set_header("Retry-After", std::to_string(*out.retry_after_seconds));
     }
+    for (const auto& [name, value] : out.headers) res->set_header(name, value);
     if (out.raw_body) {
       res->set_content(*out.raw_body, out.content_type);
     } else if (out.status != 204) {
@@ -379,6 +381,16 @@ void Server::Dispatch(const void* request, void* response) {
     if (req.body.size() > kMaxBodyBytes) {
       return ErrorResponse(413, "payload_too_large", std::nullopt,
                            "the request body is over 1 MiB");
+    }
+    // The web UI's files: static, no token (its data calls carry one), outside the API's table.
+    if (req.method == "GET" || req.method == "HEAD") {
+      if (const ui::Asset* asset = ui::FindAsset(req.path)) {
+        Response r;
+        r.raw_body = std::string(asset->bytes);
+        r.content_type = std::string(asset->content_type);
+        r.headers = ui::SecurityHeaders();
+        return r;
+      }
     }
     Router::Match match = router_.Find(req.method, req.path);
     if (match.route == nullptr) {

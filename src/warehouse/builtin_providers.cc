@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "warehouse/bigquery/bigquery_connector.h"
 #include "warehouse/databricks/databricks_connector.h"
 #include "warehouse/postgres/postgres_connector.h"
 #include "warehouse/snowflake/snowflake_connector.h"
@@ -77,7 +78,7 @@ void RegisterBuiltinProviders(Registry* registry, SqliteOptions sqlite) {
   registry->Register(PostgresProviderInfo(), PostgresConnectorFactory(false));
   registry->Register(RedshiftProviderInfo(), PostgresConnectorFactory(true));
   registry->Register(SnowflakeProviderInfo(), SnowflakeConnectorFactory());
-  registry->Register(BigQueryProviderInfo());
+  registry->Register(BigQueryProviderInfo(), BigQueryConnectorFactory());
   registry->Register(DatabricksProviderInfo(), DatabricksConnectorFactory());
 }
 

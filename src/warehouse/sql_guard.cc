@@ -66,9 +66,20 @@ size_t DollarTagLength(std::string_view sql, size_t pos) {
   return 0;
 }
 
+// Whether the quote at `pos` opens a BigQuery raw literal: the word token just before it, with
+// nothing between, is r, R, br, rb (any case).
+bool RawPrefix(std::string_view sql, size_t pos, const std::vector<Token>& tokens) {
+  if (tokens.empty() || tokens.back().kind != TokenKind::kWord || tokens.back().end != pos) {
+    return false;
+  }
+  const std::string word = Upper(sql.substr(tokens.back().begin, pos - tokens.back().begin));
+  return word == "R" || word == "BR" || word == "RB";
+}
+
 core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Token>* tokens) {
   const bool postgres = dialect == SqlDialect::kPostgres;
   const bool snowflake = dialect == SqlDialect::kSnowflake;
+  const bool bigquery = dialect == SqlDialect::kBigQuery;
   const bool databricks = dialect == SqlDialect::kDatabricks;
   const auto unterminated = [](std::string_view what) {
     return core::InvalidArgument("the data model has an unterminated " + std::string(what));
@@ -78,6 +89,18 @@ core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Toke
     char c = sql[i];
     if (IsBlank(c)) {
       ++i;
+    } else if (bigquery && c == '#') {
+      size_t nl = sql.find('\n', i);
+      i = nl == std::string_view::npos ? sql.size() : nl + 1;
+    } else if (bigquery && (c == '\'' || c == '"') && sql.substr(i, 3) == std::string(3, c)) {
+      // A triple-quoted string ends at the next unescaped run of its three quotes.
+      const bool raw = RawPrefix(sql, i, *tokens);
+      size_t j = i + 3;
+      while (j < sql.size() && sql.substr(j, 3) != std::string(3, c))
+        j += !raw && sql[j] == '\\' ? 2 : 1;
+      if (j >= sql.size()) return unterminated("string literal");
+      tokens->push_back({TokenKind::kQuoted, i, j + 3});
+      i = j + 3;
     } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
       size_t nl = sql.find('\n', i);
       i = nl == std::string_view::npos ? sql.size() : nl + 1;
@@ -87,12 +110,13 @@ core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Toke
       size_t close = sql.find("*/", i + 2);
       if (close == std::string_view::npos) return unterminated("comment");
       i = close + 2;
-    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+    } else if (c == '\'' || c == '"' || c == '`' || (c == '[' && !bigquery)) {
       char close = c == '[' ? ']' : c;
       // PostgreSQL E'...' strings take backslash escapes; the E is the previous word token.
       // Snowflake strings always do, and so do Databricks' '...' and "..." strings.
       bool escapes =
-          (snowflake && c == '\'') || (databricks && (c == '\'' || c == '"')) ||
+          (snowflake && c == '\'') || (bigquery && c != '[' && !RawPrefix(sql, i, *tokens)) ||
+          (databricks && (c == '\'' || c == '"')) ||
           (postgres && c == '\'' && !tokens->empty() && tokens->back().kind == TokenKind::kWord &&
            tokens->back().end == i && tokens->back().end - tokens->back().begin == 1 &&
            (sql[i - 1] == 'E' || sql[i - 1] == 'e'));

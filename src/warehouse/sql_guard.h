@@ -12,7 +12,11 @@ namespace wsync::warehouse {
 // $tag$...$tag$ quotes: reading them as PostgreSQL does would hide a keyword from the guard
 // (`SELECT e'\' ... DELETE ... '` is a string, then DELETE, to SQLite).
 // kSnowflake: string literals take backslash escapes ('it\'s') and $$...$$ quotes text.
-enum class SqlDialect { kSqlite, kPostgres, kSnowflake, kDatabricks };
+// kBigQuery (GoogleSQL): '...' and "..." are strings and `...` identifiers, all three with
+// backslash escapes unless the literal is raw (r'...', br"..."); '''...''' and """...""" are
+// triple-quoted strings; '#' starts a comment to the end of the line.
+// kDatabricks: '...' and "..." are strings with backslash escapes, `...` identifiers.
+enum class SqlDialect { kSqlite, kPostgres, kSnowflake, kBigQuery, kDatabricks };
 
 // Returns the statement without a trailing ';' (and surrounding blanks) when it is one
 // statement that starts with SELECT or WITH and holds none of INSERT, UPDATE, DELETE, MERGE,

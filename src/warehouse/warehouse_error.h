@@ -28,6 +28,9 @@ inline constexpr std::string_view kReasonAddressNotAllowed = "address_not_allowe
 inline constexpr std::string_view kReasonWarehouseNotFound = "warehouse_not_found";  // NotFound
 inline constexpr std::string_view kReasonSchemaNotFound = "schema_not_found";        // NotFound
 inline constexpr std::string_view kReasonThrottled = "throttled";  // ResourceExhausted
+// BigQuery's: an unknown (or invisible) project or dataset.
+inline constexpr std::string_view kReasonProjectNotFound = "project_not_found";  // NotFound
+inline constexpr std::string_view kReasonDatasetNotFound = "dataset_not_found";  // NotFound
 
 // Status(code, message) carrying `reason`.
 core::Status WarehouseError(core::StatusCode code, std::string_view reason, std::string message);

@@ -12,7 +12,7 @@
 #include <regex>
 
 #include "core/time.h"
-#include "warehouse/http/rest_util.h"
+#include "warehouse/http/base64.h"
 
 namespace wsync::fake_databricks {
 namespace {
@@ -80,7 +80,7 @@ std::optional<std::string> Wire(const ColumnType& t, sqlite3_stmt* st, int i) {
   const int kind = sqlite3_column_type(st, i);
   if (kind == SQLITE_NULL) return std::nullopt;
   if (kind == SQLITE_BLOB) {
-    return warehouse::Base64Encode(
+    return warehouse::Base64(
         std::string_view(static_cast<const char*>(sqlite3_column_blob(st, i)),
                          static_cast<size_t>(sqlite3_column_bytes(st, i))));
   }
@@ -462,7 +462,7 @@ FakeDatabricks::FakeDatabricks(Options options)
 
   svr.Post("/oidc/v1/token", [this](const httplib::Request& req, httplib::Response& res) {
     const std::string expected =
-        "Basic " + warehouse::Base64Encode(options_.client_id + ":" + options_.client_secret);
+        "Basic " + warehouse::Base64(options_.client_id + ":" + options_.client_secret);
     if (options_.client_id.empty() || req.get_header_value("Authorization") != expected ||
         req.get_param_value("grant_type") != "client_credentials" ||
         req.get_param_value("scope") != "all-apis") {

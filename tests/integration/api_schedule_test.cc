@@ -43,7 +43,9 @@ TEST_F(ApiScheduleTest, AnHourlyScheduleFiresAtItsSlot) {
   p["schedule"] = {
       {"type", "interval"}, {"frequency", "hourly"}, {"start", "2024-06-01T01:00:00Z"}};
   ASSERT_EQ(client_->Post("/pipelines", p).status, 201);
+  EXPECT_TRUE(client_->Get("/pipelines/hourly/status").body["next_run_at"].is_null());  // draft
   ASSERT_EQ(client_->Post("/pipelines/hourly/activate").status, 200);
+  EXPECT_EQ(client_->Get("/pipelines/hourly/status").body["next_run_at"], "2024-06-01T01:00:00Z");
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // a tick before the slot
   EXPECT_EQ(client_->Get("/pipelines/hourly/runs").body["total"], 0);
 
@@ -55,6 +57,9 @@ TEST_F(ApiScheduleTest, AnHourlyScheduleFiresAtItsSlot) {
   json done = client_->WaitForRun("hourly", runs[0]["pipeline_run_id"].get<int64_t>());
   EXPECT_EQ(done["state"], "succeeded");
   EXPECT_EQ(done["profiles_created"], 20);
+  EXPECT_EQ(client_->Get("/pipelines/hourly/status").body["next_run_at"], "2024-06-01T02:00:00Z");
+  ASSERT_EQ(client_->Post("/pipelines/hourly/pause").status, 200);
+  EXPECT_TRUE(client_->Get("/pipelines/hourly/status").body["next_run_at"].is_null());
 }
 
 TEST_F(ApiScheduleTest, ActivationWithAStartDateQueuesTheHistoricalRun) {

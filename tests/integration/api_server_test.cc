@@ -1,6 +1,7 @@
 // Server lifecycle: runs a dead process left `running` are failed as interrupted at start-up;
 // stopping the server interrupts a running run, even inside a warehouse statement; the router and
-// the published OpenAPI document list the same routes.
+// the published OpenAPI document list the same routes; the provider registry as data; the web
+// UI's files served without a token and with their security headers.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -133,7 +134,65 @@ TEST(ApiServerTest, OpenApiDocumentMatchesTheRouter) {
     routed.insert(route.method + " " + route.pattern);
   }
   EXPECT_EQ(routed, documented);
-  EXPECT_EQ(routed.size(), 40u);
+  EXPECT_EQ(routed.size(), 41u);
+}
+
+TEST(ApiServerTest, ListsTheProvidersWithTheirConfigFields) {
+  TestServer server(/*run_workers=*/0);
+  Client client(&server, server.Token(server.NewCredential(1)), 1);
+  HttpResult r = client.Get("/providers");
+  ASSERT_EQ(r.status, 200) << r.text;
+  std::vector<std::string> names;
+  for (const json& p : r.body["items"]) names.push_back(p["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"sqlite", "postgres", "redshift", "snowflake",
+                                             "bigquery", "databricks"}));
+  EXPECT_EQ(r.body["total"], 6);
+  const json& sqlite = r.body["items"][0];
+  EXPECT_EQ(sqlite["connectable"], true);
+  EXPECT_EQ(sqlite["config"][0],
+            json({{"name", "path"}, {"type", "string"}, {"required", true}, {"secret", false}}));
+  const json& postgres = r.body["items"][1];
+  json password;
+  for (const json& f : postgres["config"]) {
+    if (f["name"] == "password") password = f;
+  }
+  EXPECT_EQ(password["secret"], true);
+  EXPECT_EQ(postgres["config"][1]["type"], "integer");            // port
+  EXPECT_EQ(r.body["items"][3]["capabilities"]["billed"], true);  // snowflake
+
+  EXPECT_EQ(server.Request("GET", "/platform/v2/workspaces/1/providers", "").status, 401);
+  EXPECT_EQ(server.Request("GET", "/platform/v2/workspaces/2/providers", client.token()).status,
+            403);
+}
+
+TEST(ApiServerTest, ServesTheWebUiWithoutATokenAndWithSecurityHeaders) {
+  TestServer server(/*run_workers=*/0);
+  HttpResult index = server.Request("GET", "/", "");
+  ASSERT_EQ(index.status, 200);
+  EXPECT_NE(index.text.find("<!doctype html>"), std::string::npos);
+  auto header = [](const HttpResult& r, const std::string& name) {
+    auto it = r.headers.find(name);
+    return it == r.headers.end() ? std::string() : it->second;
+  };
+  EXPECT_EQ(header(index, "Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(header(index, "X-Content-Type-Options"), "nosniff");
+  const std::string csp = header(index, "Content-Security-Policy");
+  EXPECT_NE(csp.find("default-src 'self'"), std::string::npos);
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
+
+  HttpResult app = server.Request("GET", "/ui/app.js", "");
+  ASSERT_EQ(app.status, 200);
+  EXPECT_EQ(header(app, "Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(header(app, "X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(server.Request("HEAD", "/ui/style.css", "").status, 200);
+
+  // Only the files: other paths and methods are the API's answers.
+  HttpResult missing = server.Request("GET", "/ui/missing.js", "");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(FirstError(missing)["code"], "not_found");
+  EXPECT_EQ(server.Request("POST", "/", "", "{}").status, 404);
+  // The API's answers do not carry the UI's headers.
+  EXPECT_EQ(header(server.Request("GET", "/healthz", ""), "Content-Security-Policy"), "");
 }
 
 }  // namespace

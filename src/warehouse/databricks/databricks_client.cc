@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "warehouse/common_config.h"
+#include "warehouse/http/base64.h"
 #include "warehouse/http/rest_util.h"
 #include "warehouse/warehouse_error.h"
 
@@ -159,7 +160,7 @@ core::StatusOr<std::string> DatabricksClient::AuthorizationValue() {
   r.max_response_bytes = 1 << 20;
   r.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   r.headers.emplace_back("Authorization",
-                         "Basic " + Base64Encode(config_->client_id + ":" + config_->client_secret));
+                         "Basic " + Base64(config_->client_id + ":" + config_->client_secret));
   r.body = "grant_type=client_credentials&scope=all-apis";
   ASSIGN_OR_RETURN(HttpResponse response,
                    SendWithRetry(transport_, std::move(r), context_.stop, RetryPolicy(), retry_env_));

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "core/time.h"
-#include "warehouse/http/rest_util.h"
+#include "warehouse/http/base64.h"
 
 namespace wsync::warehouse {
 namespace {
@@ -139,8 +139,8 @@ core::Value ReadDatabricksValue(const DatabricksColumn& column, std::string_view
       }
       break;
     case DatabricksKind::kBinary:
-      if (std::optional<std::string> bytes = Base64Decode(text)) {
-        return core::Value::BytesValue(std::move(*bytes));
+      if (std::string bytes; Base64Decode(text, &bytes)) {
+        return core::Value::BytesValue(std::move(bytes));
       }
       break;
     case DatabricksKind::kString:

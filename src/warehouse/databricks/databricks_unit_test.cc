@@ -151,13 +151,16 @@ TEST(DatabricksClientTest, ShiftsLinesOfTheWrappedModel) {
             "error (line 1, pos 7); line 1, pos 0; line 9 at x");
 }
 
-TEST(RestUtilTest, Base64RoundTrips) {
-  for (std::string s : {"", "a", "ab", "abc", "abcd", "\xff\x00\x10"}) {
-    EXPECT_EQ(Base64Decode(Base64Encode(s)), s);
-  }
-  EXPECT_EQ(Base64Encode("sp-client-id:secret"), "c3AtY2xpZW50LWlkOnNlY3JldA==");
-  EXPECT_EQ(Base64Decode("a"), std::nullopt);
-  EXPECT_EQ(Base64Decode("ab$="), std::nullopt);
+TEST(RestUtilTest, ConfigStringsBaseUrlsAndOneLine) {
+  const nlohmann::json config = {{"a", "x"}, {"n", 1}, {"z", nullptr}};
+  EXPECT_EQ(*OptionalConfigString(config, "a"), "x");
+  EXPECT_EQ(*OptionalConfigString(config, "z"), "");
+  EXPECT_EQ(*OptionalConfigString(config, "missing"), "");
+  EXPECT_EQ(OptionalConfigString(config, "n").status().details()[0].field, "config.n");
+  EXPECT_EQ(*NormalizeBaseUrl("https://h.example.com//", "base_url"), "https://h.example.com");
+  EXPECT_EQ(NormalizeBaseUrl("ftp://h", "base_url").status().details()[0].field,
+            "config.base_url");
+  EXPECT_EQ(OneLine("a\nb\r\nc"), "a b  c");
 }
 
 }  // namespace

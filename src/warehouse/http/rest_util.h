@@ -1,11 +1,10 @@
-// Small pieces the REST warehouses (Snowflake, Databricks, BigQuery) share: reading optional
-// string keys of a connection config, a configured base URL, a message on one line, and
-// base64 (standard alphabet, with padding) for Basic credentials and binary result values.
+// Small pieces the REST warehouses (Snowflake, BigQuery, Databricks) share: reading optional
+// string keys of a connection config, a configured base URL, and a message on one line
+// (base64 is in base64.h).
 // Pure functions; thread-safe.
 #pragma once
 
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,9 +22,5 @@ core::StatusOr<std::string> NormalizeBaseUrl(std::string url, const char* key);
 
 // `text` with line breaks turned into spaces (a warehouse's message inside ours).
 std::string OneLine(std::string text);
-
-std::string Base64Encode(std::string_view bytes);
-// nullopt unless `text` is standard base64 (padding optional).
-std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace wsync::warehouse

@@ -7,6 +7,7 @@
 // case, without region, cloud or domain parts (everything from the first '.'), and USER is the
 // user name in upper case. The fingerprint equals DESCRIBE USER's RSA_PUBLIC_KEY_FP, which
 // error messages show so an operator can compare the two.
+// The key handling and RS256 signing are shared with BigQuery (warehouse/http/jwt.h).
 // A SnowflakeKeyPair is immutable after Load; thread-safe.
 #pragma once
 
@@ -16,8 +17,8 @@
 #include <string_view>
 
 #include "core/status.h"
-
-typedef struct evp_pkey_st EVP_PKEY;
+#include "warehouse/http/base64.h"
+#include "warehouse/http/jwt.h"
 
 namespace wsync::warehouse {
 
@@ -41,12 +42,9 @@ class SnowflakeKeyPair {
                                   int64_t now_s, int64_t lifetime_s) const;
 
  private:
-  SnowflakeKeyPair(EVP_PKEY* key, std::string fingerprint);
-  EVP_PKEY* key_;
+  SnowflakeKeyPair(std::unique_ptr<RsaPrivateKey> key, std::string fingerprint);
+  std::unique_ptr<RsaPrivateKey> key_;
   std::string fingerprint_;
 };
-
-// Base64url without padding (JWT segments).
-std::string Base64Url(std::string_view bytes);
 
 }  // namespace wsync::warehouse
