@@ -66,11 +66,11 @@ ProviderInfo BigQueryProviderInfo() {
 ProviderInfo DatabricksProviderInfo() {
   // A personal access token (token) or a service principal's OAuth secret (client_id and
   // client_secret, machine-to-machine).
-  return Info("databricks",
-              {String("host"), String("warehouse_id"), String("catalog"), String("schema"),
-               Secret("token"), String("client_id"), Secret("client_secret"), String("base_url"),
-               String("disposition")},
-              {.max_iterator = true, .streaming = true, .billed = true, .http = true});
+  return Info(
+      "databricks",
+      {String("host"), String("warehouse_id"), String("catalog"), String("schema"), Secret("token"),
+       String("client_id"), Secret("client_secret"), String("base_url"), String("disposition")},
+      {.max_iterator = true, .streaming = true, .billed = true, .http = true});
 }
 
 void RegisterBuiltinProviders(Registry* registry, SqliteOptions sqlite) {

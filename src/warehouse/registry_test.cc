@@ -188,9 +188,8 @@ TEST(BuiltinProvidersTest, EverySpecProviderIsDescribed) {
                   "private_key", "token", "base_url"}));
   EXPECT_EQ(keys("bigquery"), (Keys{"project_id", "dataset_id", "region", "service_account_id",
                                     "service_account_key", "base_url", "token_url"}));
-  EXPECT_EQ(keys("databricks"),
-            (Keys{"host", "warehouse_id", "catalog", "schema", "token", "client_id",
-                  "client_secret", "base_url", "disposition"}));
+  EXPECT_EQ(keys("databricks"), (Keys{"host", "warehouse_id", "catalog", "schema", "token",
+                                      "client_id", "client_secret", "base_url", "disposition"}));
 
   EXPECT_TRUE(registry.SecretKeys("sqlite").empty());
   EXPECT_EQ(registry.SecretKeys("postgres"), Keys{"password"});

@@ -229,14 +229,14 @@ TEST_F(DatabricksConnectorTest, EveryTypeAndNullMapToWsyncValues) {
   auto d = c->Discover("SELECT * FROM types ORDER BY id", 0);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   std::vector<std::pair<std::string, core::Type>> want = {
-      {"id", core::Type::kInt64},      {"tiny", core::Type::kInt64},
-      {"small", core::Type::kInt64},   {"medium", core::Type::kInt64},
+      {"id", core::Type::kInt64},       {"tiny", core::Type::kInt64},
+      {"small", core::Type::kInt64},    {"medium", core::Type::kInt64},
       {"amount", core::Type::kDecimal}, {"big", core::Type::kDecimal},
-      {"ratio", core::Type::kDouble},  {"approx", core::Type::kDouble},
-      {"name", core::Type::kString},   {"active", core::Type::kBool},
-      {"raw", core::Type::kBytes},     {"day", core::Type::kDate},
-      {"ts", core::Type::kTimestamp},  {"ts_ntz", core::Type::kTimestamp},
-      {"tags", core::Type::kString},   {"attrs", core::Type::kString},
+      {"ratio", core::Type::kDouble},   {"approx", core::Type::kDouble},
+      {"name", core::Type::kString},    {"active", core::Type::kBool},
+      {"raw", core::Type::kBytes},      {"day", core::Type::kDate},
+      {"ts", core::Type::kTimestamp},   {"ts_ntz", core::Type::kTimestamp},
+      {"tags", core::Type::kString},    {"attrs", core::Type::kString},
       {"address", core::Type::kString}};
   ASSERT_EQ(d->columns.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
@@ -277,8 +277,8 @@ TEST_F(DatabricksConnectorTest, EveryTypeAndNullMapToWsyncValues) {
                                 core::Value::String("{\"k\":1}"),
                                 core::Value::String("{\"city\":\"Oslo\"}")};
     for (size_t i = 0; i < expected.size(); ++i) {
-      EXPECT_EQ(rows[0][i], expected[i]) << disposition << " " << want[i].first << ": "
-                                         << rows[0][i].ToText();
+      EXPECT_EQ(rows[0][i], expected[i])
+          << disposition << " " << want[i].first << ": " << rows[0][i].ToText();
     }
     core::Row nulls(expected.size());
     nulls[0] = core::Value::Int64(2);
@@ -335,8 +335,7 @@ TEST_F(DatabricksConnectorTest, FollowsExternalLinksWithoutTheAuthorizationHeade
     paths.push_back(r.method + " " + r.path);
   }
   EXPECT_EQ(paths, (std::vector<std::string>{
-                       "POST /api/2.0/sql/statements",
-                       "GET /external/01ef-0000-00000001/0",
+                       "POST /api/2.0/sql/statements", "GET /external/01ef-0000-00000001/0",
                        "GET /api/2.0/sql/statements/01ef-0000-00000001/result/chunks/1",
                        "GET /external/01ef-0000-00000001/1",
                        "GET /api/2.0/sql/statements/01ef-0000-00000001/result/chunks/2",
@@ -403,7 +402,8 @@ TEST_F(DatabricksConnectorTest, IncrementalWindowsForEveryIteratorType) {
                 "CAST(m.`epoch_ms` AS BIGINT) > CAST(1714527600000 AS BIGINT) AND "
                 "CAST(m.`epoch_ms` AS BIGINT) <= CAST(1714528200000 AS BIGINT))");
 
-  Range id{.column = "customer_id", .type = IteratorType::kInteger, .lower = core::Value::Int64(2490)};
+  Range id{
+      .column = "customer_id", .type = IteratorType::kInteger, .lower = core::Value::Int64(2490)};
   rows = ReadAll(c.get(), {.model_sql = model, .ranges = {id}});
   ASSERT_EQ(rows.size(), 10u);
   EXPECT_EQ(rows.back()[0], core::Value::Int64(2500));
@@ -432,8 +432,7 @@ TEST_F(DatabricksConnectorTest, VerifyTellsEachFailureApart) {
                 "config.client_id and config.client_secret");
   json warehouse = Config();
   warehouse["warehouse_id"] = "ffff0000";
-  ExpectFailure(Connect(warehouse)->Verify(), core::StatusCode::kNotFound,
-                kReasonWarehouseNotFound,
+  ExpectFailure(Connect(warehouse)->Verify(), core::StatusCode::kNotFound, kReasonWarehouseNotFound,
                 "SQL warehouse 'ffff0000' does not exist or the principal may not use it (SQL "
                 "warehouse ffff0000 does not exist. (error code RESOURCE_DOES_NOT_EXIST)): check "
                 "config.warehouse_id");

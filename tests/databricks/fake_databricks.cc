@@ -42,12 +42,23 @@ ColumnType FromDecltype(const char* decl) {
     }
     d = d.substr(0, p);
   }
-  static const std::map<std::string, std::string> kNames = {
-      {"TINYINT", "BYTE"},   {"SMALLINT", "SHORT"},  {"INT", "INT"},         {"INTEGER", "INT"},
-      {"BIGINT", "LONG"},    {"FLOAT", "FLOAT"},     {"DOUBLE", "DOUBLE"},   {"DECIMAL", "DECIMAL"},
-      {"BOOLEAN", "BOOLEAN"}, {"STRING", "STRING"},  {"BINARY", "BINARY"},   {"DATE", "DATE"},
-      {"TIMESTAMP", "TIMESTAMP"}, {"TIMESTAMP_NTZ", "TIMESTAMP_NTZ"}, {"ARRAY", "ARRAY"},
-      {"MAP", "MAP"},        {"STRUCT", "STRUCT"}};
+  static const std::map<std::string, std::string> kNames = {{"TINYINT", "BYTE"},
+                                                            {"SMALLINT", "SHORT"},
+                                                            {"INT", "INT"},
+                                                            {"INTEGER", "INT"},
+                                                            {"BIGINT", "LONG"},
+                                                            {"FLOAT", "FLOAT"},
+                                                            {"DOUBLE", "DOUBLE"},
+                                                            {"DECIMAL", "DECIMAL"},
+                                                            {"BOOLEAN", "BOOLEAN"},
+                                                            {"STRING", "STRING"},
+                                                            {"BINARY", "BINARY"},
+                                                            {"DATE", "DATE"},
+                                                            {"TIMESTAMP", "TIMESTAMP"},
+                                                            {"TIMESTAMP_NTZ", "TIMESTAMP_NTZ"},
+                                                            {"ARRAY", "ARRAY"},
+                                                            {"MAP", "MAP"},
+                                                            {"STRUCT", "STRUCT"}};
   auto it = kNames.find(d);
   t.name = it != kNames.end() ? it->second : "STRING";
   return t;
@@ -80,9 +91,8 @@ std::optional<std::string> Wire(const ColumnType& t, sqlite3_stmt* st, int i) {
   const int kind = sqlite3_column_type(st, i);
   if (kind == SQLITE_NULL) return std::nullopt;
   if (kind == SQLITE_BLOB) {
-    return warehouse::Base64(
-        std::string_view(static_cast<const char*>(sqlite3_column_blob(st, i)),
-                         static_cast<size_t>(sqlite3_column_bytes(st, i))));
+    return warehouse::Base64(std::string_view(static_cast<const char*>(sqlite3_column_blob(st, i)),
+                                              static_cast<size_t>(sqlite3_column_bytes(st, i))));
   }
   std::string text = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
   char buf[64];
@@ -251,7 +261,8 @@ Failure Translate(sqlite3* db, Statement* s, const std::string& sql) {
   if (m.starts_with("no such column: ")) {
     return {"BAD_REQUEST",
             "[UNRESOLVED_COLUMN.WITHOUT_SUGGESTION] A column, variable, or function parameter "
-            "with name `" + m.substr(16) + "` cannot be resolved. SQLSTATE: 42703" + where,
+            "with name `" +
+                m.substr(16) + "` cannot be resolved. SQLSTATE: 42703" + where,
             "42703"};
   }
   (void)s;
@@ -274,8 +285,7 @@ void Execute(Statement* s, const std::string& path) {
                             nullptr);
     sqlite3_create_function(db, "raise_error", 1, SQLITE_UTF8, nullptr, RaiseError, nullptr,
                             nullptr);
-    sqlite3_create_function(db, "sleep_seconds", 1, SQLITE_UTF8, s, SleepSeconds, nullptr,
-                            nullptr);
+    sqlite3_create_function(db, "sleep_seconds", 1, SQLITE_UTF8, s, SleepSeconds, nullptr, nullptr);
     sqlite3_set_authorizer(db, Authorize, s);
     sqlite3_progress_handler(db, 1000, Progress, s);
     sqlite3_stmt* st = nullptr;
@@ -347,8 +357,8 @@ json ResultData(const Statement& s, size_t chunk, const std::string& base_url) {
   json next = json::object();
   if (chunk + 1 < Chunks(s)) {
     next = {{"next_chunk_index", chunk + 1},
-            {"next_chunk_internal_link", "/api/2.0/sql/statements/" + s.id + "/result/chunks/" +
-                                             std::to_string(chunk + 1)}};
+            {"next_chunk_internal_link",
+             "/api/2.0/sql/statements/" + s.id + "/result/chunks/" + std::to_string(chunk + 1)}};
   }
   if (s.external) {
     json link = {{"chunk_index", chunk},
@@ -378,19 +388,16 @@ json StatementResponse(const Statement& s, const std::string& base_url) {
     return out;
   }
   if (s.failure) {
-    out["status"] = {{"state", "FAILED"},
-                     {"error", {{"error_code", s.failure->error_code},
-                                {"message", s.failure->message}}},
-                     {"sql_state", s.failure->sql_state}};
+    out["status"] = {
+        {"state", "FAILED"},
+        {"error", {{"error_code", s.failure->error_code}, {"message", s.failure->message}}},
+        {"sql_state", s.failure->sql_state}};
     return out;
   }
   json columns = json::array();
   for (size_t i = 0; i < s.types.size(); ++i) {
     const ColumnType& t = s.types[i];
-    json c = {{"name", s.names[i]},
-              {"position", i},
-              {"type_name", t.name},
-              {"type_text", t.text}};
+    json c = {{"name", s.names[i]}, {"position", i}, {"type_name", t.name}, {"type_text", t.text}};
     if (t.name == "DECIMAL") {
       c["type_precision"] = t.precision;
       c["type_scale"] = t.scale;
@@ -454,8 +461,8 @@ FakeDatabricks::FakeDatabricks(Options options)
   });
   svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
-    seen_.push_back({req.method, req.path, req.get_header_value("Authorization"), res.status,
-                     req.body});
+    seen_.push_back(
+        {req.method, req.path, req.get_header_value("Authorization"), res.status, req.body});
     --in_flight_;
     recorded_.notify_all();
   });
@@ -466,8 +473,9 @@ FakeDatabricks::FakeDatabricks(Options options)
     if (options_.client_id.empty() || req.get_header_value("Authorization") != expected ||
         req.get_param_value("grant_type") != "client_credentials" ||
         req.get_param_value("scope") != "all-apis") {
-      return Reply(res, 401,
-                   {{"error", "invalid_client"}, {"error_description", "Client authentication failed"}});
+      return Reply(
+          res, 401,
+          {{"error", "invalid_client"}, {"error_description", "Client authentication failed"}});
     }
     const std::string token = "dbx-oauth-" + std::to_string(++tokens_issued_);
     {
@@ -567,24 +575,24 @@ FakeDatabricks::FakeDatabricks(Options options)
             std::lock_guard<std::mutex> lock(s->mu);
             const size_t chunk = std::stoul(req.matches[2]);
             if (!s->done || s->failure || chunk >= Chunks(*s)) {
-              return Reply(res, 400,
-                           {{"error_code", "INVALID_PARAMETER_VALUE"},
-                            {"message", "Invalid chunk index."}});
+              return Reply(
+                  res, 400,
+                  {{"error_code", "INVALID_PARAMETER_VALUE"}, {"message", "Invalid chunk index."}});
             }
             Reply(res, 200, ResultData(*s, chunk, base_url()));
           });
 
-  svr.Get(R"(/external/([^/]+)/(\d+))",
-          [find](const httplib::Request& req, httplib::Response& res) {
-            std::shared_ptr<Statement> s = find(req.matches[1]);
-            const size_t chunk = std::stoul(req.matches[2]);
-            if (s == nullptr || req.get_param_value("sig") != "presigned-" + std::to_string(chunk)) {
-              res.status = 403;
-              return;
-            }
-            std::lock_guard<std::mutex> lock(s->mu);
-            res.set_content(ChunkRows(*s, chunk).dump(), "application/json; charset=utf-8");
-          });
+  svr.Get(
+      R"(/external/([^/]+)/(\d+))", [find](const httplib::Request& req, httplib::Response& res) {
+        std::shared_ptr<Statement> s = find(req.matches[1]);
+        const size_t chunk = std::stoul(req.matches[2]);
+        if (s == nullptr || req.get_param_value("sig") != "presigned-" + std::to_string(chunk)) {
+          res.status = 403;
+          return;
+        }
+        std::lock_guard<std::mutex> lock(s->mu);
+        res.set_content(ChunkRows(*s, chunk).dump(), "application/json; charset=utf-8");
+      });
 
   svr.Post(R"(/api/2.0/sql/statements/([^/]+)/cancel)",
            [this, find, not_found](const httplib::Request& req, httplib::Response& res) {

@@ -162,8 +162,8 @@ core::StatusOr<std::string> DatabricksClient::AuthorizationValue() {
   r.headers.emplace_back("Authorization",
                          "Basic " + Base64(config_->client_id + ":" + config_->client_secret));
   r.body = "grant_type=client_credentials&scope=all-apis";
-  ASSIGN_OR_RETURN(HttpResponse response,
-                   SendWithRetry(transport_, std::move(r), context_.stop, RetryPolicy(), retry_env_));
+  ASSIGN_OR_RETURN(HttpResponse response, SendWithRetry(transport_, std::move(r), context_.stop,
+                                                        RetryPolicy(), retry_env_));
   nlohmann::json j = nlohmann::json::parse(response.body, nullptr, false);
   if (response.status == 400 || response.status == 401 || response.status == 403) {
     std::string said;
@@ -176,14 +176,14 @@ core::StatusOr<std::string> DatabricksClient::AuthorizationValue() {
   }
   if (response.status != 200 || !j.is_object() || !j.contains("access_token") ||
       !j["access_token"].is_string()) {
-    return WarehouseError(core::StatusCode::kUnavailable, kReasonUnreachable,
-                          "Databricks did not issue an OAuth token (HTTP " +
-                              std::to_string(response.status) + ")");
+    return WarehouseError(
+        core::StatusCode::kUnavailable, kReasonUnreachable,
+        "Databricks did not issue an OAuth token (HTTP " + std::to_string(response.status) + ")");
   }
   tokens_->access_token = j["access_token"];
-  const int64_t lifetime =
-      j.contains("expires_in") && j["expires_in"].is_number_integer() ? j["expires_in"].get<int64_t>()
-                                                                       : 3600;
+  const int64_t lifetime = j.contains("expires_in") && j["expires_in"].is_number_integer()
+                               ? j["expires_in"].get<int64_t>()
+                               : 3600;
   tokens_->expires_s = now + std::max<int64_t>(lifetime, 0);
   return "Bearer " + tokens_->access_token;
 }
@@ -206,19 +206,18 @@ core::Status DatabricksClient::ErrorFor(int http_status, const DatabricksStatus&
   std::string codes;
   if (!s.error_code.empty()) codes = "error code " + s.error_code;
   if (!s.sql_state.empty()) codes += (codes.empty() ? "" : ", ") + ("SQL state " + s.sql_state);
-  const std::string said =
-      (detail.empty() ? "HTTP " + std::to_string(http_status) : detail) +
-      (codes.empty() ? "" : " (" + codes + ")");
+  const std::string said = (detail.empty() ? "HTTP " + std::to_string(http_status) : detail) +
+                           (codes.empty() ? "" : " (" + codes + ")");
   const std::string doing = " while " + std::string(what);
   using core::StatusCode;
   const std::string m = Lower(detail);
   if (http_status == 401) {
-    return WarehouseError(StatusCode::kUnauthenticated, kReasonAuthenticationFailed,
-                          "Databricks refused the credentials" + doing + " (" + said + "): " +
-                              (config_->token.empty()
-                                   ? "check config.client_id and config.client_secret"
-                                   : "check that config.token is a valid personal access token "
-                                     "of this workspace and has not expired"));
+    return WarehouseError(
+        StatusCode::kUnauthenticated, kReasonAuthenticationFailed,
+        "Databricks refused the credentials" + doing + " (" + said + "): " +
+            (config_->token.empty() ? "check config.client_id and config.client_secret"
+                                    : "check that config.token is a valid personal access token "
+                                      "of this workspace and has not expired"));
   }
   if (http_status == 429) {
     return WarehouseError(StatusCode::kResourceExhausted, kReasonThrottled,
@@ -284,8 +283,7 @@ void DatabricksClient::Cancel(const std::string& statement_id) {
 
 core::StatusOr<std::unique_ptr<DatabricksPage>> DatabricksClient::Run(std::string_view sql,
                                                                       std::string_view what,
-                                                                      bool wrapped,
-                                                                      bool external) {
+                                                                      bool wrapped, bool external) {
   nlohmann::json body = {{"warehouse_id", config_->warehouse_id},
                          {"statement", sql},
                          {"format", "JSON_ARRAY"},
@@ -365,9 +363,8 @@ core::StatusOr<std::unique_ptr<DatabricksPage>> DatabricksClient::Chunk(const st
   }
   HttpRequest r = NewRequest("GET", link);
   r.max_response_bytes = kMaxAnswerBytes;
-  ASSIGN_OR_RETURN(HttpResponse response,
-                   Exchange(std::move(r), context_.stop,
-                            "reading result chunk " + std::string(index)));
+  ASSIGN_OR_RETURN(HttpResponse response, Exchange(std::move(r), context_.stop,
+                                                   "reading result chunk " + std::string(index)));
   return DatabricksPage::Parse(std::move(response.body), false);
 }
 
@@ -383,8 +380,8 @@ core::StatusOr<std::unique_ptr<DatabricksPage>> DatabricksClient::External(
   r.trusted = context_.trusted;
   r.origin = "an external link of the result";
   // No Authorization: the link carries its own credential, and another host must not see ours.
-  ASSIGN_OR_RETURN(HttpResponse response,
-                   SendWithRetry(transport_, std::move(r), context_.stop, RetryPolicy(), retry_env_));
+  ASSIGN_OR_RETURN(HttpResponse response, SendWithRetry(transport_, std::move(r), context_.stop,
+                                                        RetryPolicy(), retry_env_));
   if (response.status != 200) {
     return WarehouseError(core::StatusCode::kUnavailable, kReasonUnreachable,
                           "fetching a result chunk from its external link failed (HTTP " +

@@ -160,8 +160,8 @@ class DatabricksConnector : public Connector {
     auto client = NewClient();
     std::unique_ptr<DatabricksPage> page;
     if (sample_rows == 0) {
-      ASSIGN_OR_RETURN(page, client->Run(dialect_.DescribeQuery(sql), "describing the data model",
-                                         true, false));
+      ASSIGN_OR_RETURN(
+          page, client->Run(dialect_.DescribeQuery(sql), "describing the data model", true, false));
     } else {
       ASSIGN_OR_RETURN(std::string text, dialect_.ExtractStatement(sql, {}, sample_rows));
       ASSIGN_OR_RETURN(page, client->Run(text, "reading sample rows", true, false));
@@ -238,8 +238,7 @@ class DatabricksConnector : public Connector {
     std::string next_link = page->next_link();
     ASSIGN_OR_RETURN(std::unique_ptr<DatabricksPage> rows, RowsOf(client.get(), std::move(page)));
     return std::unique_ptr<RowStream>(std::make_unique<DatabricksRowStream>(
-        shared_, std::move(client), std::move(meta), std::move(rows), std::move(next_link),
-        query));
+        shared_, std::move(client), std::move(meta), std::move(rows), std::move(next_link), query));
   }
 
  private:
@@ -255,13 +254,12 @@ class DatabricksConnector : public Connector {
     return CheckDistinctColumnNames(Names(columns), dialect_.FoldsIdentifierCase());
   }
 
-  core::StatusOr<std::vector<Range>> ResolveRanges(DatabricksClient* client,
-                                                   const std::string& sql,
+  core::StatusOr<std::vector<Range>> ResolveRanges(DatabricksClient* client, const std::string& sql,
                                                    std::vector<Range> ranges) const {
     if (ranges.empty()) return ranges;
-    ASSIGN_OR_RETURN(std::unique_ptr<DatabricksPage> page,
-                     client->Run(dialect_.DescribeQuery(sql), "describing the data model", true,
-                                 false));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<DatabricksPage> page,
+        client->Run(dialect_.DescribeQuery(sql), "describing the data model", true, false));
     const std::vector<std::string> names = Names(page->columns());
     RETURN_IF_ERROR(CheckShape(page->columns()));
     RETURN_IF_ERROR(CheckRangeColumns(names, ranges));

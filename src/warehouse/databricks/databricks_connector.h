@@ -13,8 +13,8 @@
 //    or from its external link), so memory holds one chunk's text and one batch.
 // Each call and each stream has its own client, so a stream can outlive the call and move to
 // another thread. OAuth tokens are shared by every connector of the process with the same
-// workspace, client and secret, so each run does not fetch a new one. Cancellation: the ConnectorContext's
-// StopToken ends a running statement with a cancel request to Databricks.
+// workspace, client and secret, so each run does not fetch a new one. Cancellation: the
+// ConnectorContext's StopToken ends a running statement with a cancel request to Databricks.
 //
 // Threads: as for every Connector — one thread at a time per connector and per stream.
 #pragma once

@@ -248,7 +248,8 @@ core::StatusOr<std::unique_ptr<DatabricksPage>> DatabricksPage::Parse(std::strin
       col.name = StringField(c, "name");
       col.type_name = Upper(StringField(c, "type_name"));
       col.kind = DatabricksKindOf(col.type_name);
-      col.precision = static_cast<int>(std::clamp<int64_t>(IntField(c, "type_precision", 0), 0, 1000));
+      col.precision =
+          static_cast<int>(std::clamp<int64_t>(IntField(c, "type_precision", 0), 0, 1000));
       col.scale = static_cast<int>(std::clamp<int64_t>(IntField(c, "type_scale", 0), 0, 1000));
       impl->columns.push_back(std::move(col));
     }

@@ -25,7 +25,8 @@ TEST(DatabricksDialectTest, QuotesWithBackticksAndWrapsTheModel) {
   EXPECT_EQ(d.QuoteIdentifier("a`b"), "`a``b`");
   EXPECT_EQ(d.QuoteLiteral("it's a\\b"), "'it\\'s a\\\\b'");
   EXPECT_TRUE(d.FoldsIdentifierCase());
-  EXPECT_EQ(d.DescribeQuery("SELECT 1 -- note"), "SELECT * FROM (\nSELECT 1 -- note\n) AS m LIMIT 0");
+  EXPECT_EQ(d.DescribeQuery("SELECT 1 -- note"),
+            "SELECT * FROM (\nSELECT 1 -- note\n) AS m LIMIT 0");
   std::vector<SqlParam> params;
   auto max = d.MaxIteratorQuery("SELECT * FROM t",
                                 {.column = "at", .type = IteratorType::kTimestamp}, &params);
@@ -129,10 +130,9 @@ TEST(DatabricksResultTest, ParsesStatementResponsesAndRefusesMalformedOnes) {
   EXPECT_EQ(DatabricksPage::Parse("{", true).status().code(), core::StatusCode::kInternal);
   EXPECT_EQ(DatabricksPage::Parse(R"({"status":{"state":"SUCCEEDED"}})", true).status().message(),
             "Databricks answered with a malformed result (no manifest)");
-  EXPECT_EQ(DatabricksPage::Parse(R"({"external_links":[{"byte_count":1}]})", false)
-                .status()
-                .message(),
-            "Databricks answered with a malformed result (an external link without its URL)");
+  EXPECT_EQ(
+      DatabricksPage::Parse(R"({"external_links":[{"byte_count":1}]})", false).status().message(),
+      "Databricks answered with a malformed result (an external link without its URL)");
 
   const DatabricksStatus failed = ReadDatabricksStatus(
       R"({"statement_id":"x","status":{"state":"FAILED","error":{"error_code":"BAD_REQUEST",
@@ -158,8 +158,7 @@ TEST(RestUtilTest, ConfigStringsBaseUrlsAndOneLine) {
   EXPECT_EQ(*OptionalConfigString(config, "missing"), "");
   EXPECT_EQ(OptionalConfigString(config, "n").status().details()[0].field, "config.n");
   EXPECT_EQ(*NormalizeBaseUrl("https://h.example.com//", "base_url"), "https://h.example.com");
-  EXPECT_EQ(NormalizeBaseUrl("ftp://h", "base_url").status().details()[0].field,
-            "config.base_url");
+  EXPECT_EQ(NormalizeBaseUrl("ftp://h", "base_url").status().details()[0].field, "config.base_url");
   EXPECT_EQ(OneLine("a\nb\r\nc"), "a b  c");
 }
 
