@@ -343,6 +343,27 @@ TEST_F(DatabricksConnectorTest, FollowsExternalLinksWithoutTheAuthorizationHeade
   EXPECT_EQ(json::parse(server_->requests()[0].body)["disposition"], "EXTERNAL_LINKS");
 }
 
+// "External links" expire within minutes: a link the storage refuses is replaced once by a
+// fresh one from "Get result chunk by index".
+TEST_F(DatabricksConnectorTest, AnExpiredExternalLinkIsFetchedAgain) {
+  options_.expired_links = 1;
+  Start();
+  auto rows = ReadAll(Connect(Config(), nullptr, 5).get(),
+                      {.model_sql = "SELECT customer_id FROM customers ORDER BY customer_id"});
+  ASSERT_EQ(rows.size(), 2500u);
+  std::vector<std::string> paths;
+  for (const auto& r : server_->requests())
+    paths.push_back(std::to_string(r.status) + " " + r.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{
+                       "200 /api/2.0/sql/statements", "403 /external/01ef-0000-00000001/0",
+                       "200 /api/2.0/sql/statements/01ef-0000-00000001/result/chunks/0",
+                       "200 /external/01ef-0000-00000001/0",
+                       "200 /api/2.0/sql/statements/01ef-0000-00000001/result/chunks/1",
+                       "200 /external/01ef-0000-00000001/1",
+                       "200 /api/2.0/sql/statements/01ef-0000-00000001/result/chunks/2",
+                       "200 /external/01ef-0000-00000001/2"}));
+}
+
 // Iterator predicates with typed literals for every iterator type, and the MAX of each.
 TEST_F(DatabricksConnectorTest, IncrementalWindowsForEveryIteratorType) {
   Start();

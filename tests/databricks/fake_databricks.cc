@@ -430,6 +430,7 @@ struct FakeDatabricks::Handlers {
 
 FakeDatabricks::FakeDatabricks(Options options)
     : options_(std::move(options)), handlers_(std::make_unique<Handlers>()) {
+  expired_left_ = options_.expired_links;
   httplib::Server& svr = handlers_->server;
 
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -582,17 +583,28 @@ FakeDatabricks::FakeDatabricks(Options options)
             Reply(res, 200, ResultData(*s, chunk, base_url()));
           });
 
-  svr.Get(
-      R"(/external/([^/]+)/(\d+))", [find](const httplib::Request& req, httplib::Response& res) {
-        std::shared_ptr<Statement> s = find(req.matches[1]);
-        const size_t chunk = std::stoul(req.matches[2]);
-        if (s == nullptr || req.get_param_value("sig") != "presigned-" + std::to_string(chunk)) {
-          res.status = 403;
-          return;
-        }
-        std::lock_guard<std::mutex> lock(s->mu);
-        res.set_content(ChunkRows(*s, chunk).dump(), "application/json; charset=utf-8");
-      });
+  svr.Get(R"(/external/([^/]+)/(\d+))", [this, find](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (expired_left_ > 0) {
+        --expired_left_;
+        res.status = 403;
+        res.set_content(
+            "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
+            "application/xml");
+        return;
+      }
+    }
+    std::shared_ptr<Statement> s = find(req.matches[1]);
+    const size_t chunk = std::stoul(req.matches[2]);
+    if (s == nullptr || req.get_param_value("sig") != "presigned-" + std::to_string(chunk)) {
+      res.status = 403;
+      return;
+    }
+    std::lock_guard<std::mutex> lock(s->mu);
+    res.set_content(ChunkRows(*s, chunk).dump(), "application/json; charset=utf-8");
+  });
 
   svr.Post(R"(/api/2.0/sql/statements/([^/]+)/cancel)",
            [this, find, not_found](const httplib::Request& req, httplib::Response& res) {

@@ -19,7 +19,8 @@
 //    next_chunk_internal_link while chunks remain.
 //  - External links are served from /external/{id}/{chunk}?sig=… on the same server, answer
 //    the chunk's rows as a JSON array, and refuse requests that carry an Authorization header
-//    (presigned URLs must be fetched without it).
+//    (presigned URLs must be fetched without it); an expired link answers 403 as cloud storage
+//    does (Options::expired_links).
 //  - "Cancel statement execution" (POST …/{id}/cancel): the statement ends CANCELED.
 //  - Errors as ServiceError {"error_code", "message"}: 401 UNAUTHENTICATED, 404
 //    RESOURCE_DOES_NOT_EXIST for an unknown warehouse, 429 with Retry-After; failed statements
@@ -66,6 +67,7 @@ struct Options {
   std::set<std::string> denied_tables;  // reading one fails with INSUFFICIENT_PERMISSIONS
   size_t chunk_rows = 1000;
   int pending_polls = 0;  // a statement answers PENDING this many times before its result
+  int expired_links = 0;  // the first this many external-link downloads answer 403 (expired)
 };
 
 struct SeenRequest {
@@ -106,6 +108,7 @@ class FakeDatabricks {
   std::set<std::string> access_tokens_;
   std::map<std::string, std::shared_ptr<Statement>> running_;
   std::vector<std::thread> workers_;
+  int expired_left_ = 0;
   int throttle_ = 0;
   int throttle_after_s_ = 0;
   int next_id_ = 0;

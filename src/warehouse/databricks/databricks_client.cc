@@ -370,24 +370,35 @@ core::StatusOr<std::unique_ptr<DatabricksPage>> DatabricksClient::Chunk(const st
 
 core::StatusOr<std::unique_ptr<DatabricksPage>> DatabricksClient::External(
     const DatabricksLink& link) {
-  HttpRequest r;
-  r.method = "GET";
-  r.url = link.url;
-  r.timeout = std::chrono::seconds(300);
-  const int64_t wanted = std::max<int64_t>(link.byte_count, 0) * 2 + (1 << 20);
-  r.max_response_bytes =
-      static_cast<size_t>(std::clamp<int64_t>(wanted, kMinAnswerBytes, kMaxAnswerBytes));
-  r.trusted = context_.trusted;
-  r.origin = "an external link of the result";
-  // No Authorization: the link carries its own credential, and another host must not see ours.
-  ASSIGN_OR_RETURN(HttpResponse response, SendWithRetry(transport_, std::move(r), context_.stop,
-                                                        RetryPolicy(), retry_env_));
-  if (response.status != 200) {
-    return WarehouseError(core::StatusCode::kUnavailable, kReasonUnreachable,
-                          "fetching a result chunk from its external link failed (HTTP " +
-                              std::to_string(response.status) + ")");
+  DatabricksLink current = link;
+  for (int attempt = 0;; ++attempt) {
+    HttpRequest r;
+    r.method = "GET";
+    r.url = current.url;
+    r.timeout = std::chrono::seconds(300);
+    const int64_t wanted = std::max<int64_t>(current.byte_count, 0) * 2 + (1 << 20);
+    r.max_response_bytes =
+        static_cast<size_t>(std::clamp<int64_t>(wanted, kMinAnswerBytes, kMaxAnswerBytes));
+    r.trusted = context_.trusted;
+    r.origin = "an external link of the result";
+    // No Authorization: the link carries its own credential, and another host must not see ours.
+    ASSIGN_OR_RETURN(HttpResponse response, SendWithRetry(transport_, std::move(r), context_.stop,
+                                                          RetryPolicy(), retry_env_));
+    if (response.status == 200) return DatabricksPage::ParseRows(std::move(response.body));
+    // Links live minutes: an expired one (the storage refuses it) is asked for again, once.
+    const bool expired = response.status == 400 || response.status == 403 || response.status == 404;
+    if (!expired || attempt > 0 || current.chunk_index < 0) {
+      return WarehouseError(core::StatusCode::kUnavailable, kReasonUnreachable,
+                            "fetching result chunk " + std::to_string(current.chunk_index) +
+                                " from its external link failed (HTTP " +
+                                std::to_string(response.status) + ")");
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<DatabricksPage> fresh,
+                     Chunk(std::string(kStatements) + statement_id_ + "/result/chunks/" +
+                           std::to_string(current.chunk_index)));
+    if (fresh->link().url.empty()) return fresh;  // answered inline after all
+    current = fresh->link();
   }
-  return DatabricksPage::ParseRows(std::move(response.body));
 }
 
 }  // namespace wsync::warehouse

@@ -99,7 +99,8 @@ class DatabricksClient {
                                                       bool wrapped, bool external);
   // The chunk a next_chunk_internal_link names (of the statement Run answered).
   core::StatusOr<std::unique_ptr<DatabricksPage>> Chunk(const std::string& link);
-  // The rows an external link holds.
+  // The rows an external link holds. A link the storage refuses (400 / 403 / 404: it expired,
+  // as links do after minutes) is replaced once by a fresh one (GET …/result/chunks/{index}).
   core::StatusOr<std::unique_ptr<DatabricksPage>> External(const DatabricksLink& link);
 
  private:

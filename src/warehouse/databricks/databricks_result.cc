@@ -273,6 +273,7 @@ core::Status ReadResultData(const dom::object& r, DatabricksPage::Impl* x) {
     if (links.at(0).get_object().get(l) != simdjson::SUCCESS) return Malformed("external_links");
     x->link.url = StringField(l, "external_link");
     x->link.byte_count = IntField(l, "byte_count", 0);
+    x->link.chunk_index = IntField(l, "chunk_index", IntField(r, "chunk_index", 0));
     if (x->link.url.empty()) return Malformed("an external link without its URL");
     if (x->next_link.empty()) x->next_link = StringField(l, "next_chunk_internal_link");
     if (x->next_index < 0) x->next_index = IntField(l, "next_chunk_index", -1);

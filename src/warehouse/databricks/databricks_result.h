@@ -70,6 +70,7 @@ DatabricksStatus ReadDatabricksStatus(std::string_view body);
 struct DatabricksLink {
   std::string url;  // external_link (a credential: never in a message)
   int64_t byte_count = 0;
+  int64_t chunk_index = 0;  // the chunk it holds (asked again for a fresh link when it expired)
 };
 
 // One chunk of a result: inline rows, or the external link that holds them, and where the next
