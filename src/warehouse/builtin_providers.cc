@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "warehouse/bigquery/bigquery_connector.h"
+#include "warehouse/databricks/databricks_connector.h"
 #include "warehouse/postgres/postgres_connector.h"
 #include "warehouse/snowflake/snowflake_connector.h"
 #include "warehouse/sqlite/sqlite_connector.h"
@@ -63,10 +64,13 @@ ProviderInfo BigQueryProviderInfo() {
 }
 
 ProviderInfo DatabricksProviderInfo() {
-  return Info("databricks",
-              {String("host"), String("warehouse_id"), String("catalog"), String("schema"),
-               Secret("token"), String("base_url")},
-              {.max_iterator = true, .streaming = true, .billed = true, .http = true});
+  // A personal access token (token) or a service principal's OAuth secret (client_id and
+  // client_secret, machine-to-machine).
+  return Info(
+      "databricks",
+      {String("host"), String("warehouse_id"), String("catalog"), String("schema"), Secret("token"),
+       String("client_id"), Secret("client_secret"), String("base_url"), String("disposition")},
+      {.max_iterator = true, .streaming = true, .billed = true, .http = true});
 }
 
 void RegisterBuiltinProviders(Registry* registry, SqliteOptions sqlite) {
@@ -75,7 +79,7 @@ void RegisterBuiltinProviders(Registry* registry, SqliteOptions sqlite) {
   registry->Register(RedshiftProviderInfo(), PostgresConnectorFactory(true));
   registry->Register(SnowflakeProviderInfo(), SnowflakeConnectorFactory());
   registry->Register(BigQueryProviderInfo(), BigQueryConnectorFactory());
-  registry->Register(DatabricksProviderInfo());
+  registry->Register(DatabricksProviderInfo(), DatabricksConnectorFactory());
 }
 
 }  // namespace wsync::warehouse

@@ -1,10 +1,8 @@
 // The providers of SPEC §2, registered by one explicit call at start-up. Each has its
-// ProviderInfo (config fields, secret keys, capabilities) whether or not this build has its
-// connector: sqlite, postgres and redshift have one; snowflake, bigquery and databricks are
-// described only, so their connections can be saved (secrets sealed, masked in answers) while
-// creating a connector for them fails with "unknown warehouse provider". When a connector lands,
-// its folder's Register function replaces the description with a factory (same name, same
-// place in the order).
+// ProviderInfo (config fields, secret keys, capabilities) and, in this build, its connector
+// factory. A provider described without a factory (Register(info) alone) can have its
+// connections saved (secrets sealed, masked in answers) while creating a connector for it fails
+// with "unknown warehouse provider".
 //
 // Pure functions; thread-safe.
 #pragma once

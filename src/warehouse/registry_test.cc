@@ -188,15 +188,15 @@ TEST(BuiltinProvidersTest, EverySpecProviderIsDescribed) {
                   "private_key", "token", "base_url"}));
   EXPECT_EQ(keys("bigquery"), (Keys{"project_id", "dataset_id", "region", "service_account_id",
                                     "service_account_key", "base_url", "token_url"}));
-  EXPECT_EQ(keys("databricks"),
-            (Keys{"host", "warehouse_id", "catalog", "schema", "token", "base_url"}));
+  EXPECT_EQ(keys("databricks"), (Keys{"host", "warehouse_id", "catalog", "schema", "token",
+                                      "client_id", "client_secret", "base_url", "disposition"}));
 
   EXPECT_TRUE(registry.SecretKeys("sqlite").empty());
   EXPECT_EQ(registry.SecretKeys("postgres"), Keys{"password"});
   EXPECT_EQ(registry.SecretKeys("redshift"), Keys{"password"});
   EXPECT_EQ(registry.SecretKeys("snowflake"), (Keys{"private_key", "token"}));
   EXPECT_EQ(registry.SecretKeys("bigquery"), Keys{"service_account_key"});
-  EXPECT_EQ(registry.SecretKeys("databricks"), Keys{"token"});
+  EXPECT_EQ(registry.SecretKeys("databricks"), (Keys{"token", "client_secret"}));
   EXPECT_EQ(registry.Find("bigquery")->Field("service_account_key")->type, ConfigType::kJson);
   EXPECT_TRUE(registry.Find("sqlite")->Field("path")->required);
 
@@ -205,17 +205,15 @@ TEST(BuiltinProvidersTest, EverySpecProviderIsDescribed) {
   EXPECT_TRUE(registry.Find("bigquery")->capabilities.billed);
   EXPECT_EQ(registry.Find("redshift")->dialect, "redshift");
 
-  for (const char* provider : {"sqlite", "postgres", "redshift", "snowflake", "bigquery"}) {
+  for (const char* provider :
+       {"sqlite", "postgres", "redshift", "snowflake", "bigquery", "databricks"}) {
     EXPECT_TRUE(registry.HasConnector(provider)) << provider;
   }
-  for (const char* provider : {"databricks"}) {
-    EXPECT_FALSE(registry.HasConnector(provider)) << provider;
-    auto created = registry.Create(provider, nlohmann::json::object());
-    EXPECT_EQ(created.status().code(), core::StatusCode::kInvalidArgument);
-    EXPECT_EQ(created.status().message(),
-              "unknown warehouse provider '" + std::string(provider) +
-                  "'; this build supports: sqlite, postgres, redshift, snowflake, bigquery");
-  }
+  auto created = registry.Create("oracle", nlohmann::json::object());
+  EXPECT_EQ(created.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(created.status().message(),
+            "unknown warehouse provider 'oracle'; this build supports: sqlite, postgres, "
+            "redshift, snowflake, bigquery, databricks");
 }
 
 TEST(ConfigTypeTest, ValuesAndDescriptions) {

@@ -80,6 +80,7 @@ core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Toke
   const bool postgres = dialect == SqlDialect::kPostgres;
   const bool snowflake = dialect == SqlDialect::kSnowflake;
   const bool bigquery = dialect == SqlDialect::kBigQuery;
+  const bool databricks = dialect == SqlDialect::kDatabricks;
   const auto unterminated = [](std::string_view what) {
     return core::InvalidArgument("the data model has an unterminated " + std::string(what));
   };
@@ -112,9 +113,10 @@ core::Status Tokenize(std::string_view sql, SqlDialect dialect, std::vector<Toke
     } else if (c == '\'' || c == '"' || c == '`' || (c == '[' && !bigquery)) {
       char close = c == '[' ? ']' : c;
       // PostgreSQL E'...' strings take backslash escapes; the E is the previous word token.
-      // Snowflake strings always do.
+      // Snowflake strings always do, and so do Databricks' '...' and "..." strings.
       bool escapes =
           (snowflake && c == '\'') || (bigquery && c != '[' && !RawPrefix(sql, i, *tokens)) ||
+          (databricks && (c == '\'' || c == '"')) ||
           (postgres && c == '\'' && !tokens->empty() && tokens->back().kind == TokenKind::kWord &&
            tokens->back().end == i && tokens->back().end - tokens->back().begin == 1 &&
            (sql[i - 1] == 'E' || sql[i - 1] == 'e'));

@@ -15,7 +15,8 @@ namespace wsync::warehouse {
 // kBigQuery (GoogleSQL): '...' and "..." are strings and `...` identifiers, all three with
 // backslash escapes unless the literal is raw (r'...', br"..."); '''...''' and """...""" are
 // triple-quoted strings; '#' starts a comment to the end of the line.
-enum class SqlDialect { kSqlite, kPostgres, kSnowflake, kBigQuery };
+// kDatabricks: '...' and "..." are strings with backslash escapes, `...` identifiers.
+enum class SqlDialect { kSqlite, kPostgres, kSnowflake, kBigQuery, kDatabricks };
 
 // Returns the statement without a trailing ';' (and surrounding blanks) when it is one
 // statement that starts with SELECT or WITH and holds none of INSERT, UPDATE, DELETE, MERGE,

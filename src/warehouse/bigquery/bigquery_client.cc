@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "warehouse/common_config.h"
+#include "warehouse/http/rest_util.h"
 #include "warehouse/warehouse_error.h"
 
 namespace wsync::warehouse {
@@ -39,34 +40,12 @@ std::string NewRequestId() {
   return buf;
 }
 
-std::string OneLine(std::string text) {
-  for (char& c : text) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return text;
-}
-
-core::StatusOr<std::string> OptionalString(const json& config, const char* key) {
-  auto it = config.find(key);
-  if (it == config.end() || it->is_null()) return std::string();
-  if (!it->is_string()) {
-    return core::Status::InvalidField(std::string("config.") + key, "must be a string");
-  }
-  return it->get<std::string>();
-}
-
 core::StatusOr<std::string> ReadUrl(const json& config, const char* key, std::string fallback,
                                     bool* given) {
-  ASSIGN_OR_RETURN(std::string url, OptionalString(config, key));
+  ASSIGN_OR_RETURN(std::string url, OptionalConfigString(config, key));
   *given = !url.empty();
   if (url.empty()) return fallback;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  std::string scheme = url.substr(0, 8);
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!scheme.starts_with("https://") && !scheme.starts_with("http://")) {
-    return core::Status::InvalidField(std::string("config.") + key, "must start with https://");
-  }
-  return url;
+  return NormalizeBaseUrl(std::move(url), key);
 }
 
 // Google's reasons that mean "slow down": retried like a 429.
@@ -101,10 +80,10 @@ std::string ShiftBigQueryPositions(std::string message) {
 core::StatusOr<BigQueryConfig> ReadBigQueryConfig(const json& config) {
   if (!config.is_object()) return core::Status::InvalidField("config", "must be an object");
   BigQueryConfig c;
-  ASSIGN_OR_RETURN(c.project_id, OptionalString(config, "project_id"));
-  ASSIGN_OR_RETURN(c.dataset_id, OptionalString(config, "dataset_id"));
-  ASSIGN_OR_RETURN(c.location, OptionalString(config, "region"));
-  ASSIGN_OR_RETURN(std::string account, OptionalString(config, "service_account_id"));
+  ASSIGN_OR_RETURN(c.project_id, OptionalConfigString(config, "project_id"));
+  ASSIGN_OR_RETURN(c.dataset_id, OptionalConfigString(config, "dataset_id"));
+  ASSIGN_OR_RETURN(c.location, OptionalConfigString(config, "region"));
+  ASSIGN_OR_RETURN(std::string account, OptionalConfigString(config, "service_account_id"));
   auto key = config.find("service_account_key");
   if (key == config.end() || key->is_null() ||
       (key->is_string() && key->get<std::string>().empty())) {

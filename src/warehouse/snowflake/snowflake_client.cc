@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "warehouse/common_config.h"
+#include "warehouse/http/rest_util.h"
 #include "warehouse/warehouse_error.h"
 
 namespace wsync::warehouse {
@@ -43,22 +44,6 @@ std::string NewRequestId() {
   return buf;
 }
 
-std::string OneLine(std::string text) {
-  for (char& c : text) {
-    if (c == '\n' || c == '\r') c = ' ';
-  }
-  return text;
-}
-
-core::StatusOr<std::string> OptionalString(const nlohmann::json& config, const char* key) {
-  auto it = config.find(key);
-  if (it == config.end() || it->is_null()) return std::string();
-  if (!it->is_string()) {
-    return core::Status::InvalidField(std::string("config.") + key, "must be a string");
-  }
-  return it->get<std::string>();
-}
-
 }  // namespace
 
 std::string ShiftErrorLines(std::string message) {
@@ -81,16 +66,16 @@ std::string ShiftErrorLines(std::string message) {
 core::StatusOr<SnowflakeConfig> ReadSnowflakeConfig(const nlohmann::json& config) {
   if (!config.is_object()) return core::Status::InvalidField("config", "must be an object");
   SnowflakeConfig c;
-  ASSIGN_OR_RETURN(c.account_identifier, OptionalString(config, "account_identifier"));
-  ASSIGN_OR_RETURN(c.region, OptionalString(config, "region"));
-  ASSIGN_OR_RETURN(c.warehouse, OptionalString(config, "warehouse"));
-  ASSIGN_OR_RETURN(c.database, OptionalString(config, "database"));
-  ASSIGN_OR_RETURN(c.schema, OptionalString(config, "schema"));
-  ASSIGN_OR_RETURN(c.role, OptionalString(config, "role"));
-  ASSIGN_OR_RETURN(c.user, OptionalString(config, "user"));
-  ASSIGN_OR_RETURN(c.private_key, OptionalString(config, "private_key"));
-  ASSIGN_OR_RETURN(c.token, OptionalString(config, "token"));
-  ASSIGN_OR_RETURN(c.base_url, OptionalString(config, "base_url"));
+  ASSIGN_OR_RETURN(c.account_identifier, OptionalConfigString(config, "account_identifier"));
+  ASSIGN_OR_RETURN(c.region, OptionalConfigString(config, "region"));
+  ASSIGN_OR_RETURN(c.warehouse, OptionalConfigString(config, "warehouse"));
+  ASSIGN_OR_RETURN(c.database, OptionalConfigString(config, "database"));
+  ASSIGN_OR_RETURN(c.schema, OptionalConfigString(config, "schema"));
+  ASSIGN_OR_RETURN(c.role, OptionalConfigString(config, "role"));
+  ASSIGN_OR_RETURN(c.user, OptionalConfigString(config, "user"));
+  ASSIGN_OR_RETURN(c.private_key, OptionalConfigString(config, "private_key"));
+  ASSIGN_OR_RETURN(c.token, OptionalConfigString(config, "token"));
+  ASSIGN_OR_RETURN(c.base_url, OptionalConfigString(config, "base_url"));
   for (const char* suffix : {".snowflakecomputing.com", ".snowflakecomputing.cn"}) {
     if (Lower(c.account_identifier).ends_with(suffix)) {
       c.account_identifier.resize(c.account_identifier.size() - std::string_view(suffix).size());
@@ -129,11 +114,7 @@ core::StatusOr<SnowflakeConfig> ReadSnowflakeConfig(const nlohmann::json& config
     c.base_url = "https://" + host + ".snowflakecomputing.com";
   } else {
     c.base_url_given = true;
-    while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
-    const std::string scheme = Lower(c.base_url.substr(0, 8));
-    if (!scheme.starts_with("https://") && !scheme.starts_with("http://")) {
-      return core::Status::InvalidField("config.base_url", "must start with https://");
-    }
+    ASSIGN_OR_RETURN(c.base_url, NormalizeBaseUrl(std::move(c.base_url), "base_url"));
   }
   ASSIGN_OR_RETURN(CommonConfig common, ReadCommonConfig(config));
   c.statement_timeout = common.statement_timeout;
