@@ -24,6 +24,7 @@ fuzz: build-fuzz
 	@scripts/fuzz-run.sh
 
 test: build-asan format-check
+	@scripts/forwarding-node-deps.sh
 	@cd build/asan && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory fuzz
 

@@ -9,7 +9,7 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev libsimdjson-dev libyaml-cpp-dev
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  postgresql-15 postgresql-client-15 openssl sqlite3 curl jq
+  postgresql-15 postgresql-client-15 openssl sqlite3 curl jq zlib1g-dev nodejs
 )
 
 missing=()
@@ -18,6 +18,10 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+
+# The forwarding tests' schema check runs ajv from npm; Debian's nodejs comes without npm
+# (other node builds carry their own).
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

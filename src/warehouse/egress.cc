@@ -180,6 +180,13 @@ bool NetworkPolicy::Allows(const IpAddress& a) const {
   return IsPublicAddress(a);
 }
 
+bool NetworkPolicy::InAllowedNetwork(const IpAddress& a) const {
+  for (const IpNetwork& n : allowed_) {
+    if (n.Contains(a)) return true;
+  }
+  return false;
+}
+
 core::StatusOr<std::vector<IpAddress>> NetworkPolicy::Resolve(std::string_view host,
                                                               std::string_view what) const {
   const std::string name(host);

@@ -55,6 +55,8 @@ class NetworkPolicy {
   static core::StatusOr<NetworkPolicy> Allowing(const std::vector<std::string>& cidrs);
 
   bool Allows(const IpAddress& a) const;
+  // Whether `a` lies in a network the operator allowed (where plain http is accepted).
+  bool InAllowedNetwork(const IpAddress& a) const;
 
   // The addresses `host` resolves to, every one of them allowed; PermissionDenied (reason
   // "address_not_allowed") when any is not, Unavailable when the name does not resolve. `what`
