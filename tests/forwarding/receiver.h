@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -42,6 +43,7 @@ class Receiver {
         answers_.push_back(answer);
         if (answer == Answer::kAccept || answer == Answer::kStall || answer == Answer::kDrop) {
           bodies_.push_back(body);
+          if (on_body_) on_body_(body);
         }
       }
       if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
@@ -78,6 +80,11 @@ class Receiver {
   }
 
   int port() const { return port_; }
+  // Called (under the receiver's lock) with every body it reads.
+  void OnBody(std::function<void(const std::string&)> f) {
+    std::lock_guard lock(mu_);
+    on_body_ = std::move(f);
+  }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/bulk"; }
   void Script(std::vector<Answer> answers) {
     std::lock_guard lock(mu_);
@@ -131,6 +138,7 @@ class Receiver {
   std::vector<std::string> bodies_;
   httplib::Headers headers_;
   bool gzipped_ = false;
+  std::function<void(const std::string&)> on_body_;
 };
 
 }  // namespace wsync::testing
