@@ -170,7 +170,8 @@ Response Status(Services* services, RequestContext& ctx) {
   const std::string& id = ctx.params["id"];
   ASSIGN_OR_RESPOND(auto lease, services->pool->Acquire());
   catalog::Catalog* catalog = lease.catalog();
-  ASSIGN_OR_RESPOND(catalog::Resource pipeline, catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
+  ASSIGN_OR_RESPOND(catalog::Resource pipeline,
+                    catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
   ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
   ASSIGN_OR_RESPOND(auto latest, LatestRun(catalog, ctx.workspace_id, id));
   // Each output's forwarding progress (SPEC §11): what waits in the outbox for it, what it
@@ -183,16 +184,15 @@ Response Status(Services* services, RequestContext& ctx) {
     ASSIGN_OR_RESPOND(storage::OutputProgress p,
                       lease.outbox()->Progress(ctx.workspace_id, id, spec.key));
     const bool paused = p.paused_until && *p.paused_until > services->clock->NowMicros();
-    json o = {{"type", spec.type == forward::OutputType::kHttp ? "http" : "jsonl"},
-              {"backlog", p.backlog},
-              {"batches_delivered", p.delivered_total},
-              {"state", paused ? "paused" : (p.failures > 0 ? "retrying" : "ok")},
-              {"consecutive_failures", p.failures},
-              {"last_error", p.last_error ? json(*p.last_error) : json()},
-              {"last_error_at",
-               p.last_error_at ? json(core::FormatTimestamp(*p.last_error_at)) : json()},
-              {"paused_until",
-               paused ? json(core::FormatTimestamp(*p.paused_until)) : json()}};
+    json o = {
+        {"type", spec.type == forward::OutputType::kHttp ? "http" : "jsonl"},
+        {"backlog", p.backlog},
+        {"batches_delivered", p.delivered_total},
+        {"state", paused ? "paused" : (p.failures > 0 ? "retrying" : "ok")},
+        {"consecutive_failures", p.failures},
+        {"last_error", p.last_error ? json(*p.last_error) : json()},
+        {"last_error_at", p.last_error_at ? json(core::FormatTimestamp(*p.last_error_at)) : json()},
+        {"paused_until", paused ? json(core::FormatTimestamp(*p.paused_until)) : json()}};
     if (spec.type == forward::OutputType::kHttp) {
       o["url"] = spec.url;
     } else {

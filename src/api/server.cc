@@ -348,9 +348,9 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(
     forward::ForwarderOptions forwarder = options.forwarder;
     forwarder.lease_ms = options.lease_ms;  // a dead server's drains free up like its runs
     sync::Deployment* deployment = server->deployment_.get();
-    server->forwarder_ = std::make_unique<forward::ForwardLoop>(
-        [deployment] { return deployment->NewSession(); }, std::move(deps), forwarder,
-        options.forward_poll_ms);
+    server->forwarder_ =
+        std::make_unique<forward::ForwardLoop>([deployment] { return deployment->NewSession(); },
+                                               std::move(deps), forwarder, options.forward_poll_ms);
     RETURN_IF_ERROR(server->forwarder_->Start());
   }
   core::LogInfo("serving " + server->deployment_->store().url + " on " + options.host + ":" +

@@ -64,7 +64,7 @@ struct ServerOptions {
   int64_t scheduler_tick_ms = 1000;      // 0: schedules do not fire in this process
   std::vector<std::string> sqlite_dirs;  // `--sqlite-dir`: where API clients' SQLite files may be
   std::vector<std::string> allow_networks;  // `--allow-network`: CIDRs warehouse hosts may be in
-  std::vector<std::string> output_dirs;  // `--output-dir`: where JSON-lines outputs may write
+  std::vector<std::string> output_dirs;     // `--output-dir`: where JSON-lines outputs may write
   // Forwarding (forward/forward_loop.h): how often outboxes are drained; 0: not in this process.
   int64_t forward_poll_ms = 200;
   forward::ForwarderOptions forwarder;

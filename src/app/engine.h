@@ -70,7 +70,7 @@ class Engine : public sync::Deployment {
   std::unique_ptr<storage::Backend> backend_;
   std::unique_ptr<core::SecretBox> secrets_;
   std::unique_ptr<warehouse::HttpTransport> output_sender_;  // points at network_
-  std::vector<std::string> output_dirs_;                      // real paths
+  std::vector<std::string> output_dirs_;                     // real paths
 };
 
 // Opens the engine `options` name (its store, clock and allowed SQLite directories) and serves

@@ -33,9 +33,7 @@ bool IsUuidDeviceField(std::string_view type) {
 }
 
 // A stored value as JSON (decimals that do not fit a double are strings already).
-json ValueJson(const core::Value& v) {
-  return json::parse(v.ToJson(), nullptr, false, true);
-}
+json ValueJson(const core::Value& v) { return json::parse(v.ToJson(), nullptr, false, true); }
 
 // Event attribute values are scalars in mParticle's schema: arrays and objects go as JSON text.
 json Scalar(const json& v) {
@@ -135,19 +133,19 @@ std::vector<storage::OutboxItem> RenderBatches(const profiles::ChangeSet& change
   for (const profiles::StoredEvent& e : changes.events) events[e.mpid].push_back(&e);
 
   const std::string request_space =
-      UuidV5(kUrlNamespace, "wsync:requests:" + std::to_string(source.workspace_id) + ":" +
-                                source.pipeline_id);
+      UuidV5(kUrlNamespace,
+             "wsync:requests:" + std::to_string(source.workspace_id) + ":" + source.pipeline_id);
   std::vector<storage::OutboxItem> out;
   for (const profiles::ProfileDelta& delta : changes.deltas) {
     auto found = profiles.find(delta.mpid);
     if (found == profiles.end()) continue;
     const profiles::Profile& profile = *found->second;
-    json batch = {{"environment", source.environment},
-                  {"mpid", profile.mpid},
-                  {"source_request_id",
-                   UuidV5(request_space, std::to_string(source.run_id) + ":" +
-                                             std::to_string(source.batch_number) + ":" +
-                                             std::to_string(profile.mpid))}};
+    json batch = {
+        {"environment", source.environment},
+        {"mpid", profile.mpid},
+        {"source_request_id", UuidV5(request_space, std::to_string(source.run_id) + ":" +
+                                                        std::to_string(source.batch_number) + ":" +
+                                                        std::to_string(profile.mpid))}};
     json identities = json::object();
     json device = json::object();
     for (const auto& [type, value] : profile.identities) {

@@ -60,17 +60,15 @@ TEST(RenderBatchesTest, OneBatchPerChangedProfileWithWhatChanged) {
   profiles::StoredEvent screen;
   screen.mpid = 42;
   screen.dedup_key = "m:886313e1-3b8a-5372-9b90-0c9aee199e5d";
-  screen.body =
-      R"({"event_type":"screen_view","screen_name":"home",)"
-      R"("source_message_id":"886313e1-3b8a-5372-9b90-0c9aee199e5d"})";
+  screen.body = R"({"event_type":"screen_view","screen_name":"home",)"
+                R"("source_message_id":"886313e1-3b8a-5372-9b90-0c9aee199e5d"})";
   changes.events = {custom, commerce, screen};
 
-  std::vector<storage::OutboxItem> items =
-      RenderBatches(changes, {.workspace_id = 1,
-                              .pipeline_id = "p",
-                              .environment = "production",
-                              .run_id = 3,
-                              .batch_number = 2});
+  std::vector<storage::OutboxItem> items = RenderBatches(changes, {.workspace_id = 1,
+                                                                   .pipeline_id = "p",
+                                                                   .environment = "production",
+                                                                   .run_id = 3,
+                                                                   .batch_number = 2});
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].mpid, 42);
   EXPECT_EQ(items[0].run_id, 3);

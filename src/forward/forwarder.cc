@@ -133,8 +133,7 @@ core::Status Forwarder::DrainAll(storage::Session* session, const core::StopToke
 }
 
 core::StatusOr<bool> Forwarder::Drain(storage::Session* session, int64_t workspace_id,
-                                      const std::string& pipeline_id,
-                                      const core::StopToken* stop) {
+                                      const std::string& pipeline_id, const core::StopToken* stop) {
   storage::Outbox* outbox = session->outbox();
   const int64_t now = deps_.clock->NowMicros();
   ASSIGN_OR_RETURN(bool claimed, outbox->ClaimDrain(workspace_id, pipeline_id, deps_.owner, now,
@@ -159,7 +158,7 @@ core::StatusOr<bool> Forwarder::Drain(storage::Session* session, int64_t workspa
       core::Status s = DrainOutput(session, workspace_id, pipeline_id, spec, stop);
       if (!s.ok()) {
         core::LogError("forwarding pipeline '" + pipeline_id + "' to " + spec.key + ": " +
-                         s.message());
+                       s.message());
       }
     }
     return outbox->Prune(workspace_id, pipeline_id, keys);
@@ -205,8 +204,8 @@ core::Status Forwarder::DrainOutput(storage::Session* session, int64_t workspace
     if (!o.retryable || failures >= max_attempts || o.retry_after_ms > options_.max_backoff_ms) {
       paused_until = now + std::max(options_.pause_ms, o.retry_after_ms) * 1000;
     }
-    RETURN_IF_ERROR(outbox->RecordFailure(workspace_id, pipeline_id, output.key, o.error, now,
-                                          paused_until));
+    RETURN_IF_ERROR(
+        outbox->RecordFailure(workspace_id, pipeline_id, output.key, o.error, now, paused_until));
     return paused_until.has_value();
   };
 
@@ -215,9 +214,8 @@ core::Status Forwarder::DrainOutput(storage::Session* session, int64_t workspace
                      outbox->Pending(workspace_id, pipeline_id, delivered_seq, window));
     if (entries.empty()) break;
     const int64_t now = deps_.clock->NowMicros();
-    ASSIGN_OR_RETURN(bool still_ours,
-                     outbox->ClaimDrain(workspace_id, pipeline_id, deps_.owner, now,
-                                        now + options_.lease_ms * 1000));
+    ASSIGN_OR_RETURN(bool still_ours, outbox->ClaimDrain(workspace_id, pipeline_id, deps_.owner,
+                                                         now, now + options_.lease_ms * 1000));
     if (!still_ours) return core::Unavailable("another process took over the drain");
 
     if (output.type == OutputType::kJsonl) {
@@ -232,8 +230,8 @@ core::Status Forwarder::DrainOutput(storage::Session* session, int64_t workspace
       continue;
     }
 
-    std::vector<BulkRequest> requests = BuildRequests(entries, options_.max_batches_per_request,
-                                                      options_.max_request_bytes);
+    std::vector<BulkRequest> requests =
+        BuildRequests(entries, options_.max_batches_per_request, options_.max_request_bytes);
     if (requests.size() > static_cast<size_t>(options_.max_in_flight)) {
       requests.resize(static_cast<size_t>(options_.max_in_flight));  // the rest: next round
     }
@@ -279,10 +277,10 @@ core::Status Forwarder::DrainOutput(storage::Session* session, int64_t workspace
     if (paused) return core::Status::Ok();
     int64_t wait = failed.retry_after_ms;
     if (wait == 0) {
-      const int64_t exponential =
-          options_.backoff_ms << std::min<int64_t>(std::max<int64_t>(failures - 1, 0), 20);
-      wait = static_cast<int64_t>(static_cast<double>(std::min(exponential, options_.max_backoff_ms)) *
-                                  Jitter());
+      const int64_t exponential = options_.backoff_ms
+                                  << std::min<int64_t>(std::max<int64_t>(failures - 1, 0), 20);
+      wait = static_cast<int64_t>(
+          static_cast<double>(std::min(exponential, options_.max_backoff_ms)) * Jitter());
     }
     deps_.sleep(std::chrono::milliseconds(wait), stop);
   }

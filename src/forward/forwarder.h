@@ -54,8 +54,7 @@ struct ForwarderDeps {
   warehouse::HttpTransport* http = nullptr;
   FileRules files;
   // The pipeline's outputs with their secrets opened (catalog::RevealOutputs).
-  std::function<core::StatusOr<nlohmann::json>(int64_t workspace_id,
-                                               const std::string& pipeline_id,
+  std::function<core::StatusOr<nlohmann::json>(int64_t workspace_id, const std::string& pipeline_id,
                                                const nlohmann::json& outputs)>
       reveal_outputs;
   // Waits between attempts (tests record instead); returns early when `stop` is cancelled.

@@ -78,12 +78,12 @@ class ForwarderTest : public ::testing::Test {
     ASSERT_TRUE(session.ok());
     session_ = std::move(*session);
     catalog::Catalog* c = session_->catalog();
-    ASSERT_TRUE(c->Create(1, catalog::Kind::kConnection,
-                          {{"id", "c1"},
-                           {"service_provider", "sqlite"},
-                           {"config", {{"path", "/tmp/x.db"}}}},
-                          "t")
-                    .ok());
+    ASSERT_TRUE(
+        c->Create(
+             1, catalog::Kind::kConnection,
+             {{"id", "c1"}, {"service_provider", "sqlite"}, {"config", {{"path", "/tmp/x.db"}}}},
+             "t")
+            .ok());
     ASSERT_TRUE(
         c->Create(1, catalog::Kind::kDataModel, {{"id", "m1"}, {"sql_query", "SELECT 1 AS a"}}, "t")
             .ok());
@@ -193,7 +193,10 @@ TEST_F(ForwarderTest, RetriesBackOffWithJitterAndHonourRetryAfter) {
   Pipeline(json::array({{{"type", "http"}, {"url", "https://example.test/bulk"}}}));
   Enqueue(3);
   using T = ScriptedTransport;
-  http_.script = {T::Status(500), {429, {{"Retry-After", "2"}}, false}, T::Drop(), T::Status(503),
+  http_.script = {T::Status(500),
+                  {429, {{"Retry-After", "2"}}, false},
+                  T::Drop(),
+                  T::Status(503),
                   T::Status(202)};
   ASSERT_TRUE(Make({.backoff_ms = 100}).Drain(session_.get(), 1, "p1", nullptr).ok());
   ASSERT_EQ(http_.requests.size(), 5u);
@@ -213,8 +216,8 @@ TEST_F(ForwarderTest, RetriesBackOffWithJitterAndHonourRetryAfter) {
 }
 
 TEST_F(ForwarderTest, AnOutputThatKeepsFailingPausesAndKeepsItsBacklog) {
-  Pipeline(json::array(
-      {{{"type", "http"}, {"url", "https://example.test/bulk"}, {"max_attempts", 3}}}));
+  Pipeline(
+      json::array({{{"type", "http"}, {"url", "https://example.test/bulk"}, {"max_attempts", 3}}}));
   Enqueue(2);
   http_.script = {ScriptedTransport::Status(500), ScriptedTransport::Status(500),
                   ScriptedTransport::Status(500)};
@@ -264,10 +267,10 @@ TEST_F(ForwarderTest, HeadersBasicAuthAndGzip) {
   const auto& headers = http_.requests[0].headers;
   EXPECT_THAT(headers, ::testing::Contains(std::make_pair(std::string("Authorization"),
                                                           std::string("Basic a2V5OnNlY3JldA=="))));
-  EXPECT_THAT(headers, ::testing::Contains(std::make_pair(std::string("X-Team"),
-                                                          std::string("growth"))));
-  EXPECT_THAT(headers, ::testing::Contains(std::make_pair(std::string("Content-Encoding"),
-                                                          std::string("gzip"))));
+  EXPECT_THAT(headers,
+              ::testing::Contains(std::make_pair(std::string("X-Team"), std::string("growth"))));
+  EXPECT_THAT(headers, ::testing::Contains(
+                           std::make_pair(std::string("Content-Encoding"), std::string("gzip"))));
   json body = json::parse(Gunzip(http_.requests[0].body));
   ASSERT_EQ(body.size(), 2u);
   EXPECT_EQ(body[1]["mpid"], 2);
@@ -292,8 +295,7 @@ TEST_F(ForwarderTest, JsonLinesGoOnlyUnderTheAllowedDirectories) {
   EXPECT_EQ(st.st_mode & 0777, 0600);
   EXPECT_EQ(Progress("jsonl:sub/batches.jsonl").backlog, 0);
   EXPECT_FALSE(std::filesystem::exists(dir_.File("elsewhere.jsonl")));
-  EXPECT_EQ(Progress("jsonl:link.jsonl").last_error,
-            "jsonl output 'link.jsonl': a symbolic link");
+  EXPECT_EQ(Progress("jsonl:link.jsonl").last_error, "jsonl output 'link.jsonl': a symbolic link");
   EXPECT_EQ(Progress("jsonl:link.jsonl").backlog, 3);
   EXPECT_EQ(Progress("jsonl:missing/x.jsonl").last_error,
             "jsonl output 'missing/x.jsonl': its directory does not exist");
@@ -302,9 +304,9 @@ TEST_F(ForwarderTest, JsonLinesGoOnlyUnderTheAllowedDirectories) {
   std::vector<storage::OutboxEntry> entries = {{1, 1, 1, "{}"}};
   EXPECT_EQ(AppendLines(rules, "../escape.jsonl", entries).message(),
             "jsonl output '../escape.jsonl': not under an allowed output directory");
-  EXPECT_EQ(AppendLines(rules, dir_.File("escape.jsonl"), entries).message(),
-            "jsonl output '" + dir_.File("escape.jsonl") +
-                "': not under an allowed output directory");
+  EXPECT_EQ(
+      AppendLines(rules, dir_.File("escape.jsonl"), entries).message(),
+      "jsonl output '" + dir_.File("escape.jsonl") + "': not under an allowed output directory");
   EXPECT_EQ(AppendLines(rules, "sub/wsync.db", entries).message(),
             "jsonl output 'sub/wsync.db': the deployment's own files");
   EXPECT_EQ(AppendLines({{}, ""}, "x.jsonl", entries).message(),

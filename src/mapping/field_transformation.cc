@@ -162,10 +162,11 @@ bool IsProductAction(std::string_view value) {
 
 bool IsProductField(std::string_view field, bool* numeric) {
   static constexpr std::pair<std::string_view, bool> kFields[] = {
-      {"id", false},      {"name", false},    {"brand", false},
-      {"category", false}, {"variant", false}, {"coupon_code", false},
-      {"position", true}, {"price", true},    {"quantity", true},
-      {"total_product_amount", true}};
+      {"id", false},      {"name", false},
+      {"brand", false},   {"category", false},
+      {"variant", false}, {"coupon_code", false},
+      {"position", true}, {"price", true},
+      {"quantity", true}, {"total_product_amount", true}};
   for (const auto& [name, is_numeric] : kFields) {
     if (name == field) {
       if (numeric != nullptr) *numeric = is_numeric;
@@ -485,9 +486,10 @@ core::Status Validate(const FieldTransformation& ft) {
         } else if (type == "screen_view") {
           require(DestinationKind::kScreenName, "events.screen_name");
         } else if (type == "commerce_event" && !has_action) {
-          errors.push_back({Index("mappings", i),
-                            Describe(i, m) +
-                                ": a commerce_event needs a mapping to events.product_action.action"});
+          errors.push_back(
+              {Index("mappings", i),
+               Describe(i, m) +
+                   ": a commerce_event needs a mapping to events.product_action.action"});
         }
       }
     }

@@ -595,11 +595,11 @@ TEST(MapperEventsTest, CommerceEventWithProductsFromAJsonColumn) {
       {"cid", "action", "order", "total", "items"});
   Record record;
   RowError error;
-  ASSERT_TRUE(mapper.Map({Value::String("c1"), Value::String("purchase"), Value::Int64(77),
-                          Value::String("19.5"),
-                          Value::String(R"([{"id": 5, "name": "Mug", "price": "9.75",
+  ASSERT_TRUE(
+      mapper.Map({Value::String("c1"), Value::String("purchase"), Value::Int64(77),
+                  Value::String("19.5"), Value::String(R"([{"id": 5, "name": "Mug", "price": "9.75",
                             "quantity": 2, "custom_attributes": {"colour": "red", "n": 1}}])")},
-                         1, &record, &error))
+                 1, &record, &error))
       << error.message;
   const Event& e = *record.event;
   EXPECT_EQ(e.event_type, "commerce_event");
@@ -607,9 +607,8 @@ TEST(MapperEventsTest, CommerceEventWithProductsFromAJsonColumn) {
   EXPECT_EQ(e.product_action[0].second, Value::String("purchase"));
   EXPECT_EQ(e.product_action[1].second, Value::String("77"));  // transaction ids are text
   EXPECT_EQ(e.product_action[2].second, Value::Double(19.5));
-  EXPECT_EQ(e.products,
-            R"([{"custom_attributes":{"colour":"red","n":"1"},"id":"5","name":"Mug",)"
-            R"("price":9.75,"quantity":2}])");
+  EXPECT_EQ(e.products, R"([{"custom_attributes":{"colour":"red","n":"1"},"id":"5","name":"Mug",)"
+                        R"("price":9.75,"quantity":2}])");
 
   // One object stands for a list of one.
   ASSERT_TRUE(mapper.Map({Value::String("c1"), Value::String("refund"), Value::Null(),
@@ -651,7 +650,8 @@ TEST(MapperEventsTest, BadProductsAndActionsAreRowErrors) {
        "product_action.action 'buy' is not one of add_to_cart, remove_from_cart, checkout, "
        "checkout_option, click, view_detail, purchase, refund, add_to_wishlist, "
        "remove_from_wish_list"},
-      {row("purchase", "lots", "[]"), "total", "product_action.total_amount: 'lots' is not a number"},
+      {row("purchase", "lots", "[]"), "total",
+       "product_action.total_amount: 'lots' is not a number"},
       {row(nullptr, nullptr, "[]"), "",
        "a commerce_event needs a product action (events.product_action.action is empty)"},
   };
@@ -727,9 +727,8 @@ TEST(MapperEventsTest, EventTimeDefaultsToTheTimestampFieldInItsUnit) {
   MapperOptions options;
   options.pipeline_type = PipelineType::kEvents;
   options.timestamp_field = "at";
-  std::vector<core::Column> columns = {{"cid", Type::kString, false},
-                                       {"screen", Type::kString, false},
-                                       {"at", Type::kInt64, false}};
+  std::vector<core::Column> columns = {
+      {"cid", Type::kString, false}, {"screen", Type::kString, false}, {"at", Type::kInt64, false}};
   Record record;
   RowError error;
   Mapper seconds = MustCompile(&ft, columns, options);
@@ -740,12 +739,13 @@ TEST(MapperEventsTest, EventTimeDefaultsToTheTimestampFieldInItsUnit) {
   EXPECT_EQ(record.event->screen_name, "home");
   options.timestamp_unit = TimestampUnit::kMilliseconds;
   Mapper millis = MustCompile(&ft, columns, options);
-  ASSERT_TRUE(millis.Map({Value::String("c1"), Value::String("home"),
-                          Value::Int64(1'700'000'000'123)},
-                         1, &record, &error));
+  ASSERT_TRUE(
+      millis.Map({Value::String("c1"), Value::String("home"), Value::Int64(1'700'000'000'123)}, 1,
+                 &record, &error));
   EXPECT_EQ(record.event->timestamp_ms, 1'700'000'000'123);
   // A screen view without a screen name is a row error.
-  EXPECT_FALSE(millis.Map({Value::String("c1"), Value::Null(), Value::Int64(1)}, 2, &record, &error));
+  EXPECT_FALSE(
+      millis.Map({Value::String("c1"), Value::Null(), Value::Int64(1)}, 2, &record, &error));
   EXPECT_EQ(error.message, "a screen_view needs a screen name (events.screen_name is empty)");
 }
 

@@ -80,8 +80,7 @@ class Outbox {
   // Claims draining the pipeline for `owner` until `until` (wall-clock micros): true when it
   // was free, expired or already `owner`'s (then extended).
   virtual core::StatusOr<bool> ClaimDrain(int64_t workspace_id, const std::string& pipeline_id,
-                                          const std::string& owner, int64_t now,
-                                          int64_t until) = 0;
+                                          const std::string& owner, int64_t now, int64_t until) = 0;
   virtual core::Status ReleaseDrain(int64_t workspace_id, const std::string& pipeline_id,
                                     const std::string& owner) = 0;
 };

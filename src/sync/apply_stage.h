@@ -40,7 +40,7 @@ struct ApplyOptions {
   std::string pipeline_id{};
   std::string environment{};
   profiles::InputProtection protection = profiles::InputProtection::kCreateAndUpdate;
-  bool full = false;      // a full sync: one row per key, unchanged fingerprints are skipped
+  bool full = false;  // a full sync: one row per key, unchanged fingerprints are skipped
   // The pipeline has outputs: each batch's changes are rendered (forward/batch_format.h) into
   // the outbox in the batch's transaction.
   bool forward = false;

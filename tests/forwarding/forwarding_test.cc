@@ -32,8 +32,9 @@ class ForwardingTest : public SyncFixture {
   // Reopens the deployment allowing `networks` (the operator's --allow-network).
   void OpenEngine(std::vector<std::string> networks) {
     session_.reset();
-    auto engine = app::Engine::Open(dir_.File("data"), &clock_,
-                                    {.sqlite_dirs = {}, .allow_networks = std::move(networks), .output_dirs = {}});
+    auto engine = app::Engine::Open(
+        dir_.File("data"), &clock_,
+        {.sqlite_dirs = {}, .allow_networks = std::move(networks), .output_dirs = {}});
     ASSERT_TRUE(engine.ok()) << engine.status().ToString();
     engine_ = std::move(*engine);
     auto session = engine_->NewSession();
@@ -106,7 +107,6 @@ constexpr const char* kEventMapping = R"({"id": "ev", "destination_type": "event
    {"mapping_type": "column", "source": "msg", "destination": "events.source_message_id"},
    {"mapping_type": "column", "source": "$unmapped", "destination": "events.custom_attributes.*"}]})";
 
-
 TEST_F(ForwardingTest, EventsAreStoredAndForwardedOnceAcrossReRuns) {
   Warehouse(R"sql(
     CREATE TABLE ev (customer_id TEXT, email TEXT, kind TEXT, name TEXT, screen TEXT,
@@ -118,8 +118,8 @@ TEST_F(ForwardingTest, EventsAreStoredAndForwardedOnceAcrossReRuns) {
       ('c2', NULL, 'page_view', NULL, NULL, NULL, NULL, NULL, 1700000003000, NULL, NULL),
       ('c3', NULL, 'commerce_event', NULL, NULL, 'purchase', 'not json', NULL, NULL, NULL, NULL);
   )sql");
-  Define("SELECT * FROM ev",
-         {{"pipeline_type", "events"}, {"outputs", Outputs()}}, json::parse(kEventMapping));
+  Define("SELECT * FROM ev", {{"pipeline_type", "events"}, {"outputs", Outputs()}},
+         json::parse(kEventMapping));
   catalog::Run first = Run();
   ASSERT_TRUE(last_status_.ok()) << last_status_.ToString();
   EXPECT_EQ(first.counters.events_created, 3);
@@ -142,18 +142,24 @@ TEST_F(ForwardingTest, EventsAreStoredAndForwardedOnceAcrossReRuns) {
   const int64_t c2 = Find("customer_id", "c2").mpid;
   json one = sent.at(c1);
   one.erase("source_request_id");
-  EXPECT_EQ(one, json::parse(R"({
-    "environment": "production", "mpid": )" + std::to_string(c1) + R"(,
+  EXPECT_EQ(
+      one,
+      json::parse(R"({
+    "environment": "production", "mpid": )" +
+                  std::to_string(c1) + R"(,
     "user_identities": {"customer_id": "c1", "email": "a@x.com"},
     "events": [
       {"event_type": "custom_event", "data": {"timestamp_unixtime_ms": 1700000000000,
-        "source_message_id": ")" + forward::MessageId("p", "m-1") + R"(",
+        "source_message_id": ")" +
+                  forward::MessageId("p", "m-1") + R"(",
         "event_name": "signup", "custom_event_type": "transaction",
         "custom_attributes": {"colour": "red"}}},
       {"event_type": "screen_view", "data": {"timestamp_unixtime_ms": 1700000001000,
-        "source_message_id": ")" + sent.at(c1)["events"][1]["data"]["source_message_id"].get<std::string>() + R"(",
+        "source_message_id": ")" +
+                  sent.at(c1)["events"][1]["data"]["source_message_id"].get<std::string>() + R"(",
         "screen_name": "home"}}]})"));
-  EXPECT_TRUE(forward::IsUuid(sent.at(c1)["events"][1]["data"]["source_message_id"].get<std::string>()));
+  EXPECT_TRUE(
+      forward::IsUuid(sent.at(c1)["events"][1]["data"]["source_message_id"].get<std::string>()));
   EXPECT_EQ(sent.at(c2)["events"][0], json::parse(R"({"event_type": "commerce_event", "data": {
       "timestamp_unixtime_ms": 1700000002000,
       "source_message_id": "bdc0a3d2-6a4e-4a39-9c8a-2f0a1d6a0b11",
@@ -191,8 +197,9 @@ TEST_F(ForwardingTest, UserAttributePipelinesForwardOnlyWhatChanged) {
   const int64_t b = Find("email", "b@x.com").mpid;
   json first = sent.at(a);
   first.erase("source_request_id");
-  EXPECT_EQ(first, json::parse(R"({"environment": "production", "mpid": )" + std::to_string(a) +
-                               R"(, "user_identities": {"email": "a@x.com", "mobile_number": "+1555"},
+  EXPECT_EQ(first,
+            json::parse(R"({"environment": "production", "mpid": )" + std::to_string(a) +
+                        R"(, "user_identities": {"email": "a@x.com", "mobile_number": "+1555"},
       "user_attributes": {"plan": "pro", "score": 7}})"));
 
   Warehouse("UPDATE users SET plan = 'team', score = NULL WHERE email = 'a@x.com'");
@@ -221,9 +228,9 @@ TEST_F(ForwardingTest, ThrottledFailedStalledAndDroppedRequestsAreRetriedWithThe
   receiver_.Script(
       {Answer::kThrottle, Answer::kFail, Answer::kStall, Answer::kDrop, Answer::kAccept});
   Forward();
-  EXPECT_THAT(receiver_.answers(), ::testing::ElementsAre(Answer::kThrottle, Answer::kFail,
-                                                          Answer::kStall, Answer::kDrop,
-                                                          Answer::kAccept));
+  EXPECT_THAT(receiver_.answers(),
+              ::testing::ElementsAre(Answer::kThrottle, Answer::kFail, Answer::kStall,
+                                     Answer::kDrop, Answer::kAccept));
   // The stalled and the dropped request were read too: the receiver holds the same body three
   // times, with the same source_request_ids, and keeps each batch once by them.
   std::vector<std::string> bodies = receiver_.bodies();

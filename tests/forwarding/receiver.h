@@ -64,9 +64,8 @@ class Receiver {
           break;
         case Answer::kDrop:
           // A response cut short: the connection closes before the answer is whole.
-          res.set_content_provider(
-              100, "application/json",
-              [](size_t, size_t, httplib::DataSink&) { return false; });
+          res.set_content_provider(100, "application/json",
+                                   [](size_t, size_t, httplib::DataSink&) { return false; });
           break;
       }
     });

@@ -35,7 +35,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
   if (colon != std::string::npos) {
     std::string value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.pop_back();
     }
     x->response.headers.emplace_back(line.substr(0, colon), value);
@@ -156,7 +157,8 @@ core::StatusOr<warehouse::HttpResponse> CurlSender::Send(const warehouse::HttpRe
   curl_slist_free_all(resolve);
   if (x.too_large) return core::ResourceExhausted("the output's answer is too large");
   if (rc == CURLE_ABORTED_BY_CALLBACK) return core::Cancelled("forwarding was stopped");
-  if (rc == CURLE_OPERATION_TIMEDOUT) return core::DeadlineExceeded("the output did not answer in time");
+  if (rc == CURLE_OPERATION_TIMEDOUT)
+    return core::DeadlineExceeded("the output did not answer in time");
   if (rc != CURLE_OK) {
     return core::Unavailable(std::string("the output could not be reached (") +
                              curl_easy_strerror(rc) + ")");

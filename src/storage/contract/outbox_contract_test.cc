@@ -15,12 +15,12 @@ class OutboxContractTest : public testing::BackendTest {
     BackendTest::SetUp();
     if (HasFatalFailure()) return;
     catalog::Catalog* c = session_->catalog();
-    ASSERT_TRUE(c->Create(1, catalog::Kind::kConnection,
-                          {{"id", "c1"},
-                           {"service_provider", "sqlite"},
-                           {"config", {{"path", "/tmp/x.db"}}}},
-                          "t")
-                    .ok());
+    ASSERT_TRUE(
+        c->Create(
+             1, catalog::Kind::kConnection,
+             {{"id", "c1"}, {"service_provider", "sqlite"}, {"config", {{"path", "/tmp/x.db"}}}},
+             "t")
+            .ok());
     ASSERT_TRUE(
         c->Create(1, catalog::Kind::kDataModel, {{"id", "m1"}, {"sql_query", "SELECT 1 AS a"}}, "t")
             .ok());
@@ -67,16 +67,16 @@ TEST_P(OutboxContractTest, EntriesCommitOrRollBackWithTheirBatch) {
   EXPECT_EQ(failed.code(), core::StatusCode::kNotFound);
   EXPECT_TRUE(Bodies(0).empty());
 
-  ASSERT_TRUE(session_
-                  ->Transaction([&]() -> core::Status {
-                    RETURN_IF_ERROR(
-                        outbox()->Enqueue(1, "p1", {{run_id_, 5, "a"}, {run_id_, 6, "b"}}, 1));
-                    catalog::RunCheckpoint cp;
-                    cp.run_id = run_id_;
-                    cp.pipeline_id = "p1";
-                    return session_->catalog()->RecordCheckpoint(1, cp);
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      session_
+          ->Transaction([&]() -> core::Status {
+            RETURN_IF_ERROR(outbox()->Enqueue(1, "p1", {{run_id_, 5, "a"}, {run_id_, 6, "b"}}, 1));
+            catalog::RunCheckpoint cp;
+            cp.run_id = run_id_;
+            cp.pipeline_id = "p1";
+            return session_->catalog()->RecordCheckpoint(1, cp);
+          })
+          .ok());
   // Another session (another process) sees them, in order.
   auto other = NewSession();
   ASSERT_TRUE(other.ok());
@@ -93,8 +93,8 @@ TEST_P(OutboxContractTest, EntriesCommitOrRollBackWithTheirBatch) {
 }
 
 TEST_P(OutboxContractTest, EachOutputDeliversInOrderAndCountsOnTheRun) {
-  ASSERT_TRUE(outbox()->Enqueue(1, "p1", {{run_id_, 1, "a"}, {run_id_, 2, "b"}, {run_id_, 3, "c"}},
-                                1)
+  ASSERT_TRUE(outbox()
+                  ->Enqueue(1, "p1", {{run_id_, 1, "a"}, {run_id_, 2, "b"}, {run_id_, 3, "c"}}, 1)
                   .ok());
   auto pending = outbox()->Pending(1, "p1", 0, 2);
   ASSERT_EQ(pending->size(), 2u);
