@@ -10,7 +10,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 postgresql-client-15 openssl sqlite3 curl jq
-  chromium chromium-driver
+  chromium chromium-driver zlib1g-dev
 )
 
 missing=()

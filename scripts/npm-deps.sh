@@ -13,7 +13,7 @@ if ! command -v npm >/dev/null 2>&1; then
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
 fi
-for dir in "$root/tests/bigquery/node" "$root/tests/ui"; do
+for dir in "$root/tests/bigquery/node" "$root/tests/ui" "$root/tests/forwarding/node"; do
   lock="$dir/package-lock.json"
   stamp="$dir/node_modules/.package-lock.json"
   if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ]; then

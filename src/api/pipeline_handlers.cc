@@ -6,6 +6,7 @@
 #include "api/handler_macros.h"
 #include "api/handlers.h"
 #include "core/time.h"
+#include "forward/outputs.h"
 #include "mapping/identity_types.h"
 #include "scheduler/schedule.h"
 #include "sync/prepare.h"
@@ -190,14 +191,40 @@ Response Status(Services* services, RequestContext& ctx) {
                     catalog->Get(ctx.workspace_id, Kind::kPipeline, id));
   ASSIGN_OR_RESPOND(catalog::PipelineState st, catalog->GetState(ctx.workspace_id, id));
   ASSIGN_OR_RESPOND(auto latest, LatestRun(catalog, ctx.workspace_id, id));
-  return JsonResponse(200,
-                      {{"pipeline_id", id},
-                       {"state", Name(st.state)},
-                       {"status", Name(st.status)},
-                       {"errors", st.errors},
-                       {"high_water_mark", MarkJson(st.high_water_mark)},
-                       {"latest_run", latest ? RunJson(*latest) : json()},
-                       {"next_run_at", NextRunJson(pipeline, st, services->clock->NowMicros())}});
+  // Each output's forwarding progress (SPEC §11): what waits in the outbox for it, what it
+  // delivered, and why it last failed. Secrets never appear: an output is named by its type
+  // and url or path.
+  json outputs = json::array();
+  ASSIGN_OR_RESPOND(std::vector<forward::OutputSpec> specs,
+                    forward::ParseOutputs(pipeline.body.value("outputs", json::array())));
+  for (const forward::OutputSpec& spec : specs) {
+    ASSIGN_OR_RESPOND(storage::OutputProgress p,
+                      lease.outbox()->Progress(ctx.workspace_id, id, spec.key));
+    const bool paused = p.paused_until && *p.paused_until > services->clock->NowMicros();
+    json o = {
+        {"type", spec.type == forward::OutputType::kHttp ? "http" : "jsonl"},
+        {"backlog", p.backlog},
+        {"batches_delivered", p.delivered_total},
+        {"state", paused ? "paused" : (p.failures > 0 ? "retrying" : "ok")},
+        {"consecutive_failures", p.failures},
+        {"last_error", p.last_error ? json(*p.last_error) : json()},
+        {"last_error_at", p.last_error_at ? json(core::FormatTimestamp(*p.last_error_at)) : json()},
+        {"paused_until", paused ? json(core::FormatTimestamp(*p.paused_until)) : json()}};
+    if (spec.type == forward::OutputType::kHttp) {
+      o["url"] = spec.url;
+    } else {
+      o["path"] = spec.path;
+    }
+    outputs.push_back(std::move(o));
+  }
+  return JsonResponse(200, {{"pipeline_id", id},
+                            {"state", Name(st.state)},
+                            {"status", Name(st.status)},
+                            {"errors", st.errors},
+                            {"high_water_mark", MarkJson(st.high_water_mark)},
+                            {"latest_run", latest ? RunJson(*latest) : json()},
+                            {"next_run_at", NextRunJson(pipeline, st, services->clock->NowMicros())},
+                            {"outputs", std::move(outputs)}});
 }
 
 Response ListRuns(Services* services, RequestContext& ctx) {

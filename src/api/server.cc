@@ -14,6 +14,7 @@
 #include "api/openapi_json.h"
 #include "api/request_checks.h"
 #include "core/log.h"
+#include "runner/lease_owner.h"
 #include "ui/assets.h"
 
 namespace wsync::api {
@@ -343,6 +344,17 @@ core::StatusOr<std::unique_ptr<Server>> Server::Start(
         });
     RETURN_IF_ERROR(server->scheduler_->Start());
   }
+  if (options.forward_poll_ms > 0) {
+    forward::ForwarderDeps deps = server->deployment_->forwarder_deps();
+    deps.owner = runner::ThisProcessOwner();
+    forward::ForwarderOptions forwarder = options.forwarder;
+    forwarder.lease_ms = options.lease_ms;  // a dead server's drains free up like its runs
+    sync::Deployment* deployment = server->deployment_.get();
+    server->forwarder_ =
+        std::make_unique<forward::ForwardLoop>([deployment] { return deployment->NewSession(); },
+                                               std::move(deps), forwarder, options.forward_poll_ms);
+    RETURN_IF_ERROR(server->forwarder_->Start());
+  }
   core::LogInfo("serving " + server->deployment_->store().url + " on " + options.host + ":" +
                 std::to_string(port));
   return server;
@@ -354,6 +366,7 @@ void Server::Stop() {
   if (http_) http_->stop();
   if (listener_.joinable()) listener_.join();
   if (scheduler_) scheduler_->Stop();
+  if (forwarder_) forwarder_->Stop();
   if (workers_) workers_->Shutdown();
   leases_.reset();
 }

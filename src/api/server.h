@@ -18,6 +18,7 @@
 #include "api/services.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "forward/forward_loop.h"
 #include "scheduler/scheduler.h"
 #include "sync/deployment.h"
 
@@ -63,6 +64,10 @@ struct ServerOptions {
   int64_t scheduler_tick_ms = 1000;      // 0: schedules do not fire in this process
   std::vector<std::string> sqlite_dirs;  // `--sqlite-dir`: where API clients' SQLite files may be
   std::vector<std::string> allow_networks;  // `--allow-network`: CIDRs warehouse hosts may be in
+  std::vector<std::string> output_dirs;     // `--output-dir`: where JSON-lines outputs may write
+  // Forwarding (forward/forward_loop.h): how often outboxes are drained; 0: not in this process.
+  int64_t forward_poll_ms = 200;
+  forward::ForwarderOptions forwarder;
 };
 
 class Server {
@@ -92,6 +97,7 @@ class Server {
   std::unique_ptr<runner::RunWorkers> workers_;
   std::unique_ptr<Throttles> throttles_;
   std::unique_ptr<scheduler::SchedulerLoop> scheduler_;
+  std::unique_ptr<forward::ForwardLoop> forwarder_;
   Services services_;
   Router router_;
   std::unique_ptr<httplib::Server> http_;

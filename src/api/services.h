@@ -38,6 +38,7 @@ class SessionPool {
     catalog::Catalog* catalog() { return session_->catalog(); }
     profiles::ProfileStore* store() { return session_->store(); }
     storage::CredentialStore* credentials() { return session_->credentials(); }
+    storage::Outbox* outbox() { return session_->outbox(); }
     core::Status Transaction(const std::function<core::Status()>& fn) {
       return session_->Transaction(fn);
     }

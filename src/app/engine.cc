@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "catalog/secrets.h"
+#include "forward/http/curl_sender.h"
 #include "warehouse/builtin_providers.h"
 #include "warehouse/sqlite/sqlite_paths.h"
 
@@ -48,6 +49,8 @@ core::StatusOr<std::unique_ptr<Engine>> Engine::Open(const storage::StoreLocatio
   warehouse::RegisterBuiltinProviders(&engine->registry_, std::move(sqlite));
   ASSIGN_OR_RETURN(engine->backend_, storage::OpenBackend(store));
   ASSIGN_OR_RETURN(engine->secrets_, core::SecretBox::LoadOrCreate(data_dir));
+  ASSIGN_OR_RETURN(engine->output_dirs_, forward::ResolveOutputDirs(options.output_dirs));
+  engine->output_sender_ = std::make_unique<forward::CurlSender>(&engine->network_);
   return engine;
 }
 
@@ -76,11 +79,26 @@ core::StatusOr<nlohmann::json> Engine::RevealConfig(int64_t workspace_id,
   return catalog::RevealConfig(registry_, connection, workspace_id, secrets_.get());
 }
 
+forward::ForwarderDeps Engine::forwarder_deps() const {
+  forward::ForwarderDeps deps;
+  deps.clock = clock_;
+  deps.http = output_sender_.get();
+  deps.files = {output_dirs_, data_dir()};
+  deps.reveal_outputs = [this](int64_t workspace_id, const std::string& pipeline_id,
+                               const nlohmann::json& outputs) {
+    return catalog::RevealOutputs({workspace_id, catalog::Kind::kPipeline, pipeline_id}, outputs,
+                                  secrets_.get());
+  };
+  return deps;
+}
+
 core::StatusOr<std::unique_ptr<api::Server>> StartServer(const api::ServerOptions& options) {
   ASSIGN_OR_RETURN(
       std::unique_ptr<Engine> engine,
       Engine::Open(options.store.value_or(storage::StoreInDataDir(options.data_dir)), options.clock,
-                   {.sqlite_dirs = options.sqlite_dirs, .allow_networks = options.allow_networks}));
+                   {.sqlite_dirs = options.sqlite_dirs,
+                    .allow_networks = options.allow_networks,
+                    .output_dirs = options.output_dirs}));
   return api::Server::Start(options, std::move(engine));
 }
 

@@ -32,6 +32,9 @@ struct EngineOptions {
   // Networks (CIDR) API clients' warehouse hosts may be in besides public addresses
   // (`serve --allow-network`, SPEC §12; warehouse/egress.h).
   std::vector<std::string> allow_networks;
+  // Directories JSON-lines outputs may write under (`serve --output-dir`, SPEC §12). Empty:
+  // none.
+  std::vector<std::string> output_dirs;
 };
 
 class Engine : public sync::Deployment {
@@ -58,6 +61,7 @@ class Engine : public sync::Deployment {
   const core::SecretBox* secrets() const { return secrets_.get(); }
   core::StatusOr<nlohmann::json> RevealConfig(int64_t workspace_id,
                                               const catalog::Connection& connection) const override;
+  forward::ForwarderDeps forwarder_deps() const override;
 
  private:
   Engine(const core::Clock* clock, warehouse::NetworkPolicy network);
@@ -67,6 +71,8 @@ class Engine : public sync::Deployment {
   warehouse::Registry registry_;
   std::unique_ptr<storage::Backend> backend_;
   std::unique_ptr<core::SecretBox> secrets_;
+  std::unique_ptr<warehouse::HttpTransport> output_sender_;  // points at network_
+  std::vector<std::string> output_dirs_;                     // real paths
 };
 
 // Opens the engine `options` name (its store, clock and allowed SQLite directories) and serves

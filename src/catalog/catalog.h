@@ -125,7 +125,9 @@ struct Run {
 // A run's progress after one applied batch: absolute counters, the batch's new row errors and,
 // with the last batch, the pipeline's new incremental mark. RecordCheckpoint writes it in the
 // batch's own transaction (storage::Session::Transaction), so the batch's data and its
-// checkpoint commit together or not at all.
+// checkpoint commit together or not at all. `counters.batches_forwarded` is not written: the
+// forwarder counts deliveries itself (storage::Outbox::MarkDelivered), while the run goes and
+// after it.
 struct RunCheckpoint {
   int64_t run_id = 0;
   std::string pipeline_id;

@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
   serve->add_option("--allow-network", serve_args.allow_networks,
                     "network (CIDR, e.g. 10.0.0.0/8) whose addresses API clients' warehouse hosts "
                     "may have besides public ones (repeatable; default none)");
+  serve->add_option("--output-dir", serve_args.output_dirs,
+                    "directory under which pipelines' JSON-lines outputs may write (repeatable; "
+                    "default none)");
   serve
       ->add_option("--max-connections", serve_args.max_connections,
                    "connections served at once; more are answered 503 (default 256)")

@@ -49,6 +49,7 @@ int Serve(const ServeArgs& args) {
   options.lease_ms = int64_t{args.lease_seconds} * 1000;
   options.sqlite_dirs = args.sqlite_dirs;
   options.allow_networks = args.allow_networks;
+  options.output_dirs = args.output_dirs;
   options.max_connections = args.max_connections;
   options.http_threads = args.http_threads;
   options.warehouse_requests_per_workspace = args.warehouse_requests_per_workspace;

@@ -19,6 +19,8 @@ struct ServeArgs {
   std::vector<std::string> sqlite_dirs;
   // Networks (CIDR) API clients' warehouse hosts may be in besides public ones; none by default.
   std::vector<std::string> allow_networks;
+  // Directories JSON-lines outputs may write under; none by default.
+  std::vector<std::string> output_dirs;
   // Request limits (docs/security.md); the defaults are api::ServerOptions'.
   int max_connections = 256;
   int http_threads = 32;

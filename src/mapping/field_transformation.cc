@@ -146,6 +146,36 @@ bool IsCustomEventType(std::string_view value) {
   return false;
 }
 
+bool IsEventType(std::string_view value) {
+  return value == "custom_event" || value == "screen_view" || value == "commerce_event";
+}
+
+bool IsProductAction(std::string_view value) {
+  static constexpr std::string_view kActions[] = {
+      "add_to_cart", "remove_from_cart", "checkout", "checkout_option", "click",
+      "view_detail", "purchase",         "refund",   "add_to_wishlist", "remove_from_wish_list"};
+  for (std::string_view a : kActions) {
+    if (a == value) return true;
+  }
+  return false;
+}
+
+bool IsProductField(std::string_view field, bool* numeric) {
+  static constexpr std::pair<std::string_view, bool> kFields[] = {
+      {"id", false},      {"name", false},
+      {"brand", false},   {"category", false},
+      {"variant", false}, {"coupon_code", false},
+      {"position", true}, {"price", true},
+      {"quantity", true}, {"total_product_amount", true}};
+  for (const auto& [name, is_numeric] : kFields) {
+    if (name == field) {
+      if (numeric != nullptr) *numeric = is_numeric;
+      return true;
+    }
+  }
+  return false;
+}
+
 bool ParseDestination(std::string_view text, DestinationType type, Destination* out,
                       std::string* error) {
   *out = Destination{};
@@ -198,6 +228,18 @@ bool ParseDestination(std::string_view text, DestinationType type, Destination* 
       }
       out->kind =
           name == "*" ? DestinationKind::kAllCustomAttributes : DestinationKind::kCustomAttribute;
+      out->name = std::string(name);
+      return true;
+    }
+    if (StartsWith(rest, "product_action.product.")) {
+      std::string_view name = rest.substr(23);
+      if (!IsProductField(name, nullptr)) {
+        *error = "unknown product field '" + std::string(name) +
+                 "' (expected id, name, brand, category, variant, coupon_code, position, price, "
+                 "quantity or total_product_amount)";
+        return false;
+      }
+      out->kind = DestinationKind::kProduct;
       out->name = std::string(name);
       return true;
     }
@@ -308,6 +350,9 @@ core::Status Validate(const FieldTransformation& ft) {
   std::map<std::string, size_t> seen;  // destination key → first mapping using it
   // Event mappings by kind, for the cross-mapping rules below.
   std::map<DestinationKind, size_t> event_fields;
+  int product_column = -1;    // the first mapping to events.product_action.product.<field>
+  int products_mapping = -1;  // the mapping to events.product_action.products
+  bool has_action = false;
 
   for (size_t i = 0; i < ft.mappings.size(); ++i) {
     const Mapping& m = ft.mappings[i];
@@ -379,6 +424,29 @@ core::Status Validate(const FieldTransformation& ft) {
         m.value_type != "number") {
       add(path + ".value_type", "events.timestamp_unixtime_ms takes a number");
     }
+    if (dest.kind == DestinationKind::kEventType && m.mapping_type == MappingType::kStatic &&
+        m.value.is_string() && !IsEventType(m.value.get<std::string>())) {
+      add(path + ".value", "event_type must be custom_event, screen_view or commerce_event");
+    }
+    if (dest.kind == DestinationKind::kProductAction && dest.name == "action" &&
+        m.mapping_type == MappingType::kStatic && m.value.is_string() &&
+        !IsProductAction(m.value.get<std::string>())) {
+      add(path + ".value",
+          "product_action.action must be one of add_to_cart, remove_from_cart, checkout, "
+          "checkout_option, click, view_detail, purchase, refund, add_to_wishlist, "
+          "remove_from_wish_list");
+    }
+    if (dest.kind == DestinationKind::kProductAction && dest.name == "products" &&
+        m.mapping_type == MappingType::kStatic) {
+      add(path + ".mapping_type", "events.product_action.products takes a column");
+    }
+    if (dest.kind == DestinationKind::kProduct) {
+      if (product_column < 0) product_column = static_cast<int>(i);
+    } else if (dest.kind == DestinationKind::kProductAction && dest.name == "products") {
+      products_mapping = static_cast<int>(i);
+    } else if (dest.kind == DestinationKind::kProductAction && dest.name == "action") {
+      has_action = true;
+    }
     if (dest.kind == DestinationKind::kCustomEventType && m.mapping_type == MappingType::kStatic &&
         m.value.is_string() && !IsCustomEventType(m.value.get<std::string>())) {
       add(path + ".value",
@@ -388,6 +456,14 @@ core::Status Validate(const FieldTransformation& ft) {
     event_fields.emplace(dest.kind, i);
   }
 
+  if (product_column >= 0 && products_mapping >= 0) {
+    errors.push_back({Index("mappings", static_cast<size_t>(product_column)),
+                      Describe(static_cast<size_t>(product_column),
+                               ft.mappings[static_cast<size_t>(product_column)]) +
+                          ": products come from events.product_action.products (mapping " +
+                          std::to_string(products_mapping) +
+                          ") or from one product's columns, not both"});
+  }
   if (events) {
     auto type_it = event_fields.find(DestinationKind::kEventType);
     if (type_it == event_fields.end()) {
@@ -409,6 +485,11 @@ core::Status Validate(const FieldTransformation& ft) {
           require(DestinationKind::kCustomEventType, "events.custom_event_type");
         } else if (type == "screen_view") {
           require(DestinationKind::kScreenName, "events.screen_name");
+        } else if (type == "commerce_event" && !has_action) {
+          errors.push_back(
+              {Index("mappings", i),
+               Describe(i, m) +
+                   ": a commerce_event needs a mapping to events.product_action.action"});
         }
       }
     }

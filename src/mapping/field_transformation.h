@@ -56,6 +56,7 @@ enum class DestinationKind {
   kCustomAttribute,      // name
   kAllCustomAttributes,  // events.custom_attributes.*
   kProductAction,        // name = action | transaction_id | total_amount | products
+  kProduct,              // name = a field of the one product (id, name, price, ...)
 };
 
 struct Destination {
@@ -73,5 +74,13 @@ bool ParseDestination(std::string_view text, DestinationType type, Destination* 
 
 // The custom_event_type values mParticle accepts (SPEC §4).
 bool IsCustomEventType(std::string_view value);
+// The event types an events pipeline writes and forwards: custom_event, screen_view,
+// commerce_event.
+bool IsEventType(std::string_view value);
+// mParticle's product actions (product_action.action of a commerce_event).
+bool IsProductAction(std::string_view value);
+// The fields of one product (events.product_action.product.<field>); `numeric` tells the
+// fields mParticle takes as numbers (price, quantity, position, total_product_amount).
+bool IsProductField(std::string_view field, bool* numeric);
 
 }  // namespace wsync::mapping

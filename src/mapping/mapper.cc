@@ -150,6 +150,79 @@ bool IsIntegral(double d) {
   return std::isfinite(d) && d == std::trunc(d) && std::fabs(d) < 9.2e18;
 }
 
+// A number for a field mParticle takes as a number: integers stay integers; numeric text is
+// read (whole text, finite). False when `v` is no number.
+bool NumberOf(const Value& v, nlohmann::json* out) {
+  auto from_text = [&](std::string_view text) {
+    int64_t i = 0;
+    if (ParseInt64(text, &i)) {
+      *out = i;
+      return true;
+    }
+    std::string copy(text);
+    char* end = nullptr;
+    double d = std::strtod(copy.c_str(), &end);
+    if (copy.empty() || end != copy.c_str() + copy.size() || !std::isfinite(d)) return false;
+    *out = d;
+    return true;
+  };
+  switch (v.type()) {
+    case Type::kInt64:
+      *out = v.int64_value();
+      return true;
+    case Type::kDouble:
+      if (!std::isfinite(v.double_value())) return false;
+      *out = v.double_value();
+      return true;
+    case Type::kDecimal:
+      return from_text(v.decimal_value());
+    case Type::kString:
+      return from_text(v.string_value());
+    default:
+      return false;
+  }
+}
+
+// The same for a JSON value read from a products column.
+bool NumberOf(const nlohmann::json& j, nlohmann::json* out) {
+  if (j.is_number()) {
+    *out = j;
+    return true;
+  }
+  return j.is_string() && NumberOf(Value::String(j.get<std::string>()), out);
+}
+
+// Text the way a product's string fields hold it.
+std::string TextOf(const nlohmann::json& j) {
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+// Whether `text` nests arrays and objects at most `max` deep (outside strings): a cell parsed
+// as JSON must not nest without bound (the parser recurses).
+bool JsonDepthWithin(std::string_view text, int max) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+constexpr size_t kMaxProductsBytes = 64 * 1024;
+
 }  // namespace
 
 struct CompiledMapping {
@@ -160,7 +233,9 @@ struct CompiledMapping {
   bool events = false;
   FieldSlot event_type, event_name, custom_event_type, timestamp_ms, source_message_id, screen_name;
   std::vector<NamedSlot> custom_attributes;
-  std::vector<NamedSlot> product_action;
+  std::vector<NamedSlot> product_action;  // action, transaction_id, total_amount
+  FieldSlot products;                     // a JSON array (or one object) of products
+  std::vector<NamedSlot> product;         // one product's columns
   int timestamp_column = kNoColumn;
   int iterator_column = kNoColumn;
   int64_t units_per_second = 1;  // of an integer timestamp field
@@ -529,6 +604,11 @@ class RowMapper {
       return Fail(RowErrorCode::kInvalidValue, c_.event_type.column_name,
                   "the event type is empty");
     }
+    if (!IsEventType(e.event_type)) {
+      return Fail(RowErrorCode::kInvalidValue, c_.event_type.column_name,
+                  "event type " + core::QuoteForMessage(e.event_type) +
+                      " is not custom_event, screen_view or commerce_event");
+    }
     if (e.event_type == "custom_event") {
       if (e.event_name.empty()) {
         return Fail(RowErrorCode::kInvalidValue, c_.event_name.column_name,
@@ -546,8 +626,148 @@ class RowMapper {
                   "a screen_view needs a screen name (events.screen_name is empty)");
     }
     if (!EventTimestamp(c_.timestamp_ms, &e.timestamp_ms)) return false;
+    // Without a mapped event time the event happened when the row says it changed: the
+    // timestamp field (in the model's unit: unix seconds or milliseconds) or the iterator.
+    if (!c_.timestamp_ms.set && out_->source_time) {
+      e.timestamp_ms = core::FloorDiv(*out_->source_time, 1000);
+    }
     if (!MapPairs(c_.custom_attributes, true, &e.custom_attributes)) return false;
-    return MapPairs(c_.product_action, false, &e.product_action);
+    if (!MapPairs(c_.product_action, false, &e.product_action)) return false;
+    if (!CheckProductAction(&e)) return false;
+    return MapProducts(&e);
+  }
+
+  bool CheckProductAction(Event* e) {
+    bool has_action = false;
+    for (auto& [name, value] : e->product_action) {
+      const NamedSlot* slot = nullptr;
+      for (const NamedSlot& s : c_.product_action) {
+        if (s.name == name) slot = &s;
+      }
+      const std::string column = slot ? slot->column_name : "";
+      if (name == "action") {
+        std::string action;
+        AssignText(value, &action);
+        if (!IsProductAction(action)) {
+          return Fail(RowErrorCode::kInvalidValue, column,
+                      "product_action.action " + core::QuoteForMessage(action) +
+                          " is not one of add_to_cart, remove_from_cart, checkout, "
+                          "checkout_option, click, view_detail, purchase, refund, "
+                          "add_to_wishlist, remove_from_wish_list");
+        }
+        value = Value::String(std::move(action));
+        has_action = true;
+      } else if (name == "total_amount") {
+        nlohmann::json number;
+        if (!NumberOf(value, &number)) {
+          return Fail(RowErrorCode::kInvalidValue, column,
+                      "product_action.total_amount: " + Quoted(value) + " is not a number");
+        }
+        value = number.is_number_integer() ? Value::Int64(number.get<int64_t>())
+                                           : Value::Double(number.get<double>());
+      } else if (name == "transaction_id" && value.type() != Type::kString) {
+        value = Value::String(value.ToText());
+      }
+    }
+    if (e->event_type == "commerce_event" && !has_action) {
+      return Fail(RowErrorCode::kInvalidValue, "",
+                  "a commerce_event needs a product action (events.product_action.action is "
+                  "empty)");
+    }
+    return true;
+  }
+
+  bool BadProducts(std::string message) {
+    return Fail(RowErrorCode::kInvalidValue, c_.products.column_name,
+                "events.product_action.products" + InColumn(c_.products.column_name) + ": " +
+                    std::move(message));
+  }
+
+  // Products from one column (a JSON array of product objects, or one object) or from one
+  // product's columns, in canonical form: known fields typed as mParticle takes them.
+  bool MapProducts(Event* e) {
+    e->products.clear();
+    nlohmann::json products = nlohmann::json::array();
+    if (c_.products.set) {
+      const Value& v = c_.products.source.Get(row_);
+      if (v.is_null()) return true;
+      if (!CheckCell(v, c_.products.column_name)) return false;
+      if (v.type() != Type::kString) {
+        return BadProducts("expected a JSON array of product objects, got " + Quoted(v));
+      }
+      if (v.string_value().size() > kMaxProductsBytes) {
+        return Fail(RowErrorCode::kLimitExceeded, c_.products.column_name,
+                    "events.product_action.products: " + std::to_string(v.string_value().size()) +
+                        " bytes, more than the limit of " + std::to_string(kMaxProductsBytes));
+      }
+      if (!JsonDepthWithin(v.string_value(), 8)) return BadProducts("nested too deeply");
+      nlohmann::json parsed = nlohmann::json::parse(v.string_value(), nullptr, false);
+      if (parsed.is_discarded()) {
+        return BadProducts("not JSON: " + core::QuoteForMessage(v.string_value()));
+      }
+      if (parsed.is_object()) parsed = nlohmann::json::array({std::move(parsed)});
+      if (!parsed.is_array()) return BadProducts("expected a JSON array of product objects");
+      if (parsed.size() > c_.options.limits.max_list_entries) {
+        return Fail(RowErrorCode::kLimitExceeded, c_.products.column_name,
+                    "events.product_action.products: " + std::to_string(parsed.size()) +
+                        " products, more than the limit of " +
+                        std::to_string(c_.options.limits.max_list_entries));
+      }
+      for (size_t i = 0; i < parsed.size(); ++i) {
+        const nlohmann::json& item = parsed[i];
+        const std::string at = "product " + std::to_string(i + 1);
+        if (!item.is_object()) return BadProducts(at + " is not an object");
+        nlohmann::json product = nlohmann::json::object();
+        for (auto it = item.begin(); it != item.end(); ++it) {
+          if (it->is_null()) continue;
+          bool numeric = false;
+          if (IsProductField(it.key(), &numeric)) {
+            if (!numeric) {
+              if (it->is_object() || it->is_array()) {
+                return BadProducts(at + ": " + it.key() + " must be text");
+              }
+              product[it.key()] = TextOf(*it);
+            } else if (!NumberOf(*it, &product[it.key()])) {
+              return BadProducts(at + ": " + it.key() + " must be a number");
+            }
+          } else if (it.key() == "custom_attributes") {
+            if (!it->is_object()) return BadProducts(at + ": custom_attributes must be an object");
+            nlohmann::json attributes = nlohmann::json::object();
+            for (auto a = it->begin(); a != it->end(); ++a) {
+              if (!a->is_null()) attributes[a.key()] = TextOf(*a);
+            }
+            product["custom_attributes"] = std::move(attributes);
+          } else {
+            return BadProducts(at + ": unknown product field " + core::QuoteForMessage(it.key()));
+          }
+        }
+        products.push_back(std::move(product));
+      }
+    } else if (!c_.product.empty()) {
+      nlohmann::json product = nlohmann::json::object();
+      for (const NamedSlot& slot : c_.product) {
+        const Value& v = slot.source.Get(row_);
+        if (v.is_null()) continue;
+        if (!CheckCell(v, slot.column_name)) return false;
+        bool numeric = false;
+        IsProductField(slot.name, &numeric);
+        if (!numeric) {
+          std::string text;
+          AssignText(v, &text);
+          product[slot.name] = std::move(text);
+        } else if (!NumberOf(v, &product[slot.name])) {
+          return Fail(RowErrorCode::kInvalidValue, slot.column_name,
+                      "product " + slot.name + InColumn(slot.column_name) + ": " + Quoted(v) +
+                          " is not a number");
+        }
+      }
+      if (product.empty()) return true;
+      products.push_back(std::move(product));
+    } else {
+      return true;
+    }
+    e->products = products.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return true;
   }
 
   const CompiledMapping& c_;
@@ -585,7 +805,14 @@ void AddTarget(CompiledMapping* c, const Destination& dest, Source source,
       c->custom_attributes.push_back(MakeNamed(std::move(source), dest.name, column_name));
       break;
     case DestinationKind::kProductAction:
-      c->product_action.push_back(MakeNamed(std::move(source), dest.name, column_name));
+      if (dest.name == "products") {
+        field(&c->products);
+      } else {
+        c->product_action.push_back(MakeNamed(std::move(source), dest.name, column_name));
+      }
+      break;
+    case DestinationKind::kProduct:
+      c->product.push_back(MakeNamed(std::move(source), dest.name, column_name));
       break;
     case DestinationKind::kEventType:
       field(&c->event_type);

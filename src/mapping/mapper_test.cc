@@ -567,3 +567,187 @@ TEST(MapperBoundaryTest, RowErrorMessagesQuoteAtMost80Characters) {
 
 }  // namespace
 }  // namespace wsync::mapping
+
+namespace wsync::mapping {
+namespace {
+
+Mapper CommerceMapper(const char* products_mappings, std::vector<std::string> columns) {
+  std::string text = R"({"destination_type": "event_batch", "mappings": [
+    {"mapping_type": "column", "source": "cid", "destination": "user_identities.customer_id"},
+    {"mapping_type": "static", "destination": "events.event_type", "value": "commerce_event",
+     "value_type": "string"},
+    {"mapping_type": "column", "source": "action", "destination": "events.product_action.action"},
+    {"mapping_type": "column", "source": "order", "destination":
+     "events.product_action.transaction_id"},
+    {"mapping_type": "column", "source": "total", "destination":
+     "events.product_action.total_amount"})" +
+                     std::string(products_mappings) + "]}";
+  FieldTransformation ft = Parse(text.c_str());
+  MapperOptions options;
+  options.pipeline_type = PipelineType::kEvents;
+  return MustCompile(&ft, Columns(std::move(columns)), options);
+}
+
+TEST(MapperEventsTest, CommerceEventWithProductsFromAJsonColumn) {
+  Mapper mapper = CommerceMapper(
+      R"(, {"mapping_type": "column", "source": "items", "destination":
+      "events.product_action.products"})",
+      {"cid", "action", "order", "total", "items"});
+  Record record;
+  RowError error;
+  ASSERT_TRUE(
+      mapper.Map({Value::String("c1"), Value::String("purchase"), Value::Int64(77),
+                  Value::String("19.5"), Value::String(R"([{"id": 5, "name": "Mug", "price": "9.75",
+                            "quantity": 2, "custom_attributes": {"colour": "red", "n": 1}}])")},
+                 1, &record, &error))
+      << error.message;
+  const Event& e = *record.event;
+  EXPECT_EQ(e.event_type, "commerce_event");
+  ASSERT_EQ(e.product_action.size(), 3u);
+  EXPECT_EQ(e.product_action[0].second, Value::String("purchase"));
+  EXPECT_EQ(e.product_action[1].second, Value::String("77"));  // transaction ids are text
+  EXPECT_EQ(e.product_action[2].second, Value::Double(19.5));
+  EXPECT_EQ(e.products, R"([{"custom_attributes":{"colour":"red","n":"1"},"id":"5","name":"Mug",)"
+                        R"("price":9.75,"quantity":2}])");
+
+  // One object stands for a list of one.
+  ASSERT_TRUE(mapper.Map({Value::String("c1"), Value::String("refund"), Value::Null(),
+                          Value::Null(), Value::String(R"({"id": "a"})")},
+                         2, &record, &error))
+      << error.message;
+  EXPECT_EQ(record.event->products, R"([{"id":"a"}])");
+}
+
+TEST(MapperEventsTest, BadProductsAndActionsAreRowErrors) {
+  Mapper mapper = CommerceMapper(
+      R"(, {"mapping_type": "column", "source": "items", "destination":
+      "events.product_action.products"})",
+      {"cid", "action", "order", "total", "items"});
+  Record record;
+  RowError error;
+  auto row = [](const char* action, const char* total, const char* items) {
+    return core::Row{Value::String("c1"), action ? Value::String(action) : Value::Null(),
+                     Value::Null(), total ? Value::String(total) : Value::Null(),
+                     Value::String(items)};
+  };
+  struct Case {
+    core::Row row;
+    std::string column;
+    std::string message;
+  } cases[] = {
+      {row("purchase", nullptr, "[1"), "items",
+       "events.product_action.products in column 'items': not JSON: '[1'"},
+      {row("purchase", nullptr, "[1]"), "items",
+       "events.product_action.products in column 'items': product 1 is not an object"},
+      {row("purchase", nullptr, R"([{"price": "cheap"}])"), "items",
+       "events.product_action.products in column 'items': product 1: price must be a number"},
+      {row("purchase", nullptr, R"([{"sku": "x"}])"), "items",
+       "events.product_action.products in column 'items': product 1: unknown product field "
+       "'sku'"},
+      {row("purchase", nullptr, "[[[[[[[[[[1]]]]]]]]]]"), "items",
+       "events.product_action.products in column 'items': nested too deeply"},
+      {row("buy", nullptr, "[]"), "action",
+       "product_action.action 'buy' is not one of add_to_cart, remove_from_cart, checkout, "
+       "checkout_option, click, view_detail, purchase, refund, add_to_wishlist, "
+       "remove_from_wish_list"},
+      {row("purchase", "lots", "[]"), "total",
+       "product_action.total_amount: 'lots' is not a number"},
+      {row(nullptr, nullptr, "[]"), "",
+       "a commerce_event needs a product action (events.product_action.action is empty)"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_FALSE(mapper.Map(c.row, 4, &record, &error)) << c.message;
+    EXPECT_EQ(error.code, RowErrorCode::kInvalidValue);
+    EXPECT_EQ(error.column, c.column);
+    EXPECT_EQ(error.message, c.message);
+    EXPECT_EQ(error.key, "customer_id:c1");
+  }
+}
+
+TEST(MapperEventsTest, OneProductFromItsColumns) {
+  Mapper mapper = CommerceMapper(
+      R"(, {"mapping_type": "column", "source": "sku", "destination":
+      "events.product_action.product.id"},
+      {"mapping_type": "column", "source": "price", "destination":
+      "events.product_action.product.price"},
+      {"mapping_type": "static", "destination": "events.product_action.product.quantity",
+       "value": 1, "value_type": "number"})",
+      {"cid", "action", "order", "total", "sku", "price"});
+  Record record;
+  RowError error;
+  ASSERT_TRUE(mapper.Map({Value::String("c1"), Value::String("add_to_cart"), Value::Null(),
+                          Value::Null(), Value::Int64(42), Value::Double(3.5)},
+                         1, &record, &error))
+      << error.message;
+  EXPECT_EQ(record.event->products, R"([{"id":"42","price":3.5,"quantity":1}])");
+  EXPECT_FALSE(mapper.Map({Value::String("c1"), Value::String("add_to_cart"), Value::Null(),
+                           Value::Null(), Value::Int64(42), Value::String("free")},
+                          2, &record, &error));
+  EXPECT_EQ(error.column, "price");
+  EXPECT_EQ(error.message, "product price in column 'price': 'free' is not a number");
+}
+
+TEST(MapperEventsTest, EventTypeAndProductsAreValidatedWhenSaved) {
+  auto errors = [](const char* text) {
+    core::Status s = Validate(Parse(text));
+    std::vector<std::string> out;
+    for (const core::FieldError& e : s.details()) out.push_back(e.field + ": " + e.message);
+    return out;
+  };
+  EXPECT_THAT(
+      errors(R"({"destination_type": "event_batch", "mappings": [
+    {"mapping_type": "column", "source": "cid", "destination": "user_identities.customer_id"},
+    {"mapping_type": "static", "destination": "events.event_type", "value": "page_view",
+     "value_type": "string"}]})"),
+      ::testing::ElementsAre("mappings[1].value: mapping 1 (static 'page_view' → "
+                             "events.event_type): event_type must be custom_event, screen_view "
+                             "or commerce_event"));
+  EXPECT_THAT(
+      errors(R"({"destination_type": "event_batch", "mappings": [
+    {"mapping_type": "column", "source": "cid", "destination": "user_identities.customer_id"},
+    {"mapping_type": "static", "destination": "events.event_type", "value": "commerce_event",
+     "value_type": "string"},
+    {"mapping_type": "column", "source": "items", "destination": "events.product_action.products"},
+    {"mapping_type": "column", "source": "sku", "destination": "events.product_action.product.id"}
+    ]})"),
+      ::testing::ElementsAre(
+          "mappings[3]: mapping 3 (column 'sku' → events.product_action.product.id): products "
+          "come from events.product_action.products (mapping 2) or from one product's columns, "
+          "not both",
+          "mappings[1]: mapping 1 (static 'commerce_event' → events.event_type): a "
+          "commerce_event needs a mapping to events.product_action.action"));
+}
+
+TEST(MapperEventsTest, EventTimeDefaultsToTheTimestampFieldInItsUnit) {
+  FieldTransformation ft = Parse(R"({"destination_type": "event_batch", "mappings": [
+    {"mapping_type": "column", "source": "cid", "destination": "user_identities.customer_id"},
+    {"mapping_type": "static", "destination": "events.event_type", "value": "screen_view",
+     "value_type": "string"},
+    {"mapping_type": "column", "source": "screen", "destination": "events.screen_name"}]})");
+  MapperOptions options;
+  options.pipeline_type = PipelineType::kEvents;
+  options.timestamp_field = "at";
+  std::vector<core::Column> columns = {
+      {"cid", Type::kString, false}, {"screen", Type::kString, false}, {"at", Type::kInt64, false}};
+  Record record;
+  RowError error;
+  Mapper seconds = MustCompile(&ft, columns, options);
+  ASSERT_TRUE(seconds.Map({Value::String("c1"), Value::String("home"), Value::Int64(1'700'000'000)},
+                          1, &record, &error))
+      << error.message;
+  EXPECT_EQ(record.event->timestamp_ms, 1'700'000'000'000);
+  EXPECT_EQ(record.event->screen_name, "home");
+  options.timestamp_unit = TimestampUnit::kMilliseconds;
+  Mapper millis = MustCompile(&ft, columns, options);
+  ASSERT_TRUE(
+      millis.Map({Value::String("c1"), Value::String("home"), Value::Int64(1'700'000'000'123)}, 1,
+                 &record, &error));
+  EXPECT_EQ(record.event->timestamp_ms, 1'700'000'000'123);
+  // A screen view without a screen name is a row error.
+  EXPECT_FALSE(
+      millis.Map({Value::String("c1"), Value::Null(), Value::Int64(1)}, 2, &record, &error));
+  EXPECT_EQ(error.message, "a screen_view needs a screen name (events.screen_name is empty)");
+}
+
+}  // namespace
+}  // namespace wsync::mapping

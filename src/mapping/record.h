@@ -32,6 +32,9 @@ struct Event {
   std::string screen_name;
   std::vector<std::pair<std::string, core::Value>> custom_attributes;
   std::vector<std::pair<std::string, core::Value>> product_action;  // action, transaction_id, ...
+  // A commerce event's products: a JSON array of product objects in canonical form (from a
+  // products column, or one product's columns); empty when the event has none.
+  std::string products;
 };
 
 struct Record {

@@ -77,6 +77,13 @@ struct RowFingerprint {
   int64_t mpid = 0;
 };
 
+// What one batch changed on one profile, for forwarding (SPEC §11 forwards only what changed).
+struct ProfileDelta {
+  int64_t mpid = 0;
+  bool identities = false;              // an identity was added or replaced
+  std::vector<std::string> attributes;  // names written or removed (a removal is a tombstone)
+};
+
 // Everything one batch changes, applied atomically (with the run's checkpoint, in the session's
 // transaction).
 struct ChangeSet {
@@ -86,6 +93,9 @@ struct ChangeSet {
   std::vector<StoredEvent> events;
   std::vector<RowFingerprint> fingerprints;
   std::string pipeline_id;  // whose rows `fingerprints` are
+  // Per changed profile, in the order of first change; not written by the store (outputs read
+  // it). `profiles` holds the full state of each.
+  std::vector<ProfileDelta> deltas;
 };
 
 struct ProfilePage {

@@ -44,8 +44,10 @@ std::string EventBody(const mapping::Event& e) {
   field("source_message_id", e.source_message_id);
   field("screen_name", e.screen_name);
   if (e.timestamp_ms) out += ",\"timestamp_unixtime_ms\":" + std::to_string(*e.timestamp_ms);
-  auto object = [&](const char* name, const auto& pairs) {
-    if (pairs.empty()) return;
+  // `raw`: a member of JSON text already canonical (a commerce event's products).
+  auto object = [&](const char* name, const auto& pairs, const char* raw_name,
+                    const std::string& raw) {
+    if (pairs.empty() && raw.empty()) return;
     out += ",\"";
     out += name;
     out += "\":{";
@@ -57,10 +59,17 @@ std::string EventBody(const mapping::Event& e) {
       out += ':';
       v.AppendJson(&out);
     }
+    if (!raw.empty()) {
+      if (!first) out += ',';
+      out += '"';
+      out += raw_name;
+      out += "\":";
+      out += raw;
+    }
     out += '}';
   };
-  object("custom_attributes", e.custom_attributes);
-  object("product_action", e.product_action);
+  object("custom_attributes", e.custom_attributes, "", "");
+  object("product_action", e.product_action, "products", e.products);
   out += '}';
   return out;
 }
@@ -102,6 +111,7 @@ core::Status Resolver::ResolveBatch(const std::vector<ResolveInput>& inputs, Bat
   next_mpid_ = claim_end_ = 0;  // an unused rest of the last claim is dropped
   dirty_.clear();
   batch_events_.clear();
+  delta_index_.clear();
 
   // One lookup for every identity in the batch, then one load of every profile they name.
   std::vector<IdentityRef> keys;
@@ -228,10 +238,22 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
   result.mpid = matched;
 
   // Step 4: identities, attributes, the event.
-  bool changed = ApplyIdentities(record, &profile, &conflict);
+  const bool identities_changed = ApplyIdentities(record, &profile, &conflict);
+  bool changed = identities_changed;
   bool refreshed = false;
-  changed |= ApplyAttributes(input, &profile, &refreshed);
+  std::vector<std::string> changed_names;
+  changed |= ApplyAttributes(input, &profile, &refreshed, &changed_names);
   if (refreshed) dirty_.insert(matched);
+  if (identities_changed || !changed_names.empty()) {
+    ProfileDelta& delta = DeltaOf(matched, out);
+    delta.identities |= identities_changed;
+    for (std::string& name : changed_names) {
+      if (std::find(delta.attributes.begin(), delta.attributes.end(), name) ==
+          delta.attributes.end()) {
+        delta.attributes.push_back(std::move(name));
+      }
+    }
+  }
   if (record.event) {
     std::string key = EventDedupKey(*record.event, options_.pipeline_id, input.event_hash);
     if (!seen_events.contains(key) && batch_events_.insert(key).second) {
@@ -244,6 +266,7 @@ ResolveResult Resolver::ResolveOne(const ResolveInput& input,
       e.run_id = options_.run_id;
       e.created_at = now_;
       out->changes.events.push_back(std::move(e));
+      DeltaOf(matched, out);
       ++out->events_created;
       changed = true;
     }
@@ -285,7 +308,14 @@ bool Resolver::ApplyIdentities(const mapping::Record& record, Profile* profile, 
   return changed;
 }
 
-bool Resolver::ApplyAttributes(const ResolveInput& input, Profile* profile, bool* refreshed) {
+ProfileDelta& Resolver::DeltaOf(int64_t mpid, BatchResult* out) {
+  auto [it, inserted] = delta_index_.emplace(mpid, out->changes.deltas.size());
+  if (inserted) out->changes.deltas.push_back(ProfileDelta{mpid, false, {}});
+  return out->changes.deltas[it->second];
+}
+
+bool Resolver::ApplyAttributes(const ResolveInput& input, Profile* profile, bool* refreshed,
+                               std::vector<std::string>* changed_names) {
   bool changed = false;
   for (const mapping::Attribute& a : input.record->attributes) {
     auto it = profile->attributes.find(a.name);
@@ -311,6 +341,7 @@ bool Resolver::ApplyAttributes(const ResolveInput& input, Profile* profile, bool
     s.pipeline_id = options_.pipeline_id;
     s.run_id = options_.run_id;
     s.updated_at = now_;
+    changed_names->push_back(a.name);
     changed = true;
   }
   return changed;

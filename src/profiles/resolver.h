@@ -74,7 +74,9 @@ class Resolver {
   bool CreatedHere(int64_t mpid) const;
   bool ApplyIdentities(const mapping::Record& record, Profile* profile, bool* conflict);
   // True when a value changed; `refreshed` when only a source time moved forward.
-  bool ApplyAttributes(const ResolveInput& input, Profile* profile, bool* refreshed);
+  bool ApplyAttributes(const ResolveInput& input, Profile* profile, bool* refreshed,
+                       std::vector<std::string>* changed_names);
+  ProfileDelta& DeltaOf(int64_t mpid, BatchResult* out);
 
   ProfileStore* store_;
   ResolverOptions options_;
@@ -96,6 +98,7 @@ class Resolver {
   std::unordered_map<IdentityRef, IndexEntry, IdentityRefHash> index_;
   std::unordered_set<int64_t> dirty_;
   std::unordered_set<std::string> batch_events_;
+  std::unordered_map<int64_t, size_t> delta_index_;  // mpid → its entry in changes.deltas
 };
 
 }  // namespace wsync::profiles

@@ -12,7 +12,7 @@
 //     the run's counters, its row errors and the pipeline's mark, or none of them does
 //     (ProfileStore::Apply and Catalog::RecordCheckpoint inside one Transaction; each also
 //     works alone in a transaction of its own). A resource and its references change in one
-//     transaction.
+//     transaction. The batches it forwards (Outbox::Enqueue) commit with it too.
 //   - Write exclusivity: at most one write transaction at a time touches a given (workspace,
 //     environment)'s profiles and identity index, so an identity lookup made inside a write
 //     transaction stays true until its commit. (SQLite gets this from its one write lock;
@@ -39,6 +39,7 @@
 #include "core/time.h"
 #include "profiles/profile_store.h"
 #include "storage/credential_store.h"
+#include "storage/outbox.h"
 #include "storage/store_url.h"
 #include "warehouse/registry.h"
 
@@ -50,6 +51,8 @@ class Session {
   virtual catalog::Catalog* catalog() = 0;
   virtual profiles::ProfileStore* store() = 0;
   virtual CredentialStore* credentials() = 0;
+  // What the pipelines' runs forward to their outputs (outbox.h).
+  virtual Outbox* outbox() = 0;
   // Runs `fn` in one write transaction of the session's connection: commits when it returns
   // OK, rolls back otherwise. The stores' own writes inside it join it.
   virtual core::Status Transaction(const std::function<core::Status()>& fn) = 0;

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "forward/batch_format.h"
 #include "sync/run_spec.h"
 
 namespace wsync::sync {
@@ -122,6 +123,19 @@ core::Status ApplyStage::ApplyInTransaction(MappedBatch& batch, bool last) {
   errors_kept_ += static_cast<int64_t>(cp.row_errors.size());
   last_ = last;
   RETURN_IF_ERROR(session_->store()->Apply(scope_, changes));
+  ++batches_;
+  if (options_.forward && !changes.deltas.empty()) {
+    // What the batch applied, to forward: in its transaction, so it is forwarded if and only if
+    // the batch commits.
+    RETURN_IF_ERROR(session_->outbox()->Enqueue(
+        options_.workspace_id, options_.pipeline_id,
+        forward::RenderBatches(changes, {.workspace_id = options_.workspace_id,
+                                         .pipeline_id = options_.pipeline_id,
+                                         .environment = options_.environment,
+                                         .run_id = options_.run_id,
+                                         .batch_number = batches_}),
+        options_.run_start));
+  }
   return session_->catalog()->RecordCheckpoint(options_.workspace_id, cp);
 }
 

@@ -40,7 +40,10 @@ struct ApplyOptions {
   std::string pipeline_id{};
   std::string environment{};
   profiles::InputProtection protection = profiles::InputProtection::kCreateAndUpdate;
-  bool full = false;      // a full sync: one row per key, unchanged fingerprints are skipped
+  bool full = false;  // a full sync: one row per key, unchanged fingerprints are skipped
+  // The pipeline has outputs: each batch's changes are rendered (forward/batch_format.h) into
+  // the outbox in the batch's transaction.
+  bool forward = false;
   int64_t run_start = 0;  // the resolver's "now"
   // The incremental mark (the window's new mark) written with the last batch; unset leaves the
   // stored mark.
@@ -73,6 +76,7 @@ class ApplyStage {
   bool last_ = false;
   core::RunCounters counters_;
   int64_t errors_kept_ = 0;
+  int64_t batches_ = 0;  // applied so far (names the forwarded batches' source_request_id)
   // The keys of a full run's rows so far, by 64-bit hash (8 bytes a row plus the set's nodes).
   std::unordered_set<uint64_t> seen_keys_;
 };

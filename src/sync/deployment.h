@@ -13,6 +13,7 @@
 #include "catalog/definitions.h"
 #include "core/status.h"
 #include "core/time.h"
+#include "forward/forwarder.h"
 #include "storage/backend.h"
 #include "sync/prepare.h"
 #include "sync/run_executor.h"
@@ -34,6 +35,9 @@ class Deployment {
   // the workspace they were sealed for.
   virtual core::StatusOr<nlohmann::json> RevealConfig(
       int64_t workspace_id, const catalog::Connection& connection) const = 0;
+  // What a forwarder (forward/forwarder.h) needs from the process: the HTTP sender under the
+  // egress rule, the allowed output directories, output secrets opened.
+  virtual forward::ForwarderDeps forwarder_deps() const = 0;
 
   // How sync::Prepare reaches a connection's warehouse from this deployment, its statements
   // polling `stop` (the caller's, outliving the connector; may be null).

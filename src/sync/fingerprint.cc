@@ -71,6 +71,7 @@ class Hasher {
     Text(e.screen_name);
     Pairs(e.custom_attributes);
     Pairs(e.product_action);
+    Text(e.products);
   }
   uint64_t value() const { return h_; }
 

@@ -145,6 +145,7 @@ core::Status RunExecutor::RunOnce(const catalog::Run& run, const RunSpec& spec, 
                               .environment = pipeline.environment,
                               .protection = pipeline.input_protection,
                               .full = !pipeline.sync_mode.incremental,
+                              .forward = pipeline.outputs.is_array() && !pipeline.outputs.empty(),
                               .run_start = run_start,
                               .new_mark = std::move(window.new_mark)});
 

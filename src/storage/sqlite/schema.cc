@@ -239,6 +239,41 @@ ALTER TABLE runs ADD COLUMN slot INTEGER;
 CREATE UNIQUE INDEX runs_one_per_slot ON runs (workspace_id, pipeline_id, slot);
 CREATE INDEX runs_by_lease ON runs (lease_owner) WHERE state = 'running';
 )sql",
+      // 9: forwarding (SPEC §11). The outbox holds rendered batches written with the batch they
+      // come from; each output's cursor says how far it delivered; a drain lease keeps one
+      // process at a time sending a pipeline's entries, in order.
+      R"sql(
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  workspace_id INTEGER NOT NULL,
+  pipeline_id TEXT NOT NULL,
+  run_id INTEGER NOT NULL,
+  mpid INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX outbox_by_pipeline ON outbox (workspace_id, pipeline_id, seq);
+CREATE INDEX outbox_by_profile ON outbox (workspace_id, mpid);
+CREATE TABLE outbox_cursors (
+  workspace_id INTEGER NOT NULL,
+  pipeline_id TEXT NOT NULL,
+  output_key TEXT NOT NULL,
+  delivered_seq INTEGER NOT NULL DEFAULT 0,
+  delivered_total INTEGER NOT NULL DEFAULT 0,
+  failures INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT,
+  last_error_at INTEGER,
+  paused_until INTEGER,
+  PRIMARY KEY (workspace_id, pipeline_id, output_key)
+) WITHOUT ROWID;
+CREATE TABLE outbox_drains (
+  workspace_id INTEGER NOT NULL,
+  pipeline_id TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, pipeline_id)
+) WITHOUT ROWID;
+)sql",
   };
   return kMigrations;
 }

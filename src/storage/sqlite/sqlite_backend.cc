@@ -5,6 +5,7 @@
 #include "storage/sqlite/sqlite_catalog.h"
 #include "storage/sqlite/sqlite_credential_store.h"
 #include "storage/sqlite/sqlite_db.h"
+#include "storage/sqlite/sqlite_outbox.h"
 #include "storage/sqlite/sqlite_profile_store.h"
 
 namespace wsync::storage {
@@ -24,12 +25,14 @@ class SqliteSession : public Session {
                                                              deps.providers, deps.secrets);
     session->store_ = profiles::SqliteProfileStore::OnConnection(session->db_);
     ASSIGN_OR_RETURN(session->credentials_, SqliteCredentialStore::Open(session->db_, deps.clock));
+    session->outbox_ = std::make_unique<SqliteOutbox>(session->db_);
     return std::unique_ptr<Session>(std::move(session));
   }
 
   catalog::Catalog* catalog() override { return catalog_.get(); }
   profiles::ProfileStore* store() override { return store_.get(); }
   CredentialStore* credentials() override { return credentials_.get(); }
+  Outbox* outbox() override { return outbox_.get(); }
   core::Status Transaction(const std::function<core::Status()>& fn) override {
     return db::InTransaction(db_.get(), fn);
   }
@@ -42,6 +45,7 @@ class SqliteSession : public Session {
   std::unique_ptr<catalog::SqliteCatalog> catalog_;
   std::unique_ptr<profiles::SqliteProfileStore> store_;
   std::unique_ptr<SqliteCredentialStore> credentials_;
+  std::unique_ptr<SqliteOutbox> outbox_;
 };
 
 class SqliteBackend : public Backend {

@@ -510,7 +510,7 @@ core::Status SqliteCatalog::RecordCheckpoint(int64_t workspace_id, const RunChec
       db_->Cached("UPDATE runs SET records_extracted = ?2, records_mapped = ?3, "
                   "records_unchanged = ?4, records_skipped = ?5, records_failed = ?6, "
                   "profiles_created = ?7, profiles_updated = ?8, identity_conflicts = ?9, "
-                  "events_created = ?10, batches_forwarded = ?11, row_errors_total = ?12, "
+                  "events_created = ?10, row_errors_total = ?12, "
                   "records_duplicate = ?14 WHERE run_id = ?1 AND workspace_id = ?13 "
                   "RETURNING run_key"));
   const core::RunCounters& c = cp.counters;
@@ -524,7 +524,6 @@ core::Status SqliteCatalog::RecordCheckpoint(int64_t workspace_id, const RunChec
       .Bind(8, c.profiles_updated)
       .Bind(9, c.identity_conflicts)
       .Bind(10, c.events_created)
-      .Bind(11, c.batches_forwarded)
       .Bind(12, c.row_errors_total)
       .Bind(13, workspace_id)
       .Bind(14, c.records_duplicate);

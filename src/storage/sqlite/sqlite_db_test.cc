@@ -35,7 +35,7 @@ TEST_F(DbTest, MigrateIsIdempotent) {
   auto stmt = (*db)->Prepare("PRAGMA user_version");
   ASSERT_TRUE(stmt.ok());
   ASSERT_TRUE(*stmt->Step());
-  EXPECT_EQ(stmt->Int(0), 8);  // one per migration
+  EXPECT_EQ(stmt->Int(0), 9);  // one per migration
 }
 
 TEST_F(DbTest, TransactionRollsBackOnError) {

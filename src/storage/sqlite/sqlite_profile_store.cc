@@ -389,7 +389,9 @@ core::Status SqliteProfileStore::Erase(int64_t workspace_id, int64_t mpid) {
     for (const char* sql : {"DELETE FROM profiles WHERE workspace_id = ?1 AND mpid = ?2",
                             "DELETE FROM identities WHERE workspace_id = ?1 AND mpid = ?2",
                             "DELETE FROM events WHERE workspace_id = ?1 AND mpid = ?2",
-                            "DELETE FROM fingerprints WHERE workspace_id = ?1 AND mpid = ?2"}) {
+                            "DELETE FROM fingerprints WHERE workspace_id = ?1 AND mpid = ?2",
+                            // Batches not yet forwarded carry the profile's data too.
+                            "DELETE FROM outbox WHERE workspace_id = ?1 AND mpid = ?2"}) {
       ASSIGN_OR_RETURN(db::Stmt stmt, db_->Prepare(sql));
       stmt.Bind(1, workspace_id).Bind(2, mpid);
       RETURN_IF_ERROR(stmt.Run());
