@@ -433,9 +433,14 @@ FakeDatabricks::FakeDatabricks(Options options)
   expired_left_ = options_.expired_links;
   httplib::Server& svr = handlers_->server;
 
+  // Exchanges are recorded in the order they arrive (a client sends its next request only after
+  // the answer to the previous one), then completed by the logger on the same thread.
+  static thread_local size_t recording = 0;
   svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
     ++in_flight_;  // until the logger has recorded the exchange
+    recording = seen_.size();
+    seen_.push_back({req.method, req.path, req.get_header_value("Authorization"), 0, ""});
     if (throttle_ > 0) {
       --throttle_;
       res.set_header("Retry-After", std::to_string(throttle_after_s_));
@@ -462,8 +467,10 @@ FakeDatabricks::FakeDatabricks(Options options)
   });
   svr.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu_);
-    seen_.push_back(
-        {req.method, req.path, req.get_header_value("Authorization"), res.status, req.body});
+    if (recording < seen_.size()) {
+      seen_[recording].status = res.status;
+      seen_[recording].body = req.body;
+    }
     --in_flight_;
     recorded_.notify_all();
   });
