@@ -217,14 +217,15 @@ Response Status(Services* services, RequestContext& ctx) {
     }
     outputs.push_back(std::move(o));
   }
-  return JsonResponse(200, {{"pipeline_id", id},
-                            {"state", Name(st.state)},
-                            {"status", Name(st.status)},
-                            {"errors", st.errors},
-                            {"high_water_mark", MarkJson(st.high_water_mark)},
-                            {"latest_run", latest ? RunJson(*latest) : json()},
-                            {"next_run_at", NextRunJson(pipeline, st, services->clock->NowMicros())},
-                            {"outputs", std::move(outputs)}});
+  return JsonResponse(200,
+                      {{"pipeline_id", id},
+                       {"state", Name(st.state)},
+                       {"status", Name(st.status)},
+                       {"errors", st.errors},
+                       {"high_water_mark", MarkJson(st.high_water_mark)},
+                       {"latest_run", latest ? RunJson(*latest) : json()},
+                       {"next_run_at", NextRunJson(pipeline, st, services->clock->NowMicros())},
+                       {"outputs", std::move(outputs)}});
 }
 
 Response ListRuns(Services* services, RequestContext& ctx) {
